@@ -1,0 +1,96 @@
+//! `cargo xtask`: maintenance commands for onence.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use xtask::{Source, DEFAULT_URL};
+
+const USAGE: &str = "\
+usage: cargo xtask refresh-spec [--url URL | --from FILE] [--spec-dir DIR]
+       cargo xtask refresh-spec --check [--spec-dir DIR]
+
+refresh-spec   download (default: https://api.1nce.com/management-api/api-docs) or read
+               the Swagger 2.0 document, convert and normalise it, print what changed,
+               and rewrite spec/; spec/ is left untouched on any error
+--check        re-derive the OpenAPI document from the vendored Swagger document and
+               fail if the vendored files disagree";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Stop::Usage(message)) if message.is_empty() => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Err(Stop::Usage(message)) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(Stop::Failed(failure)) => {
+            eprintln!("refresh-spec: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Stop {
+    /// Bad command line (an empty message asks for the help text).
+    Usage(String),
+    /// The task itself failed.
+    Failed(xtask::Failure),
+}
+
+fn run(args: &[String]) -> Result<(), Stop> {
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => return Err(Stop::Usage("no command given".into())),
+    };
+    if matches!(command, "-h" | "--help" | "help") {
+        return Err(Stop::Usage(String::new()));
+    }
+    if command != "refresh-spec" {
+        return Err(Stop::Usage(format!("unknown command {command:?}")));
+    }
+    let mut source = None;
+    let mut check = false;
+    let mut spec_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |flag: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| Stop::Usage(format!("{flag} needs a value")))
+        };
+        match arg.as_str() {
+            "--url" => set_source(&mut source, Source::Url(value("--url")?))?,
+            "--from" => set_source(&mut source, Source::File(PathBuf::from(value("--from")?)))?,
+            "--spec-dir" => spec_dir = PathBuf::from(value("--spec-dir")?),
+            "--check" => check = true,
+            "-h" | "--help" => return Err(Stop::Usage(String::new())),
+            other => return Err(Stop::Usage(format!("unknown argument {other:?}"))),
+        }
+    }
+    let outcome = if check {
+        if source.is_some() {
+            return Err(Stop::Usage(
+                "--check reads the vendored files; it takes no --url or --from".into(),
+            ));
+        }
+        xtask::check(&spec_dir).map(|()| println!("spec/ is up to date"))
+    } else {
+        let source = source.unwrap_or_else(|| Source::Url(DEFAULT_URL.into()));
+        xtask::refresh(&source, &spec_dir).map(|report| {
+            print!("{report}");
+            println!("spec/ rewritten");
+        })
+    };
+    outcome.map_err(Stop::Failed)
+}
+
+fn set_source(source: &mut Option<Source>, new: Source) -> Result<(), Stop> {
+    if source.replace(new).is_some() {
+        return Err(Stop::Usage("give only one of --url and --from".into()));
+    }
+    Ok(())
+}
