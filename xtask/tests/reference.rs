@@ -1,0 +1,244 @@
+//! The vendored spec against the API documents 1NCE publishes
+//! (`../shared/reference/`, beside the repository). Those documents are the
+//! facts of the API: every path, parameter, type, enum, limit, header, example
+//! and schema field must match them exactly; only the words differ.
+//!
+//! The documents are not part of the repository, so on a clone without
+//! `../shared` these tests report that they were skipped and pass.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::PathBuf;
+
+use serde_json::{json, Map, Value};
+
+/// The three API documents (the token endpoint's document is handled by the handwritten layer).
+const DOCUMENTS: &[&str] = &["sim-management", "order-management", "product-information"];
+
+fn reference() -> Option<Value> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference");
+    if !dir.is_dir() {
+        eprintln!("skipped: {} is not there", dir.display());
+        return None;
+    }
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    let mut servers = None;
+    for name in DOCUMENTS {
+        let text = fs::read_to_string(dir.join(format!("{name}.openapi.json"))).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        paths.extend(doc["paths"].as_object().unwrap().clone());
+        schemas.extend(doc["components"]["schemas"].as_object().unwrap().clone());
+        servers = Some(doc["servers"].clone());
+    }
+    Some(json!({ "paths": paths, "components": { "schemas": schemas }, "servers": servers }))
+}
+
+fn vendored(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../spec")
+        .join(name);
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The facts of a piece of an OpenAPI 3 document, in one representation:
+/// words (descriptions, summaries, tags) and auth wiring dropped, examples
+/// in one place (a parameter's or header's `example`, a media type's `example`),
+/// and empty `content` removed.
+fn facts(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                match k.as_str() {
+                    "description" | "summary" | "tags" | "security" => {}
+                    "content" if v.as_object().is_some_and(Map::is_empty) => {}
+                    "examples" if v.is_object() => {
+                        let values: Vec<&Value> = v
+                            .as_object()
+                            .unwrap()
+                            .values()
+                            .filter_map(|e| e.get("value"))
+                            .collect();
+                        assert_eq!(values.len(), 1, "one example per media type");
+                        out.insert("example".into(), facts(values[0]));
+                    }
+                    _ => {
+                        out.insert(k.clone(), facts(v));
+                    }
+                }
+            }
+            // A parameter's or header's example may sit in its schema or beside it.
+            let hoist =
+                (out.contains_key("in") || out.contains_key("schema")) && !out.contains_key("type");
+            if hoist {
+                if let Some(example) = out
+                    .get_mut("schema")
+                    .and_then(Value::as_object_mut)
+                    .and_then(|s| s.remove("example"))
+                {
+                    out.insert("example".into(), example);
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(facts).collect()),
+        other => other.clone(),
+    }
+}
+
+fn operations(doc: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            out.insert(format!("{} {path}", method.to_uppercase()), op.clone());
+        }
+    }
+    out
+}
+
+#[test]
+fn swagger_facts_match_the_reference_exactly() {
+    let Some(reference) = reference() else { return };
+    let converted = xtask::convert::convert(&vendored(xtask::SWAGGER_NAME)).unwrap();
+    assert_eq!(converted["servers"], reference["servers"]);
+
+    let (ours, theirs) = (operations(&converted), operations(&reference));
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(ours.len(), 27);
+    for (key, op) in &theirs {
+        assert_eq!(facts(&ours[key]), facts(op), "{key}");
+    }
+
+    let (ours, theirs) = (
+        &converted["components"]["schemas"],
+        &reference["components"]["schemas"],
+    );
+    let names = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(ours), names(theirs));
+    for name in names(theirs) {
+        assert_eq!(facts(&ours[&name]), facts(&theirs[&name]), "schema {name}");
+    }
+}
+
+/// Top-level property names of a schema, following `$ref`s and array items.
+fn property_names(schema: &Value, doc: &Value) -> BTreeSet<String> {
+    let mut schema = schema;
+    loop {
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            schema = doc
+                .pointer(r.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("dangling {r}"));
+        } else if let Some(items) = schema.get("items") {
+            schema = items;
+        } else {
+            break;
+        }
+    }
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn media_schema(response_or_body: &Value) -> Option<&Value> {
+    response_or_body
+        .get("content")?
+        .as_object()?
+        .values()
+        .next()?
+        .get("schema")
+}
+
+#[test]
+fn normalised_operations_match_the_reference_one_for_one() {
+    let Some(reference) = reference() else { return };
+    let normalised = vendored(xtask::OPENAPI_NAME);
+    let (ours, theirs) = (operations(&normalised), operations(&reference));
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    let error_fields = property_names(
+        &json!({ "$ref": "#/components/schemas/ApiError" }),
+        &normalised,
+    );
+    for (key, theirs_op) in &theirs {
+        let ours_op = &ours[key];
+        assert_eq!(
+            ours_op["x-onence-upstream-id"], theirs_op["operationId"],
+            "{key}"
+        );
+        let params = |op: &Value| -> BTreeSet<(String, String)> {
+            op.get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    (
+                        p["name"].as_str().unwrap().to_string(),
+                        p["in"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(params(ours_op), params(theirs_op), "{key} parameters");
+        match (ours_op.get("requestBody"), theirs_op.get("requestBody")) {
+            (Some(a), Some(b)) => assert_eq!(
+                property_names(media_schema(a).unwrap(), &normalised),
+                property_names(media_schema(b).unwrap(), &reference),
+                "{key} request body"
+            ),
+            (None, None) => {}
+            _ => panic!("{key}: request body present on one side only"),
+        }
+        let codes = |op: &Value| {
+            op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(ours_op), codes(theirs_op), "{key} responses");
+        for (code, response) in theirs_op["responses"].as_object().unwrap() {
+            let theirs_fields = media_schema(response)
+                .map(|s| property_names(s, &reference))
+                .unwrap_or_default();
+            let ours_response = &ours_op["responses"][code];
+            if code.starts_with('4') || code.starts_with('5') {
+                assert!(
+                    theirs_fields.is_subset(&error_fields),
+                    "{key} {code}: {theirs_fields:?} not in ApiError"
+                );
+            } else {
+                let ours_fields = media_schema(ours_response)
+                    .map(|s| property_names(s, &normalised))
+                    .unwrap_or_default();
+                if ours_response.get("x-onence-optional-body") == Some(&json!(true)) {
+                    // A success whose body may be there or not: the reference's answer is either empty or the same.
+                    assert!(
+                        theirs_fields.is_empty() || theirs_fields == ours_fields,
+                        "{key} {code}"
+                    );
+                } else {
+                    assert_eq!(ours_fields, theirs_fields, "{key} {code}");
+                }
+                let headers = |r: &Value| {
+                    r.get("headers")
+                        .and_then(Value::as_object)
+                        .map(|h| h.keys().cloned().collect::<Vec<_>>())
+                };
+                assert_eq!(
+                    headers(ours_response),
+                    headers(response),
+                    "{key} {code} headers"
+                );
+            }
+        }
+    }
+}
