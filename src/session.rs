@@ -1,11 +1,17 @@
-//! The state every generated call carries, and the hooks that use it.
+//! The state every generated call carries, and the hooks that act on each request.
+
 use progenitor_client::{ClientHooks, OperationInfo};
 
-/// Per-client state shared by the generated calls.
+/// Per-client state that every generated call carries.
+///
+/// The generated [`Client`](crate::Client) holds one and runs its hooks
+/// around each request.
 #[derive(Clone, Debug, Default)]
 pub struct Session {}
 
 impl ClientHooks<Session> for crate::Client {
+    /// Removes progenitor's `api-version` header: the 1NCE API documents no such
+    /// header, and requests carry only what the API documents.
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
