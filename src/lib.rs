@@ -6,6 +6,7 @@
 /// at build time (see `build.rs`). Private: its items are re-exported below.
 #[allow(
     missing_docs,
+    unreachable_patterns,
     unused_imports,
     dead_code,
     clippy::all,
@@ -15,11 +16,29 @@
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
+
+mod auth;
+pub mod clock;
+mod config;
+mod error;
+mod rate_limit;
+mod retry;
+mod secret;
 mod session;
 
 /// Request builders returned by the [`Client`] methods, one per operation.
 pub use generated::builder;
 /// The API's models: request bodies, responses and their parts.
 pub use generated::types;
-pub use generated::{ByteStream, Client, Error, ResponseValue};
+pub use generated::{ByteStream, Client, ResponseValue};
+
+pub use clock::Clock;
+pub use config::{ClientBuilder, Credentials, DEFAULT_BASE_URL};
+pub use error::{Error, ErrorKind, Result};
+pub use rate_limit::{Limit, RateLimits};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
 pub use session::Session;
+
+/// The error type of the generated calls; convert it with `?` or `Error::from`.
+pub type GeneratedError = generated::Error<types::ApiError>;

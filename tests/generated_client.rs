@@ -173,16 +173,10 @@ async fn error_responses_decode_into_the_shared_error_body() {
         .send()
         .await
         .unwrap_err();
-    match err {
-        onence::Error::ErrorResponse(response) => {
-            assert_eq!(response.status().as_u16(), 400);
-            assert_eq!(
-                response.message.as_deref(),
-                Some("Payment method used is not valid.")
-            );
-        }
-        other => panic!("expected an error response, got {other:?}"),
-    }
+    let err = onence::Error::from(err);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(err.message(), Some("Payment method used is not valid."));
+    assert_eq!(err.operation(), Some("top_up_sim"));
 }
 
 #[tokio::test]

@@ -508,7 +508,9 @@ pub fn rename_types(doc: &mut Value) -> Result<(), Failure> {
 /// `{"error_code","error_token","message"}` from the v2 API, and
 /// Spring's `{"timestamp","status","error","message","path"}` for a bad token.
 /// `ApiError` is the union of these and of every property an error schema in
-/// the document declares, all optional. Examples are kept. (The token
+/// the document declares, all optional. Examples are kept. Every operation
+/// also gets `4XX` and `5XX` answers with that body (marked
+/// `x-onence-added`), so an undocumented error status still decodes. (The token
 /// service's `{"statusCode","errorCode"}` shape belongs to the token endpoint,
 /// which is not generated; `errorCode` would also clash with `error_code`.)
 pub fn shared_error_body(doc: &mut Value) {
@@ -561,6 +563,21 @@ pub fn shared_error_body(doc: &mut Value) {
                 json!({ "$ref": format!("#/components/schemas/{ERROR_TYPE}") }),
             );
             r["content"] = json!({ "application/json": media });
+        }
+        // Any other error status (429, 500, 502, ...) can come too, with the same body.
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            for (range, what) in [
+                ("4XX", "Any other client error."),
+                ("5XX", "Any server error."),
+            ] {
+                responses.entry(range).or_insert_with(|| {
+                    json!({
+                        "description": what,
+                        "x-onence-added": true,
+                        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{ERROR_TYPE}") } } },
+                    })
+                });
+            }
         }
     });
     if error_responses {
@@ -845,7 +862,7 @@ mod tests {
         assert!(panics_progenitor(&d));
         shared_error_body(&mut d);
         let responses = &d["paths"]["/topup"]["post"]["responses"];
-        for code in ["400", "401"] {
+        for code in ["400", "401", "4XX", "5XX"] {
             assert_eq!(
                 responses[code]["content"]["application/json"]["schema"]["$ref"],
                 json!("#/components/schemas/ApiError")

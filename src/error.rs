@@ -1,0 +1,298 @@
+//! The one error type of the crate.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use reqwest::StatusCode;
+
+use crate::types::ApiError;
+
+/// Header the client puts on the stand-in response it returns when no token
+/// could be obtained; [`Error`] reads it to tell an auth failure apart.
+pub(crate) const ORIGIN_HEADER: &str = "x-onence-error";
+
+/// Header of that stand-in response holding the token endpoint's real status.
+pub(crate) const TOKEN_STATUS_HEADER: &str = "x-onence-token-status";
+
+/// Header the client puts on a failed answer, naming the operation.
+pub(crate) const OPERATION_HEADER: &str = "x-onence-operation";
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The credentials were refused, or a token was refused twice.
+    Auth,
+    /// The API answered 404.
+    NotFound,
+    /// The API answered 429, or the client's own deadline ran out waiting for the rate limit.
+    RateLimited,
+    /// The request timed out.
+    Timeout,
+    /// The connection failed or broke.
+    Network,
+    /// The API answered with another error status.
+    Api,
+    /// The answer could not be decoded.
+    Decode,
+    /// The input was refused before anything was sent.
+    InvalidInput,
+    /// The client is misconfigured (a missing environment variable, a bad URL).
+    Config,
+    /// Paging went wrong (the server kept repeating a page, or there were too many).
+    Pagination,
+}
+
+/// An error from the 1NCE client.
+///
+/// Opaque on purpose: ask it what you need ([`status`](Error::status),
+/// [`is_not_found`](Error::is_not_found), [`is_auth`](Error::is_auth),
+/// [`is_rate_limited`](Error::is_rate_limited), [`is_timeout`](Error::is_timeout),
+/// [`message`](Error::message), [`error_code`](Error::error_code),
+/// [`operation`](Error::operation)); the underlying error stays reachable
+/// through [`std::error::Error::source`]. It never contains a secret.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    operation: Option<String>,
+    status: Option<StatusCode>,
+    message: Option<String>,
+    code: Option<String>,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                operation: None,
+                status: None,
+                message: Some(message.into()),
+                code: None,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    pub(crate) fn with_operation(mut self, operation: &str) -> Error {
+        if self.inner.operation.is_none() {
+            self.inner.operation = Some(operation.to_string());
+        }
+        self
+    }
+
+    pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Error {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    fn from_status(status: StatusCode, body: Option<&ApiError>, origin: Option<&str>) -> Error {
+        let kind = match (origin, status.as_u16()) {
+            (Some("auth"), _) | (None, 401) => ErrorKind::Auth,
+            (Some("empty"), _) => ErrorKind::NotFound,
+            (_, 404) => ErrorKind::NotFound,
+            (_, 429) => ErrorKind::RateLimited,
+            _ => ErrorKind::Api,
+        };
+        let message = body.and_then(|b| b.message.clone().or_else(|| b.error.clone()));
+        let code = body.and_then(|b| b.error_code.clone());
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                operation: None,
+                status: Some(status),
+                message,
+                code,
+                source: None,
+            }),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status the API answered with, if it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.inner.status
+    }
+
+    /// True for a 404 answer.
+    pub fn is_not_found(&self) -> bool {
+        self.inner.kind == ErrorKind::NotFound
+    }
+
+    /// True when the credentials were refused or the API refused the token.
+    pub fn is_auth(&self) -> bool {
+        self.inner.kind == ErrorKind::Auth
+    }
+
+    /// True for a 429 answer, or when waiting for the rate limit would pass the deadline.
+    pub fn is_rate_limited(&self) -> bool {
+        self.inner.kind == ErrorKind::RateLimited
+    }
+
+    /// True when the request timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == ErrorKind::Timeout
+    }
+
+    /// The API's message (or the client's, for failures before an answer).
+    pub fn message(&self) -> Option<&str> {
+        self.inner.message.as_deref()
+    }
+
+    /// The API's machine-readable error code, when it sent one.
+    pub fn error_code(&self) -> Option<&str> {
+        self.inner.code.as_deref()
+    }
+
+    /// The operation that failed (`list_sims`, `send_sms`, ...), when known.
+    pub fn operation(&self) -> Option<&str> {
+        self.inner.operation.as_deref()
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.inner.kind)
+            .field("operation", &self.inner.operation)
+            .field("status", &self.inner.status)
+            .field("message", &self.inner.message)
+            .field("code", &self.inner.code)
+            .field("source", &self.inner.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(op) = &self.inner.operation {
+            write!(f, "{op}: ")?;
+        }
+        let what = match self.inner.kind {
+            ErrorKind::Auth => "authentication failed",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Network => "network error",
+            ErrorKind::Api => "the API refused the request",
+            ErrorKind::Decode => "could not decode the answer",
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::Config => "invalid configuration",
+            ErrorKind::Pagination => "paging failed",
+        };
+        f.write_str(what)?;
+        if let Some(status) = self.inner.status {
+            write!(f, " (HTTP {})", status.as_u16())?;
+        }
+        if let Some(code) = &self.inner.code {
+            write!(f, " [{code}]")?;
+        }
+        if let Some(message) = &self.inner.message {
+            write!(f, ": {message}")?;
+        } else if let Some(source) = &self.inner.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+impl From<progenitor_client::Error<ApiError>> for Error {
+    fn from(error: progenitor_client::Error<ApiError>) -> Error {
+        use progenitor_client::Error as P;
+        match error {
+            P::ErrorResponse(response) => {
+                let headers = response.headers();
+                let status = header(headers, TOKEN_STATUS_HEADER)
+                    .and_then(|s| s.parse::<StatusCode>().ok())
+                    .unwrap_or(response.status());
+                let error =
+                    Error::from_status(status, Some(&response), header(headers, ORIGIN_HEADER));
+                error.named(header(headers, OPERATION_HEADER))
+            }
+            P::UnexpectedResponse(response) => {
+                let error = Error::from_status(
+                    response.status(),
+                    None,
+                    header(response.headers(), ORIGIN_HEADER),
+                );
+                error.named(header(response.headers(), OPERATION_HEADER))
+            }
+            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
+                Error::from(e)
+            }
+            P::InvalidResponsePayload(_, e) => {
+                let mut err = Error::new(
+                    ErrorKind::Decode,
+                    format!("the answer does not match the spec: {e}"),
+                );
+                err.inner.source = Some(Box::new(e));
+                err
+            }
+            P::InvalidRequest(message) => Error::invalid_input(message),
+            P::Custom(message) => Error::new(ErrorKind::Api, message),
+        }
+    }
+}
+
+fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+impl Error {
+    fn named(self, operation: Option<&str>) -> Error {
+        match operation {
+            Some(op) => self.with_operation(op),
+            None => self,
+        }
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Error {
+        let kind = if e.is_timeout() {
+            ErrorKind::Timeout
+        } else if e.is_decode() {
+            ErrorKind::Decode
+        } else if e.is_builder() {
+            ErrorKind::Config
+        } else {
+            ErrorKind::Network
+        };
+        // reqwest's message names the URL, which never carries a secret here.
+        let e = e.without_url();
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                operation: None,
+                status: e.status(),
+                message: None,
+                code: None,
+                source: Some(Box::new(e)),
+            }),
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Client-side rate limits that keep within 1NCE's published limits.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::{Quota, RateLimiter};
+
+use crate::clock::Clock;
+
+/// A limit of `requests` per `period`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// How many requests...
+    pub requests: u32,
+    /// ...per how long.
+    pub period: Duration,
+}
+
+impl Limit {
+    /// `requests` per `period`.
+    pub const fn new(requests: u32, period: Duration) -> Limit {
+        Limit { requests, period }
+    }
+}
+
+/// Client-side limits by route. The defaults are 1NCE's published limits
+/// (which its own pages state differently, hence configurable): 10 requests/s
+/// for `/v1/sims...`, 100 per 5 minutes for `/v1/orders` and `/v1/products`,
+/// and 600 per minute for the token endpoint. `None` turns a limit off;
+/// [`RateLimits::none`] turns all off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `/v1/sims` and everything below it.
+    pub sims: Option<Limit>,
+    /// `/v1/orders` and `/v1/products`.
+    pub orders_and_products: Option<Limit>,
+    /// `/oauth/token`.
+    pub token: Option<Limit>,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            sims: Some(Limit::new(10, Duration::from_secs(1))),
+            orders_and_products: Some(Limit::new(100, Duration::from_secs(300))),
+            token: Some(Limit::new(600, Duration::from_secs(60))),
+        }
+    }
+}
+
+impl RateLimits {
+    /// No client-side limits.
+    pub fn none() -> RateLimits {
+        RateLimits {
+            sims: None,
+            orders_and_products: None,
+            token: None,
+        }
+    }
+}
+
+/// Which limit a request counts against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    Sims,
+    OrdersAndProducts,
+    Token,
+    Other,
+}
+
+impl Route {
+    pub(crate) fn of(path: &str) -> Route {
+        if path.ends_with("/oauth/token") {
+            Route::Token
+        } else if path.contains("/v1/sims") {
+            Route::Sims
+        } else if path.contains("/v1/orders") || path.contains("/v1/products") {
+            Route::OrdersAndProducts
+        } else {
+            Route::Other
+        }
+    }
+}
+
+type Limiter = RateLimiter<
+    governor::state::NotKeyed,
+    governor::state::InMemoryState,
+    Clock,
+    governor::middleware::NoOpMiddleware<Duration>,
+>;
+
+/// The limiters of one client, shared by its clones.
+#[derive(Clone, Default)]
+pub(crate) struct RateLimiters {
+    sims: Option<Arc<Limiter>>,
+    orders_and_products: Option<Arc<Limiter>>,
+    token: Option<Arc<Limiter>>,
+    clock: Option<Clock>,
+}
+
+impl std::fmt::Debug for RateLimiters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiters")
+            .field("sims", &self.sims.is_some())
+            .field("orders_and_products", &self.orders_and_products.is_some())
+            .field("token", &self.token.is_some())
+            .finish()
+    }
+}
+
+impl RateLimiters {
+    pub(crate) fn new(limits: &RateLimits, clock: &Clock) -> RateLimiters {
+        let make = |limit: Option<Limit>| {
+            let limit = limit?;
+            let burst = NonZeroU32::new(limit.requests)?;
+            let quota = Quota::with_period(limit.period / limit.requests)?.allow_burst(burst);
+            Some(Arc::new(RateLimiter::direct_with_clock(
+                quota,
+                clock.clone(),
+            )))
+        };
+        RateLimiters {
+            sims: make(limits.sims),
+            orders_and_products: make(limits.orders_and_products),
+            token: make(limits.token),
+            clock: Some(clock.clone()),
+        }
+    }
+
+    /// Waits until a request on `route` is within its limit.
+    pub(crate) async fn until_ready(&self, route: Route) {
+        let limiter = match route {
+            Route::Sims => &self.sims,
+            Route::OrdersAndProducts => &self.orders_and_products,
+            Route::Token => &self.token,
+            Route::Other => &None,
+        };
+        let (Some(limiter), Some(clock)) = (limiter, &self.clock) else {
+            return;
+        };
+        while let Err(not_until) = limiter.check() {
+            let wait = not_until.wait_time_from(clock.now());
+            tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn fifty_calls_at_ten_per_second_take_four_seconds() {
+        let clock = Clock::system();
+        let limiters = RateLimiters::new(&RateLimits::default(), &clock);
+        let start = tokio::time::Instant::now();
+        for _ in 0..50 {
+            limiters.until_ready(Route::Sims).await;
+        }
+        let elapsed = start.elapsed();
+        // A burst of 10, then one every 100 ms.
+        assert!(elapsed >= Duration::from_millis(3900), "{elapsed:?}");
+        assert!(elapsed < Duration::from_millis(4200), "{elapsed:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn routes_have_their_own_limits_and_none_means_none() {
+        let clock = Clock::system();
+        let limiters = RateLimiters::new(&RateLimits::default(), &clock);
+        let start = tokio::time::Instant::now();
+        for _ in 0..10 {
+            limiters.until_ready(Route::Sims).await;
+        }
+        for _ in 0..100 {
+            limiters.until_ready(Route::OrdersAndProducts).await;
+            limiters.until_ready(Route::Other).await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(10));
+        let off = RateLimiters::new(&RateLimits::none(), &clock);
+        for _ in 0..1000 {
+            off.until_ready(Route::Sims).await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(10));
+    }
+
+    #[test]
+    fn requests_are_sorted_to_their_route() {
+        assert_eq!(
+            Route::of("/management-api/v1/sims/8988/quota/data"),
+            Route::Sims
+        );
+        assert_eq!(
+            Route::of("/management-api/v1/orders/12"),
+            Route::OrdersAndProducts
+        );
+        assert_eq!(
+            Route::of("/management-api/v1/products"),
+            Route::OrdersAndProducts
+        );
+        assert_eq!(Route::of("/management-api/oauth/token"), Route::Token);
+    }
+}

@@ -1,0 +1,443 @@
+//! The handwritten layer on the wire: tokens, retries, errors, secrets.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use onence::{Client, Clock, Credentials, RateLimits, RetryPolicy};
+use support::{token, Reply, Scripted};
+
+const SECRET: &str = "s3cr3t-client-secret";
+const ICCID: &str = "8988280666000000000";
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    }
+}
+
+fn client(server: &Scripted, clock: Clock) -> Client {
+    Client::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::api_user("1234_api-user", SECRET))
+        .rate_limits(RateLimits::none())
+        .retry_policy(quick_retries())
+        .clock(clock)
+        .build()
+        .unwrap()
+}
+
+/// Token endpoint answering `tok-1`, `tok-2`, ... in turn.
+fn numbered_tokens(server: &Scripted, expires_in: u64) -> Arc<AtomicUsize> {
+    let issued = Arc::new(AtomicUsize::new(0));
+    let counter = issued.clone();
+    server.route(move |r| {
+        r.path.ends_with("/oauth/token").then(|| {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            token(&format!("tok-{n}"), expires_in)
+        })
+    });
+    issued
+}
+
+fn sim_ok() -> Reply {
+    Reply::json(
+        200,
+        serde_json::json!({ "iccid": ICCID, "status": "Enabled" }),
+    )
+}
+
+fn bearer(server: &Scripted) -> Vec<String> {
+    server
+        .received()
+        .iter()
+        .filter(|r| r.path.contains("/v1/"))
+        .map(|r| r.header("authorization").unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_token_request_is_basic_auth_with_a_json_body() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.then([sim_ok()]);
+    client(&server, Clock::manual())
+        .get_sim()
+        .iccid(ICCID)
+        .send()
+        .await
+        .unwrap();
+    let token_request = server
+        .received()
+        .into_iter()
+        .find(|r| r.path.ends_with("/oauth/token"))
+        .unwrap();
+    assert_eq!(token_request.method, "POST");
+    // base64("1234_api-user:s3cr3t-client-secret")
+    assert_eq!(
+        token_request.header("authorization"),
+        Some("Basic MTIzNF9hcGktdXNlcjpzM2NyM3QtY2xpZW50LXNlY3JldA==")
+    );
+    assert_eq!(
+        token_request.header("content-type"),
+        Some("application/json")
+    );
+    assert_eq!(token_request.body, r#"{"grant_type":"client_credentials"}"#);
+    assert!(token_request
+        .header("user-agent")
+        .unwrap()
+        .starts_with("onence/"));
+}
+
+#[tokio::test]
+async fn the_token_is_reused_across_calls_and_clones() {
+    let server = Scripted::start().await;
+    let issued = numbered_tokens(&server, 3600);
+    server.then([sim_ok(), sim_ok(), sim_ok()]);
+    let client = client(&server, Clock::manual());
+    let clone = client.clone();
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    clone.get_sim().iccid(ICCID).send().await.unwrap();
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+    assert_eq!(bearer(&server), vec!["Bearer tok-1"; 3]);
+    let api = server
+        .received()
+        .into_iter()
+        .find(|r| r.path.contains("/v1/"))
+        .unwrap();
+    assert!(api.header("api-version").is_none());
+}
+
+#[tokio::test]
+async fn the_token_is_refreshed_before_it_expires() {
+    let server = Scripted::start().await;
+    let issued = numbered_tokens(&server, 3600);
+    server.then([sim_ok(), sim_ok(), sim_ok()]);
+    let clock = Clock::manual();
+    let client = client(&server, clock.clone());
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    clock.advance(Duration::from_secs(3600 - 301));
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        1,
+        "more than 5 minutes left: no refresh yet"
+    );
+    clock.advance(Duration::from_secs(2));
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        2,
+        "less than 5 minutes left: refreshed"
+    );
+    assert_eq!(
+        bearer(&server),
+        vec!["Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]
+    );
+}
+
+#[tokio::test]
+async fn a_failed_refresh_keeps_the_still_valid_token() {
+    let server = Scripted::start().await;
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counter = attempts.clone();
+    server.route(move |r| {
+        r.path.ends_with("/oauth/token").then(|| {
+            if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                token("tok-1", 3600)
+            } else {
+                Reply::status(503)
+            }
+        })
+    });
+    server.then([sim_ok(), sim_ok()]);
+    let clock = Clock::manual();
+    let client = client(&server, clock.clone());
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    clock.advance(Duration::from_secs(3500));
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    assert!(
+        attempts.load(Ordering::SeqCst) > 1,
+        "a refresh was attempted"
+    );
+    assert_eq!(bearer(&server), vec!["Bearer tok-1", "Bearer tok-1"]);
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_calls_make_one_token_request() {
+    let server = Scripted::start().await;
+    let issued = numbered_tokens(&server, 3600);
+    server.route(|r| r.path.contains("/v1/sims/").then(sim_ok));
+    let client = client(&server, Clock::manual());
+    let calls = (0..100).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.get_sim().iccid(ICCID).send().await.map(|_| ()) })
+    });
+    for call in futures::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+    assert_eq!(server.count(ICCID), 100);
+}
+
+#[tokio::test]
+async fn a_401_leads_to_one_refresh_and_one_resend() {
+    let server = Scripted::start().await;
+    let issued = numbered_tokens(&server, 3600);
+    server.route(|r| {
+        (r.path.contains("/v1/") && r.header("authorization") == Some("Bearer tok-1"))
+            .then(|| Reply::json(401, serde_json::json!({ "status": 401, "error": "Unauthorized", "message": "bad token", "path": "/v1/sims" })))
+    });
+    server.then([sim_ok()]);
+    let client = client(&server, Clock::manual());
+    let sim = client.get_sim().iccid(ICCID).send().await.unwrap();
+    assert_eq!(sim.iccid.as_deref(), Some(ICCID));
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    assert_eq!(bearer(&server), vec!["Bearer tok-1", "Bearer tok-2"]);
+}
+
+#[tokio::test]
+async fn a_second_401_is_an_auth_error() {
+    let server = Scripted::start().await;
+    let issued = numbered_tokens(&server, 3600);
+    server.route(|r| r.path.contains("/v1/").then(|| Reply::json(401, serde_json::json!({ "status": 401, "error": "Unauthorized", "message": "Full authentication is required" }))));
+    let client = client(&server, Clock::manual());
+    let err = onence::Error::from(client.get_sim().iccid(ICCID).send().await.unwrap_err());
+    assert!(err.is_auth(), "{err:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(err.operation(), Some("get_sim"));
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    assert_eq!(server.count(ICCID), 2);
+}
+
+#[tokio::test]
+async fn wrong_credentials_give_an_auth_error_with_the_servers_message() {
+    let server = Scripted::start().await;
+    server.route(|r| {
+        r.path.ends_with("/oauth/token").then(|| {
+            Reply::json(400, serde_json::json!({ "statusCode": 400, "errorCode": "CognitoAuthenticationError", "message": "User does not exist." }))
+        })
+    });
+    let client = client(&server, Clock::manual());
+    let err = onence::Error::from(client.list_products().send().await.unwrap_err());
+    assert!(err.is_auth(), "{err:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(err.error_code(), Some("CognitoAuthenticationError"));
+    assert!(err.message().unwrap().contains("User does not exist."));
+    assert!(err.to_string().contains("User does not exist."));
+    assert_eq!(
+        server.count("/oauth/token"),
+        1,
+        "no retry loop on refused credentials"
+    );
+    assert_eq!(server.count("/v1/products"), 0);
+}
+
+#[tokio::test]
+async fn the_json_body_falls_back_to_a_form_body_and_remembers() {
+    let server = Scripted::start().await;
+    server.route(|r| {
+        (r.path.ends_with("/oauth/token") && r.header("content-type") == Some("application/json")).then(|| {
+            Reply::json(400, serde_json::json!({ "statusCode": 400, "errorCode": "UnsupportedContentTypeError", "message": "Content-Type not supported" }))
+        })
+    });
+    server.route(|r| {
+        (r.path.ends_with("/oauth/token") && r.body == "grant_type=client_credentials")
+            .then(|| token("tok-form", 60))
+    });
+    server.route(|r| r.path.contains("/v1/").then(sim_ok));
+    let clock = Clock::manual();
+    let client = client(&server, clock.clone());
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    clock.advance(Duration::from_secs(120));
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    let kinds: Vec<String> = server
+        .received()
+        .iter()
+        .filter(|r| r.path.ends_with("/oauth/token"))
+        .map(|r| r.header("content-type").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded"
+        ]
+    );
+    assert_eq!(bearer(&server), vec!["Bearer tok-form"; 2]);
+}
+
+#[tokio::test]
+async fn the_token_request_follows_no_redirect() {
+    let server = Scripted::start().await;
+    let elsewhere = format!("{}/stolen", server.base_url);
+    server.route(move |r| {
+        r.path
+            .ends_with("/oauth/token")
+            .then(|| Reply::status(302).header("location", &elsewhere))
+    });
+    let client = client(&server, Clock::manual());
+    let err = onence::Error::from(client.list_products().send().await.unwrap_err());
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
+    assert_eq!(server.count("/stolen"), 0);
+}
+
+#[tokio::test]
+async fn each_retryable_status_is_retried_until_success() {
+    for status in [429, 502, 503, 504] {
+        let server = Scripted::start().await;
+        numbered_tokens(&server, 3600);
+        server.then([Reply::status(status), Reply::status(status), sim_ok()]);
+        let sim = client(&server, Clock::manual())
+            .get_sim()
+            .iccid(ICCID)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sim.iccid.as_deref(), Some(ICCID), "{status}");
+        assert_eq!(server.count(ICCID), 3, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn retries_stop_after_the_attempts_allowed() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.route(|r| r.path.contains("/v1/").then(|| Reply::status(503)));
+    let err = onence::Error::from(
+        client(&server, Clock::manual())
+            .get_sim()
+            .iccid(ICCID)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(server.count(ICCID), 4);
+}
+
+#[tokio::test]
+async fn a_non_retryable_4xx_is_sent_once() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.route(|r| {
+        r.path
+            .contains("/v1/")
+            .then(|| Reply::json(404, serde_json::json!({ "message": "SIM not found." })))
+    });
+    let err = onence::Error::from(
+        client(&server, Clock::manual())
+            .get_sim()
+            .iccid(ICCID)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert!(err.is_not_found());
+    assert_eq!(err.message(), Some("SIM not found."));
+    assert_eq!(server.count(ICCID), 1);
+}
+
+#[tokio::test]
+async fn a_post_facing_503_is_sent_exactly_once() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.route(|r| r.path.contains("/v1/").then(|| Reply::status(503)));
+    let sms = onence::types::SmsMessage {
+        payload: Some("hello".into()),
+        ..Default::default()
+    };
+    let err = client(&server, Clock::manual())
+        .send_sms()
+        .iccid(ICCID)
+        .body(sms)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        onence::Error::from(err).status().map(|s| s.as_u16()),
+        Some(503)
+    );
+    assert_eq!(server.count("/sms"), 1);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried_for_a_get_but_not_for_a_post() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.then([Reply::Drop, sim_ok()]);
+    let client = client(&server, Clock::manual());
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    assert_eq!(server.count(ICCID), 2);
+
+    server.then([Reply::Drop, Reply::status(201)]);
+    let sms = onence::types::SmsMessage {
+        payload: Some("hello".into()),
+        ..Default::default()
+    };
+    let err = onence::Error::from(
+        client
+            .send_sms()
+            .iccid(ICCID)
+            .body(sms)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(err.kind(), onence::ErrorKind::Network, "{err:?}");
+    assert_eq!(
+        server.count("/sms"),
+        1,
+        "the POST may have arrived: never resent"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.then([Reply::status(429).header("retry-after", "1"), sim_ok()]);
+    let started = std::time::Instant::now();
+    let policy = RetryPolicy {
+        max_delay: Duration::from_secs(5),
+        ..quick_retries()
+    };
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::api_user("1234_api-user", SECRET))
+        .rate_limits(RateLimits::none())
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn from_env_names_the_missing_variable() {
+    // Only this test touches these variables.
+    std::env::remove_var("ONENCE_CLIENT_ID");
+    std::env::remove_var("ONENCE_CLIENT_SECRET");
+    let err = Client::from_env().unwrap_err();
+    assert_eq!(err.kind(), onence::ErrorKind::Config);
+    assert!(err.to_string().contains("ONENCE_CLIENT_ID"), "{err}");
+    std::env::set_var("ONENCE_CLIENT_ID", "1234_user");
+    let err = Client::from_env().unwrap_err();
+    assert!(err.to_string().contains("ONENCE_CLIENT_SECRET"), "{err}");
+    std::env::set_var("ONENCE_CLIENT_SECRET", SECRET);
+    std::env::set_var("ONENCE_BASE_URL", "not a url");
+    let err = Client::from_env().unwrap_err();
+    assert!(err.to_string().contains("not a url"), "{err}");
+    std::env::set_var("ONENCE_BASE_URL", "http://127.0.0.1:1/management-api");
+    assert!(Client::from_env().is_ok());
+}

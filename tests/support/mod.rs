@@ -1,0 +1,205 @@
+//! A loopback HTTP server that answers from a script, one answer per request,
+//! and records what it received. It gives the sequences httpmock cannot:
+//! "503, then 200", a dropped connection, a token that changes.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// One scripted answer.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// Status, headers and body.
+    Http {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+    /// Close the connection after reading the request, without answering.
+    Drop,
+}
+
+impl Reply {
+    pub fn status(status: u16) -> Reply {
+        Reply::Http {
+            status,
+            headers: vec![],
+            body: String::new(),
+        }
+    }
+    pub fn json(status: u16, body: serde_json::Value) -> Reply {
+        Reply::Http {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string(),
+        }
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        if let Reply::Http { headers, .. } = &mut self {
+            headers.push((name.into(), value.into()));
+        }
+        self
+    }
+}
+
+/// A request as received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+type Router = dyn Fn(&Received) -> Option<Reply> + Send + Sync;
+
+/// The server. Requests are answered by the first route that matches, else
+/// from the script queue, else 599.
+#[derive(Clone)]
+pub struct Scripted {
+    pub base_url: String,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+    received: Arc<Mutex<Vec<Received>>>,
+    routes: Arc<Mutex<Vec<Box<Router>>>>,
+}
+
+impl Scripted {
+    pub async fn start() -> Scripted {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let server = Scripted {
+            base_url,
+            script: Arc::default(),
+            received: Arc::default(),
+            routes: Arc::default(),
+        };
+        let s = server.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let s = s.clone();
+                tokio::spawn(async move { s.serve(socket).await });
+            }
+        });
+        server
+    }
+
+    /// Queue answers, in order.
+    pub fn then(&self, replies: impl IntoIterator<Item = Reply>) -> &Self {
+        self.script.lock().unwrap().extend(replies);
+        self
+    }
+
+    /// Answer every matching request with the route's reply.
+    pub fn route(&self, f: impl Fn(&Received) -> Option<Reply> + Send + Sync + 'static) -> &Self {
+        self.routes.lock().unwrap().push(Box::new(f));
+        self
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn count(&self, path_suffix: &str) -> usize {
+        self.received()
+            .iter()
+            .filter(|r| r.path.split('?').next().unwrap().ends_with(path_suffix))
+            .count()
+    }
+
+    async fn serve(&self, mut socket: tokio::net::TcpStream) {
+        loop {
+            let mut buf = Vec::new();
+            let head_end = loop {
+                let mut chunk = [0u8; 4096];
+                let n = match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break i + 4;
+                }
+            };
+            let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+            let mut lines = head.split("\r\n");
+            let mut first = lines.next().unwrap_or("").split(' ');
+            let method = first.next().unwrap_or("").to_string();
+            let path = first.next().unwrap_or("").to_string();
+            let headers: Vec<(String, String)> = lines
+                .filter_map(|l| {
+                    l.split_once(':')
+                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                })
+                .collect();
+            let length: usize = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            while buf.len() < head_end + length {
+                let mut chunk = [0u8; 4096];
+                match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).to_string();
+            let request = Received {
+                method,
+                path,
+                headers,
+                body,
+            };
+            self.received.lock().unwrap().push(request.clone());
+            let routed = self.routes.lock().unwrap().iter().find_map(|r| r(&request));
+            let reply = routed
+                .or_else(|| self.script.lock().unwrap().pop_front())
+                .unwrap_or(Reply::status(599));
+            match reply {
+                Reply::Drop => return,
+                Reply::Http {
+                    status,
+                    headers,
+                    body,
+                } => {
+                    let mut out =
+                        format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
+                    for (k, v) in headers {
+                        out.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    out.push_str("\r\n");
+                    out.push_str(&body);
+                    if socket.write_all(out.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A token endpoint answer.
+pub fn token(value: &str, expires_in: u64) -> Reply {
+    Reply::json(
+        200,
+        serde_json::json!({
+            "status_code": 200, "access_token": value, "token_type": "bearer",
+            "expires_in": expires_in, "userId": "user", "scope": "all"
+        }),
+    )
+}
