@@ -441,3 +441,43 @@ async fn from_env_names_the_missing_variable() {
     std::env::set_var("ONENCE_BASE_URL", "http://127.0.0.1:1/management-api");
     assert!(Client::from_env().is_ok());
 }
+
+#[tokio::test]
+async fn an_unknown_iccid_answered_with_an_empty_200_is_not_found() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.then([Reply::status(200)]);
+    let err = onence::Error::from(
+        client(&server, Clock::manual())
+            .get_sim()
+            .iccid(ICCID)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_undocumented_error_with_a_non_json_body_keeps_its_status_and_text() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.route(|r| {
+        r.path.contains("/v1/").then(|| Reply::Http {
+            status: 500,
+            headers: vec![("content-type".into(), "text/html".into())],
+            body: "<html>Internal Server Error</html>".into(),
+        })
+    });
+    let err = onence::Error::from(
+        client(&server, Clock::manual())
+            .list_orders()
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(err.kind(), onence::ErrorKind::Api);
+    assert!(err.message().unwrap().contains("Internal Server Error"));
+    assert_eq!(err.operation(), Some("list_orders"));
+}
