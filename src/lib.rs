@@ -21,10 +21,14 @@ mod auth;
 pub mod clock;
 mod config;
 mod error;
+mod ops;
+mod pagination;
 mod rate_limit;
 mod retry;
 mod secret;
 mod session;
+pub mod timestamp;
+mod validate;
 
 /// Request builders returned by the [`Client`] methods, one per operation.
 pub use generated::builder;
@@ -35,6 +39,8 @@ pub use generated::{ByteStream, Client, ResponseValue};
 pub use clock::Clock;
 pub use config::{ClientBuilder, Credentials, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind, Result};
+pub use ops::{PaymentMethod, UsageDay, UsageReport, BULK_CHUNK};
+pub use pagination::{Page, Pager};
 pub use rate_limit::{Limit, RateLimits};
 pub use retry::RetryPolicy;
 pub use secret::Secret;

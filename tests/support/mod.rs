@@ -20,6 +20,8 @@ pub enum Reply {
     },
     /// Close the connection after reading the request, without answering.
     Drop,
+    /// Answer after a pause.
+    Delayed(std::time::Duration, Box<Reply>),
 }
 
 impl Reply {
@@ -60,6 +62,18 @@ impl Received {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    pub fn query(&self, name: &str) -> Option<String> {
+        let query = self.path.split_once('?')?.1;
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| v.replace("%2C", ",").replace("%3A", ":").replace('+', " "))
+        })
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap()
     }
 }
 
@@ -167,10 +181,15 @@ impl Scripted {
             };
             self.received.lock().unwrap().push(request.clone());
             let routed = self.routes.lock().unwrap().iter().find_map(|r| r(&request));
-            let reply = routed
+            let mut reply = routed
                 .or_else(|| self.script.lock().unwrap().pop_front())
                 .unwrap_or(Reply::status(599));
+            while let Reply::Delayed(pause, inner) = reply {
+                tokio::time::sleep(pause).await;
+                reply = *inner;
+            }
             match reply {
+                Reply::Delayed(..) => unreachable!(),
                 Reply::Drop => return,
                 Reply::Http {
                     status,

@@ -1,0 +1,307 @@
+//! Thin, typed conveniences for the everyday jobs: switch SIMs on and off,
+//! label them, send an SMS, top up, read quotas and usage. Input is checked
+//! before anything is sent; POSTs are never resent (see [`RetryPolicy`](crate::RetryPolicy)).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{self, SimUpdate, SimUpdateStatus};
+use crate::validate;
+use crate::{timestamp, Client};
+
+/// SIMs changed by one `POST /v1/sims` at most.
+pub const BULK_CHUNK: usize = 100;
+
+/// How the API charges a top-up.
+pub use crate::types::TopUpSimPaymentMethod as PaymentMethod;
+
+/// A SIM's usage over a period: one row per day, and the API's `TOTAL` row.
+#[derive(Clone, Debug)]
+pub struct UsageReport {
+    /// The days, in the order the API gave them.
+    pub days: Vec<UsageDay>,
+    /// The `TOTAL` row, when the API sent one.
+    pub total: Option<types::UsageDay>,
+}
+
+/// One day of usage.
+#[derive(Clone, Debug)]
+pub struct UsageDay {
+    /// The day (midnight UTC), parsed leniently; `None` if the API's date could not be read.
+    pub date: Option<DateTime<Utc>>,
+    /// The row as the API sent it.
+    pub row: types::UsageDay,
+}
+
+impl UsageDay {
+    /// Data used that day in MB (downlink plus uplink), if reported.
+    pub fn data_mb(&self) -> Option<f64> {
+        self.row.data.as_ref()?.volume.as_deref()?.parse().ok()
+    }
+
+    /// SMS sent and received that day, if reported.
+    pub fn sms_count(&self) -> Option<f64> {
+        self.row.sms.as_ref()?.volume.as_deref()?.parse().ok()
+    }
+}
+
+impl Client {
+    /// Enables one SIM, keeping its label and IMEI lock.
+    pub async fn enable_sim(&self, iccid: &str) -> Result<()> {
+        self.change_sim(iccid, |u| u.status = SimUpdateStatus::Enabled)
+            .await
+    }
+
+    /// Disables one SIM, keeping its label and IMEI lock.
+    pub async fn disable_sim(&self, iccid: &str) -> Result<()> {
+        self.change_sim(iccid, |u| u.status = SimUpdateStatus::Disabled)
+            .await
+    }
+
+    /// Sets one SIM's label, keeping its status and IMEI lock.
+    pub async fn set_sim_label(&self, iccid: &str, label: &str) -> Result<()> {
+        let label = label.to_string();
+        self.change_sim(iccid, move |u| u.label = Some(label)).await
+    }
+
+    /// Locks one SIM to its current device (or unlocks it), keeping its status and label.
+    pub async fn set_sim_imei_lock(&self, iccid: &str, locked: bool) -> Result<()> {
+        self.change_sim(iccid, move |u| u.imei_lock = locked).await
+    }
+
+    /// Enables many SIMs, keeping their labels and IMEI locks.
+    pub async fn enable_sims<S: AsRef<str>>(&self, iccids: &[S]) -> Result<()> {
+        self.change_sims(iccids, |u| u.status = SimUpdateStatus::Enabled)
+            .await
+    }
+
+    /// Disables many SIMs, keeping their labels and IMEI locks.
+    pub async fn disable_sims<S: AsRef<str>>(&self, iccids: &[S]) -> Result<()> {
+        self.change_sims(iccids, |u| u.status = SimUpdateStatus::Disabled)
+            .await
+    }
+
+    /// Sets many SIMs' IMEI locks, keeping their status and labels.
+    pub async fn set_sims_imei_lock<S: AsRef<str>>(
+        &self,
+        iccids: &[S],
+        locked: bool,
+    ) -> Result<()> {
+        self.change_sims(iccids, move |u| u.imei_lock = locked)
+            .await
+    }
+
+    /// The API's update replaces status and IMEI lock (an absent lock means
+    /// unlocked), so a change starts from the SIM's current values.
+    async fn current_update(&self, iccid: &str) -> Result<SimUpdate> {
+        let sim = self
+            .get_sim()
+            .iccid(iccid)
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("get_sim"))?;
+        let status = match sim.status {
+            Some(types::SimStatus::Disabled) => SimUpdateStatus::Disabled,
+            _ => SimUpdateStatus::Enabled,
+        };
+        Ok(SimUpdate {
+            iccid: iccid.to_string(),
+            status,
+            imei_lock: sim.imei_lock.unwrap_or(false),
+            label: sim.label.clone(),
+        })
+    }
+
+    async fn change_sim(&self, iccid: &str, change: impl FnOnce(&mut SimUpdate)) -> Result<()> {
+        validate::iccid(iccid).map_err(|e| e.with_operation("update_sim"))?;
+        let mut update = self.current_update(iccid).await?;
+        change(&mut update);
+        self.update_sim()
+            .iccid(iccid)
+            .body(update)
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("update_sim"))?;
+        Ok(())
+    }
+
+    /// Reads the current values (a few SIMs at a time), then sends the changes
+    /// in chunks of [`BULK_CHUNK`]. On failure the error says how many SIMs
+    /// were already queued.
+    async fn change_sims<S: AsRef<str>>(
+        &self,
+        iccids: &[S],
+        change: impl Fn(&mut SimUpdate),
+    ) -> Result<()> {
+        validate::iccids(iccids).map_err(|e| e.with_operation("update_sims"))?;
+        let updates: Vec<SimUpdate> =
+            stream::iter(iccids.iter().map(|i| self.current_update(i.as_ref())))
+                .buffered(4)
+                .map_ok(|mut update| {
+                    change(&mut update);
+                    update
+                })
+                .try_collect()
+                .await?;
+        let chunks: Vec<&[SimUpdate]> = updates.chunks(BULK_CHUNK).collect();
+        for (n, chunk) in chunks.iter().enumerate() {
+            if let Err(e) = self.update_sims().body(chunk.to_vec()).send().await {
+                let e = Error::from(e).with_operation("update_sims");
+                let queued = n * BULK_CHUNK;
+                return Err(Error::new(
+                    e.kind(),
+                    format!(
+                        "chunk {} of {} failed ({e}); {queued} SIMs before it were queued",
+                        n + 1,
+                        chunks.len()
+                    ),
+                )
+                .with_operation("update_sims")
+                .with_source(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends an SMS to the device holding the SIM and returns the new SMS id
+    /// (read from the `Location` header). Sent once: never resent.
+    pub async fn send_sms_text(&self, iccid: &str, message: types::SmsMessage) -> Result<i64> {
+        validate::iccid(iccid).map_err(|e| e.with_operation("send_sms"))?;
+        if message.payload.as_deref().is_none_or(str::is_empty) {
+            return Err(Error::invalid_input("the SMS payload is empty").with_operation("send_sms"));
+        }
+        let response = self
+            .send_sms()
+            .iccid(iccid)
+            .body(message)
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("send_sms"))?;
+        id_from_location(response.headers()).map_err(|e| e.with_operation("send_sms"))
+    }
+
+    /// Tops up one SIM and returns the number of the order it created.
+    pub async fn top_up(&self, iccid: &str, payment: Option<PaymentMethod>) -> Result<i64> {
+        validate::iccid(iccid).map_err(|e| e.with_operation("top_up_sim"))?;
+        let mut call = self.top_up_sim().iccid(iccid);
+        if let Some(payment) = payment {
+            call = call.payment_method(payment);
+        }
+        let response = call
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("top_up_sim"))?;
+        id_from_location(response.headers()).map_err(|e| e.with_operation("top_up_sim"))
+    }
+
+    /// Tops up many SIMs in one order and returns its number.
+    pub async fn top_up_many<S: AsRef<str>>(
+        &self,
+        iccids: &[S],
+        payment: Option<PaymentMethod>,
+    ) -> Result<i64> {
+        validate::iccids(iccids).map_err(|e| e.with_operation("top_up_sims"))?;
+        let body: Vec<String> = iccids.iter().map(|i| i.as_ref().to_string()).collect();
+        let mut call = self.top_up_sims().body(body);
+        if let Some(payment) = payment {
+            let method: types::TopUpSimsPaymentMethod =
+                payment.to_string().parse().map_err(|_| {
+                    Error::invalid_input(format!(
+                        "payment method {payment} is not accepted for many SIMs"
+                    ))
+                })?;
+            call = call.payment_method(method);
+        }
+        let response = call
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("top_up_sims"))?;
+        id_from_location(response.headers()).map_err(|e| e.with_operation("top_up_sims"))
+    }
+
+    /// What the SIM has left of its data volume (MB) and until when.
+    pub async fn data_quota_of(&self, iccid: &str) -> Result<types::Quota> {
+        validate::iccid(iccid).map_err(|e| e.with_operation("get_data_quota"))?;
+        let quota = self
+            .get_data_quota()
+            .iccid(iccid)
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("get_data_quota"))?;
+        Ok(quota.into_inner())
+    }
+
+    /// What the SIM has left of its SMS and until when.
+    pub async fn sms_quota_of(&self, iccid: &str) -> Result<types::Quota> {
+        validate::iccid(iccid).map_err(|e| e.with_operation("get_sms_quota"))?;
+        let quota = self
+            .get_sms_quota()
+            .iccid(iccid)
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("get_sms_quota"))?;
+        Ok(quota.into_inner())
+    }
+
+    /// The SIM's daily usage from `from` to `to` (both included; the API keeps six months).
+    pub async fn usage_between(
+        &self,
+        iccid: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<UsageReport> {
+        validate::iccid(iccid).map_err(|e| e.with_operation("get_sim_usage"))?;
+        if from > to {
+            return Err(Error::invalid_input(format!(
+                "the period starts ({from}) after it ends ({to})"
+            ))
+            .with_operation("get_sim_usage"));
+        }
+        let usage = self
+            .get_sim_usage()
+            .iccid(iccid)
+            .start_dt(from.format("%Y-%m-%d").to_string())
+            .end_dt(to.format("%Y-%m-%d").to_string())
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("get_sim_usage"))?
+            .into_inner();
+        let mut report = UsageReport {
+            days: Vec::new(),
+            total: None,
+        };
+        for row in usage.stats {
+            if row
+                .date
+                .as_deref()
+                .is_some_and(|d| d.trim().eq_ignore_ascii_case("total"))
+            {
+                report.total = Some(row);
+            } else {
+                let date = row.date.as_deref().and_then(timestamp::parse);
+                report.days.push(UsageDay { date, row });
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// The number at the end of a `Location` header (`.../v1/orders/1234`, `.../sms/42`).
+fn id_from_location(headers: &reqwest::header::HeaderMap) -> Result<i64> {
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| Error::new(ErrorKind::Decode, "the answer has no Location header"))?;
+    location
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .and_then(|last| last.parse().ok())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("Location {location:?} does not end in a number"),
+            )
+        })
+}

@@ -1,0 +1,435 @@
+//! Every item of a paged list, as a stream: all SIMs, a SIM's events or SMS, all orders.
+//!
+//! The first page tells how many pages there are (`X-Total-Pages`, or
+//! `totalPages` in the events body). When that figure is credible the other
+//! pages are fetched a few at a time and yielded in order; when it is missing
+//! or odd (absent, 0 although items came back, smaller than the page just
+//! read) pages are fetched one after another until an empty or short page.
+//! A server that repeats the same full page, or more pages than
+//! [`Pager::max_pages`], ends the stream with an error rather than a loop.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use futures_core::Stream;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{self, FuturesOrdered, StreamExt, TryStreamExt};
+use reqwest::header::HeaderMap;
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::types;
+use crate::validate::iccid;
+use crate::Client;
+
+/// One page of a list, with the totals the API reported for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub items: Vec<T>,
+    /// The page number, from 1.
+    pub page: u64,
+    /// How many pages the API says there are (`X-Total-Pages` or `totalPages`), when it says.
+    pub total_pages: Option<u64>,
+    /// How many items the API says there are on all pages, when it says.
+    pub total_count: Option<u64>,
+}
+
+type Fetch<T> = Arc<dyn Fn(Query, u64, u64) -> BoxFuture<'static, Result<Page<T>>> + Send + Sync>;
+
+#[derive(Clone, Debug, Default)]
+struct Query {
+    filter: Option<String>,
+    sort: Option<String>,
+}
+
+/// A paged list: set the page size, filter or sort, then take one
+/// [`page`](Pager::page), a [`stream`](Pager::stream) of every item, or the
+/// [`pages`](Pager::pages) themselves. Made by [`Client::all_sims`],
+/// [`Client::all_sim_events`], [`Client::all_sms`] and [`Client::all_orders`].
+#[must_use = "a pager does nothing until it is streamed"]
+pub struct Pager<T> {
+    operation: &'static str,
+    fetch: Fetch<T>,
+    query: Query,
+    filterable: bool,
+    page_size: u64,
+    max_page_size: u64,
+    concurrency: usize,
+    max_pages: u64,
+    invalid: Option<String>,
+}
+
+impl<T> std::fmt::Debug for Pager<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pager")
+            .field("operation", &self.operation)
+            .field("query", &self.query)
+            .field("page_size", &self.page_size)
+            .field("concurrency", &self.concurrency)
+            .finish()
+    }
+}
+
+impl<T: Serialize + Send + 'static> Pager<T> {
+    fn new(
+        operation: &'static str,
+        max_page_size: u64,
+        filterable: bool,
+        fetch: Fetch<T>,
+    ) -> Pager<T> {
+        Pager {
+            operation,
+            fetch,
+            query: Query::default(),
+            filterable,
+            page_size: max_page_size,
+            max_page_size,
+            concurrency: 4,
+            max_pages: 1_000_000,
+            invalid: None,
+        }
+    }
+
+    fn refuse(mut self, why: String) -> Pager<T> {
+        self.invalid.get_or_insert(why);
+        self
+    }
+
+    /// Items per page (default: the largest the API allows).
+    pub fn page_size(mut self, size: u64) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    /// How many pages may be in flight at once once the total is known (default 4).
+    /// The client's rate limiter still applies.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.concurrency = pages.max(1);
+        self
+    }
+
+    /// The API's filter, e.g. `"imei:4711,ip_address:10.0.0.1"` (SIM lists only).
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.query.filter = Some(filter.into());
+        self
+    }
+
+    /// The API's sort keys, comma-separated; `-` in front sorts descending.
+    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+        self.query.sort = Some(sort.into());
+        self
+    }
+
+    /// Give up with an error after this many pages (default 1,000,000).
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        let fail = |m: String| Err(Error::invalid_input(m).with_operation(self.operation));
+        if let Some(why) = &self.invalid {
+            return fail(why.clone());
+        }
+        if self.page_size == 0 || self.page_size > self.max_page_size {
+            return fail(format!(
+                "page size {} is outside 1..={}",
+                self.page_size, self.max_page_size
+            ));
+        }
+        if self.query.filter.is_some() && !self.filterable {
+            return fail("this list takes no filter".to_string());
+        }
+        Ok(())
+    }
+
+    /// One page (numbered from 1), with the totals the API reported.
+    pub async fn page(&self, page: u64) -> Result<Page<T>> {
+        self.check()?;
+        if page == 0 {
+            return Err(
+                Error::invalid_input("pages are numbered from 1").with_operation(self.operation)
+            );
+        }
+        (self.fetch)(self.query.clone(), page, self.page_size).await
+    }
+
+    /// Every item of every page, in order.
+    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send {
+        self.pages()
+            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+    }
+
+    /// Every item, collected.
+    pub async fn collect(self) -> Result<Vec<T>> {
+        self.stream().try_collect().await
+    }
+
+    /// Every page, in order.
+    pub fn pages(self) -> impl Stream<Item = Result<Page<T>>> + Send {
+        let state = Walk {
+            checked: self.check(),
+            pager: self,
+            in_flight: FuturesOrdered::new(),
+            next_to_fetch: 1,
+            last_page: None,
+            previous: None,
+            done: false,
+        };
+        stream::unfold(state, |mut walk| async move {
+            let item = walk.next().await?;
+            Some((item, walk))
+        })
+    }
+}
+
+/// The state of a walk over the pages.
+struct Walk<T> {
+    pager: Pager<T>,
+    checked: Result<()>,
+    in_flight: FuturesOrdered<BoxFuture<'static, Result<Page<T>>>>,
+    next_to_fetch: u64,
+    /// The last page, once the API's total is known and credible.
+    last_page: Option<u64>,
+    /// A fingerprint of the previous full page, to catch a server repeating itself.
+    previous: Option<u64>,
+    done: bool,
+}
+
+impl<T: Serialize + Send + 'static> Walk<T> {
+    fn schedule(&mut self) {
+        let limit = match self.last_page {
+            Some(last) => last,
+            // Without a credible total, one page at a time.
+            None if self.in_flight.is_empty() => self.next_to_fetch,
+            None => 0,
+        };
+        while self.in_flight.len() < self.pager.concurrency && self.next_to_fetch <= limit {
+            let fetch = (self.pager.fetch)(
+                self.pager.query.clone(),
+                self.next_to_fetch,
+                self.pager.page_size,
+            );
+            self.in_flight.push_back(fetch);
+            self.next_to_fetch += 1;
+        }
+    }
+
+    fn fail(&mut self, error: Error) -> Option<Result<Page<T>>> {
+        self.done = true;
+        Some(Err(error.with_operation(self.pager.operation)))
+    }
+
+    async fn next(&mut self) -> Option<Result<Page<T>>> {
+        if self.done {
+            return None;
+        }
+        if let Err(e) = std::mem::replace(&mut self.checked, Ok(())) {
+            self.done = true;
+            return Some(Err(e));
+        }
+        self.schedule();
+        let page = match self.in_flight.next().await? {
+            Ok(page) => page,
+            Err(e) => return self.fail(e),
+        };
+        if page.page > self.pager.max_pages {
+            return self.fail(Error::new(
+                ErrorKind::Pagination,
+                format!(
+                    "more than {} pages; stopped (raise max_pages if that is expected)",
+                    self.pager.max_pages
+                ),
+            ));
+        }
+        let full = page.items.len() as u64 >= self.pager.page_size;
+        if page.page == 1 {
+            // Trust the total only when it is consistent with what came back.
+            self.last_page = page
+                .total_pages
+                .filter(|&n| n >= 1 && (n > 1 || !full || page.items.is_empty()));
+            if page.total_pages.is_some_and(|n| n >= 1) && self.last_page.is_none() {
+                tracing::debug!(
+                    total_pages = page.total_pages,
+                    "page total not credible; paging sequentially"
+                );
+            }
+        }
+        if full {
+            let fingerprint = fingerprint(&page.items);
+            if self.previous == Some(fingerprint) {
+                return self.fail(Error::new(
+                    ErrorKind::Pagination,
+                    format!(
+                        "page {} repeats page {}; the server ignores paging",
+                        page.page,
+                        page.page - 1
+                    ),
+                ));
+            }
+            self.previous = Some(fingerprint);
+        }
+        let is_last = match self.last_page {
+            _ if !full => true,
+            Some(last) => page.page >= last,
+            None => false,
+        };
+        self.done = is_last;
+        if page.items.is_empty() && page.page > 1 {
+            return None;
+        }
+        Some(Ok(page))
+    }
+}
+
+fn fingerprint<T: Serialize>(items: &[T]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    serde_json::to_string(items)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    hasher.finish()
+}
+
+fn header_number(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+fn totals(headers: &HeaderMap) -> (Option<u64>, Option<u64>) {
+    (
+        header_number(headers, "x-total-pages"),
+        header_number(headers, "x-total-count"),
+    )
+}
+
+impl Client {
+    /// Every SIM of the account (`list_sims`, up to 100 a page).
+    pub fn all_sims(&self) -> Pager<types::Sim> {
+        let client = self.clone();
+        Pager::new(
+            "list_sims",
+            100,
+            true,
+            Arc::new(move |query: Query, page, size| {
+                let client = client.clone();
+                Box::pin(async move {
+                    let mut call = client.list_sims().page(page).page_size(size);
+                    if let Some(q) = query.filter {
+                        call = call.q(q);
+                    }
+                    if let Some(sort) = query.sort {
+                        call = call.sort(sort);
+                    }
+                    let response = call.send().await.map_err(Error::from)?;
+                    let (total_pages, total_count) = totals(response.headers());
+                    Ok(Page {
+                        items: response.into_inner(),
+                        page,
+                        total_pages,
+                        total_count,
+                    })
+                })
+            }),
+        )
+    }
+
+    /// Every event of one SIM (`list_sim_events`, up to 1000 a page).
+    pub fn all_sim_events(&self, sim: &str) -> Pager<types::SimEvent> {
+        let client = self.clone();
+        let checked = iccid(sim);
+        let sim = sim.to_string();
+        let pager = Pager::new(
+            "list_sim_events",
+            1000,
+            false,
+            Arc::new(move |query: Query, page, size| {
+                let (client, sim) = (client.clone(), sim.clone());
+                Box::pin(async move {
+                    let mut call = client
+                        .list_sim_events()
+                        .iccid(sim)
+                        .page(page)
+                        .page_size(size);
+                    if let Some(sort) = query.sort {
+                        call = call.sort(sort);
+                    }
+                    let body = call.send().await.map_err(Error::from)?.into_inner();
+                    let total_pages = body.total_pages.and_then(|n| u64::try_from(n).ok());
+                    let total_count = body.total_events.and_then(|n| u64::try_from(n).ok());
+                    Ok(Page {
+                        items: body.events,
+                        page,
+                        total_pages,
+                        total_count,
+                    })
+                })
+            }),
+        );
+        match checked {
+            Ok(()) => pager,
+            Err(e) => pager.refuse(e.to_string()),
+        }
+    }
+
+    /// Every SMS sent to or from one SIM (`list_sms`, up to 100 a page).
+    pub fn all_sms(&self, sim: &str) -> Pager<types::Sms> {
+        let client = self.clone();
+        let checked = iccid(sim);
+        let sim = sim.to_string();
+        let pager = Pager::new(
+            "list_sms",
+            100,
+            false,
+            Arc::new(move |query: Query, page, size| {
+                let (client, sim) = (client.clone(), sim.clone());
+                Box::pin(async move {
+                    let mut call = client.list_sms().iccid(sim).page(page).page_size(size);
+                    if let Some(sort) = query.sort {
+                        call = call.sort(sort);
+                    }
+                    let response = call.send().await.map_err(Error::from)?;
+                    let (total_pages, total_count) = totals(response.headers());
+                    Ok(Page {
+                        items: response.into_inner(),
+                        page,
+                        total_pages,
+                        total_count,
+                    })
+                })
+            }),
+        );
+        match checked {
+            Ok(()) => pager,
+            Err(e) => pager.refuse(e.to_string()),
+        }
+    }
+
+    /// Every order of the account (`list_orders`, up to 10 a page).
+    pub fn all_orders(&self) -> Pager<types::Order> {
+        let client = self.clone();
+        Pager::new(
+            "list_orders",
+            10,
+            false,
+            Arc::new(move |query: Query, page, size| {
+                let client = client.clone();
+                Box::pin(async move {
+                    let mut call = client.list_orders().page(page).page_size(size);
+                    if let Some(sort) = query.sort {
+                        call = call.sort(sort);
+                    }
+                    let response = call.send().await.map_err(Error::from)?;
+                    let (total_pages, total_count) = totals(response.headers());
+                    Ok(Page {
+                        items: response.into_inner(),
+                        page,
+                        total_pages,
+                        total_count,
+                    })
+                })
+            }),
+        )
+    }
+}
