@@ -1,0 +1,271 @@
+//! The everyday helpers on the wire.
+
+mod support;
+
+use chrono::NaiveDate;
+use onence::{types, Client, Credentials, ErrorKind, PaymentMethod, RateLimits, RetryPolicy};
+use support::{token, Reply, Scripted};
+
+const ICCID: &str = "8988280666000000000";
+
+fn client(server: &Scripted) -> Client {
+    server.route(|r| r.path.ends_with("/oauth/token").then(|| token("tok", 3600)));
+    Client::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::api_user("1234_api-user", "secret"))
+        .rate_limits(RateLimits::none())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+/// SIMs answer GET with their current state: disabled, labelled, IMEI-locked.
+fn locked_labelled_sims(server: &Scripted) {
+    server.route(|r| {
+        (r.method == "GET" && r.path.starts_with("/v1/sims/")).then(|| {
+            let iccid = r.path.trim_start_matches("/v1/sims/");
+            Reply::json(200, serde_json::json!({ "iccid": iccid, "status": "Disabled", "label": "pump-7", "imei_lock": true }))
+        })
+    });
+}
+
+fn writes(server: &Scripted) -> Vec<support::Received> {
+    server
+        .received()
+        .into_iter()
+        .filter(|r| r.method != "GET" && r.path.starts_with("/v1/"))
+        .collect()
+}
+
+#[tokio::test]
+async fn enabling_a_sim_keeps_its_label_and_imei_lock() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    locked_labelled_sims(&server);
+    server.route(|r| (r.method == "PUT").then(|| Reply::status(200)));
+    client.enable_sim(ICCID).await.unwrap();
+    let put = &writes(&server)[0];
+    assert_eq!(put.path, format!("/v1/sims/{ICCID}"));
+    assert_eq!(
+        put.json(),
+        serde_json::json!({ "iccid": ICCID, "status": "Enabled", "label": "pump-7", "imei_lock": true })
+    );
+}
+
+#[tokio::test]
+async fn labelling_a_sim_keeps_its_status_and_imei_lock() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    locked_labelled_sims(&server);
+    server.route(|r| (r.method == "PUT").then(|| Reply::status(200)));
+    client.set_sim_label(ICCID, "pump-8").await.unwrap();
+    client.set_sim_imei_lock(ICCID, false).await.unwrap();
+    let puts = writes(&server);
+    assert_eq!(
+        puts[0].json(),
+        serde_json::json!({ "iccid": ICCID, "status": "Disabled", "label": "pump-8", "imei_lock": true })
+    );
+    assert_eq!(
+        puts[1].json(),
+        serde_json::json!({ "iccid": ICCID, "status": "Disabled", "label": "pump-7", "imei_lock": false })
+    );
+}
+
+#[tokio::test]
+async fn bulk_changes_go_in_chunks_of_a_hundred() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    locked_labelled_sims(&server);
+    server.route(|r| (r.method == "POST" && r.path == "/v1/sims").then(|| Reply::status(201)));
+    let iccids: Vec<String> = (0..150).map(|n| format!("89882806660000{n:05}")).collect();
+    client.enable_sims(&iccids).await.unwrap();
+    let posts = writes(&server);
+    assert_eq!(posts.len(), 2);
+    let first = posts[0].json();
+    let second = posts[1].json();
+    assert_eq!(first.as_array().unwrap().len(), 100);
+    assert_eq!(second.as_array().unwrap().len(), 50);
+    assert_eq!(
+        first[0],
+        serde_json::json!({ "iccid": iccids[0], "status": "Enabled", "label": "pump-7", "imei_lock": true })
+    );
+    assert_eq!(second[49]["iccid"], serde_json::json!(iccids[149]));
+}
+
+#[tokio::test]
+async fn a_failed_chunk_says_how_many_sims_were_queued_before_it() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    locked_labelled_sims(&server);
+    server.then([
+        Reply::status(201),
+        Reply::json(403, serde_json::json!({ "message": "Forbidden" })),
+    ]);
+    let iccids: Vec<String> = (0..150).map(|n| format!("89882806660000{n:05}")).collect();
+    let err = client.disable_sims(&iccids).await.unwrap_err();
+    assert!(err.to_string().contains("chunk 2 of 2"), "{err}");
+    assert!(
+        err.to_string().contains("100 SIMs before it were queued"),
+        "{err}"
+    );
+    assert_eq!(writes(&server).len(), 2, "nothing is sent twice");
+}
+
+#[tokio::test]
+async fn sending_an_sms_returns_its_id_from_location() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    let location = format!("{}/v1/sims/{ICCID}/sms/590", server.base_url);
+    server.then([Reply::status(201).header("location", &location)]);
+    let message = types::SmsMessage {
+        payload: Some("reboot".into()),
+        source_address: Some("1234567890".into()),
+        ..Default::default()
+    };
+    assert_eq!(client.send_sms_text(ICCID, message).await.unwrap(), 590);
+    let post = &writes(&server)[0];
+    assert_eq!(post.path, format!("/v1/sims/{ICCID}/sms"));
+    assert_eq!(
+        post.json(),
+        serde_json::json!({ "payload": "reboot", "source_address": "1234567890" })
+    );
+}
+
+#[tokio::test]
+async fn a_top_up_returns_the_order_number_from_location() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    server.route(|r| {
+        (r.method == "POST" && r.path.contains("topup")).then(|| {
+            Reply::status(201).header(
+                "location",
+                "https://api.1nce.com/management-api/v1/orders/2000000042",
+            )
+        })
+    });
+    assert_eq!(
+        client
+            .top_up(ICCID, Some(PaymentMethod::Creditcard))
+            .await
+            .unwrap(),
+        2000000042
+    );
+    assert_eq!(
+        client
+            .top_up_many(&[ICCID, "8988280666000000001"], None)
+            .await
+            .unwrap(),
+        2000000042
+    );
+    let posts = writes(&server);
+    assert_eq!(
+        posts[0].path,
+        format!("/v1/sims/{ICCID}/topup?payment_method=creditcard")
+    );
+    assert_eq!(posts[1].path, "/v1/sims/topup");
+    assert_eq!(
+        posts[1].json(),
+        serde_json::json!([ICCID, "8988280666000000001"])
+    );
+}
+
+#[tokio::test]
+async fn a_missing_location_is_an_error_not_a_guess() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    server.then([Reply::status(201)]);
+    let err = client.top_up(ICCID, None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.operation(), Some("top_up_sim"));
+}
+
+#[tokio::test]
+async fn quotas_are_read() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    server.route(|r| {
+        r.path.ends_with("/quota/data").then(|| {
+            Reply::json(200, serde_json::json!({ "volume": 435.787951, "total_volume": 500, "expiry_date": "2029-01-01 00:00:00" }))
+        })
+    });
+    let quota = client.data_quota_of(ICCID).await.unwrap();
+    assert_eq!(quota.volume, Some(435.787951));
+    assert_eq!(quota.total_volume, Some(500.0));
+}
+
+#[tokio::test]
+async fn usage_is_read_with_lenient_dates_and_the_total_apart() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    server.route(|r| {
+        r.path.contains("/usage").then(|| {
+            Reply::json(200, serde_json::json!({ "stats": [
+                { "date": "2021-06-29T00:00:00.000Z", "data": { "volume": "1.5" }, "sms": { "volume": "2" } },
+                { "date": "2021-06-30 00:00:00", "data": { "volume": "0.25" } },
+                { "date": "2021-07-01T00:00:00.000+0000" },
+                { "date": "TOTAL", "data": { "volume": "1.75" }, "sms": { "volume": "2" } }
+            ]}))
+        })
+    });
+    let from = NaiveDate::from_ymd_opt(2021, 6, 29).unwrap();
+    let to = NaiveDate::from_ymd_opt(2021, 7, 1).unwrap();
+    let report = client.usage_between(ICCID, from, to).await.unwrap();
+    let request = server
+        .received()
+        .into_iter()
+        .find(|r| r.path.contains("/usage"))
+        .unwrap();
+    assert_eq!(request.query("start_dt").as_deref(), Some("2021-06-29"));
+    assert_eq!(request.query("end_dt").as_deref(), Some("2021-07-01"));
+    assert_eq!(report.days.len(), 3);
+    let days: Vec<String> = report
+        .days
+        .iter()
+        .map(|d| d.date.unwrap().format("%Y-%m-%d").to_string())
+        .collect();
+    assert_eq!(days, ["2021-06-29", "2021-06-30", "2021-07-01"]);
+    assert_eq!(report.days[0].data_mb(), Some(1.5));
+    assert_eq!(report.days[0].sms_count(), Some(2.0));
+    assert_eq!(
+        report.total.unwrap().data.unwrap().volume.as_deref(),
+        Some("1.75")
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_makes_no_request() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    let day = NaiveDate::from_ymd_opt(2024, 1, 31).unwrap();
+    let sms = types::SmsMessage {
+        payload: Some("hi".into()),
+        ..Default::default()
+    };
+    let errors = [
+        client.enable_sim("89882806660000000x0").await.unwrap_err(),
+        client.disable_sims::<&str>(&[]).await.unwrap_err(),
+        client
+            .set_sims_imei_lock(&[ICCID, "bad"], true)
+            .await
+            .unwrap_err(),
+        client
+            .send_sms_text(ICCID, types::SmsMessage::default())
+            .await
+            .unwrap_err(),
+        client.send_sms_text("../orders", sms).await.unwrap_err(),
+        client.top_up("", None).await.unwrap_err(),
+        client.top_up_many(&["1"], None).await.unwrap_err(),
+        client
+            .usage_between(ICCID, day, day.pred_opt().unwrap())
+            .await
+            .unwrap_err(),
+        client.data_quota_of("x").await.unwrap_err(),
+    ];
+    for err in &errors {
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        assert!(err.operation().is_some(), "{err}");
+    }
+    assert!(errors[2].to_string().contains("item 2"), "{}", errors[2]);
+    assert!(errors[3].to_string().contains("payload"), "{}", errors[3]);
+    assert!(server.received().is_empty());
+}
