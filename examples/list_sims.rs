@@ -1,48 +1,33 @@
-//! Lists every SIM of the account, page by page.
+//! Streams every SIM of the account with what is left of its data quota.
 //!
-//! Reads `ONENCE_BEARER_TOKEN` and, optionally, `ONENCE_BASE_URL`.
+//! Reads `ONENCE_CLIENT_ID`, `ONENCE_CLIENT_SECRET` and, optionally, `ONENCE_BASE_URL`.
 
-use onence::{Client, Session};
+use futures_util::TryStreamExt;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let Ok(token) = std::env::var("ONENCE_BEARER_TOKEN") else {
-        eprintln!(
-            "ONENCE_BEARER_TOKEN is not set: get a token from POST /oauth/token and export it"
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("list_sims: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> onence::Result<()> {
+    let client = onence::Client::from_env()?;
+    let mut sims = std::pin::pin!(client.all_sims().stream());
+    println!("iccid\tstatus\tlabel\tdata left (MB)");
+    while let Some(sim) = sims.try_next().await? {
+        let iccid = sim.iccid.clone().unwrap_or_default();
+        let left = client.data_quota_of(&iccid).await?.volume;
+        let status = sim.status.map(|s| s.to_string()).unwrap_or_default();
+        let label = sim.label.unwrap_or_default();
+        println!(
+            "{iccid}\t{status}\t{label}\t{}",
+            left.map(|v| format!("{v:.2}")).unwrap_or_default()
         );
-        std::process::exit(2);
-    };
-    let base = std::env::var("ONENCE_BASE_URL")
-        .unwrap_or_else(|_| "https://api.1nce.com/management-api".into());
-    let mut headers = reqwest::header::HeaderMap::new();
-    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?;
-    value.set_sensitive(true);
-    headers.insert(reqwest::header::AUTHORIZATION, value);
-    let http = reqwest::Client::builder()
-        .default_headers(headers)
-        .build()?;
-    let client = Client::new_with_client(&base, http, Session::default());
-    let mut page = 1;
-    loop {
-        let response = client.list_sims().page(page).page_size(100).send().await?;
-        let total_pages: u64 = response
-            .headers()
-            .get("x-total-pages")
-            .and_then(|v| v.to_str().ok()?.parse().ok())
-            .unwrap_or(0);
-        let sims = response.into_inner();
-        for sim in &sims {
-            println!(
-                "{}\t{:?}\t{}",
-                sim.iccid.as_deref().unwrap_or("?"),
-                sim.status,
-                sim.label.as_deref().unwrap_or("")
-            );
-        }
-        if sims.len() < 100 || (total_pages > 0 && page >= total_pages) {
-            break;
-        }
-        page += 1;
     }
     Ok(())
 }
