@@ -140,7 +140,22 @@ impl Session {
                             continue;
                         }
                     }
-                    return Ok(response);
+                    if !idempotent {
+                        return Ok(response);
+                    }
+                    // Read the whole body here, so that a connection that breaks
+                    // mid-answer is retried like one that broke before it.
+                    match buffered(response).await {
+                        Ok(response) => return Ok(response),
+                        Err(error) => {
+                            if let Some(delay) = retry_in(attempt, None) {
+                                tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying after a broken answer");
+                                tokio::time::sleep(delay).await;
+                                continue;
+                            }
+                            return Err(error);
+                        }
+                    }
                 }
                 Err(error) => {
                     if retry::is_retryable_error(&error, idempotent) {
@@ -155,6 +170,19 @@ impl Session {
             }
         }
     }
+}
+
+/// The same response with its body read into memory.
+async fn buffered(response: Response) -> reqwest::Result<Response> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await?;
+    let mut rebuilt = http::Response::builder()
+        .status(status)
+        .body(bytes)
+        .expect("a valid response");
+    *rebuilt.headers_mut() = headers;
+    Ok(Response::from(rebuilt))
 }
 
 fn clone_or_take(request: &Request) -> Request {

@@ -481,3 +481,24 @@ async fn an_undocumented_error_with_a_non_json_body_keeps_its_status_and_text() 
     assert!(err.message().unwrap().contains("Internal Server Error"));
     assert_eq!(err.operation(), Some("list_orders"));
 }
+
+#[tokio::test]
+async fn an_answer_broken_off_mid_body_is_retried_for_a_get() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.then([
+        Reply::Truncated {
+            status: 200,
+            body: r#"{"iccid":"89"#.into(),
+        },
+        sim_ok(),
+    ]);
+    let sim = client(&server, Clock::manual())
+        .get_sim()
+        .iccid(ICCID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sim.iccid.as_deref(), Some(ICCID));
+    assert_eq!(server.count(ICCID), 2);
+}

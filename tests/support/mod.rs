@@ -20,6 +20,8 @@ pub enum Reply {
     },
     /// Close the connection after reading the request, without answering.
     Drop,
+    /// Start an answer that promises more body than it sends, then close the connection.
+    Truncated { status: u16, body: String },
     /// Answer after a pause.
     Delayed(std::time::Duration, Box<Reply>),
 }
@@ -191,6 +193,11 @@ impl Scripted {
             match reply {
                 Reply::Delayed(..) => unreachable!(),
                 Reply::Drop => return,
+                Reply::Truncated { status, body } => {
+                    let out = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len() + 100);
+                    let _ = socket.write_all(out.as_bytes()).await;
+                    return;
+                }
                 Reply::Http {
                     status,
                     headers,
