@@ -25,6 +25,8 @@ mod ops;
 mod pagination;
 mod rate_limit;
 mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 mod secret;
 mod session;
 pub mod timestamp;

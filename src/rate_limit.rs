@@ -128,6 +128,18 @@ impl RateLimiters {
         }
     }
 
+    /// Takes a place within `route`'s limit now, if there is one.
+    #[cfg(feature = "sandbox")]
+    pub(crate) fn try_acquire(&self, route: Route) -> bool {
+        let limiter = match route {
+            Route::Sims => &self.sims,
+            Route::OrdersAndProducts => &self.orders_and_products,
+            Route::Token => &self.token,
+            Route::Other => &None,
+        };
+        limiter.as_ref().is_none_or(|l| l.check().is_ok())
+    }
+
     /// Waits until a request on `route` is within its limit.
     pub(crate) async fn until_ready(&self, route: Route) {
         let limiter = match route {

@@ -1,0 +1,57 @@
+//! Faults the sandbox injects, drawn from its seed.
+
+/// Faults to inject into API answers (never into the token endpoint).
+/// Each request draws once: with probability `error_rate` it gets a
+/// 500/502/503/504, with `throttle_rate` a 429 with `Retry-After`, with
+/// `drop_rate` a connection that breaks mid-answer, with `malformed_rate`
+/// a 200 whose JSON is cut short. `routes` limits faults to paths containing
+/// one of its strings (all API paths when empty).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Faults {
+    /// Share of requests answered with a server error.
+    pub error_rate: f64,
+    /// Share of requests answered 429.
+    pub throttle_rate: f64,
+    /// `Retry-After` of those 429s, in seconds.
+    pub retry_after_secs: u64,
+    /// Share of requests whose connection breaks mid-answer.
+    pub drop_rate: f64,
+    /// Share of requests answered with malformed JSON.
+    pub malformed_rate: f64,
+    /// Paths (substrings) the faults apply to; empty for all.
+    pub routes: Vec<String>,
+}
+
+/// The fault drawn for one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    Error(u16),
+    Throttle,
+    Drop,
+    Malformed,
+}
+
+impl Faults {
+    pub(crate) fn applies_to(&self, path: &str) -> bool {
+        self.routes.is_empty() || self.routes.iter().any(|r| path.contains(r.as_str()))
+    }
+
+    /// Draws the fault for one request, if any.
+    pub(crate) fn draw(&self, rng: &mut fastrand::Rng) -> Option<Fault> {
+        let x = rng.f64();
+        let mut edge = self.error_rate;
+        if x < edge {
+            return Some(Fault::Error([500, 502, 503, 504][rng.usize(0..4)]));
+        }
+        edge += self.throttle_rate;
+        if x < edge {
+            return Some(Fault::Throttle);
+        }
+        edge += self.drop_rate;
+        if x < edge {
+            return Some(Fault::Drop);
+        }
+        edge += self.malformed_rate;
+        (x < edge).then_some(Fault::Malformed)
+    }
+}
