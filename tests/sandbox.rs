@@ -1,1 +1,673 @@
-//! placeholder
+//! The client against the embedded sandbox: every operation, state round
+//! trips, paging a large fleet, rate limits, faults.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use onence::sandbox::{Faults, Sandbox};
+use onence::{types, Client, ErrorKind, PaymentMethod, RateLimits, RetryPolicy};
+
+async fn sandbox(sims: u64) -> Sandbox {
+    Sandbox::builder()
+        .sims(sims)
+        .seed(9)
+        .change_delay(Duration::from_millis(50))
+        .start()
+        .await
+        .unwrap()
+}
+
+fn unlimited(sandbox: &Sandbox) -> Client {
+    sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .build()
+        .unwrap()
+}
+
+/// Polls until `check` holds, for at most two seconds.
+async fn eventually<F, Fut>(mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..40 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the condition never held");
+}
+
+#[tokio::test]
+async fn every_operation_answers_in_the_spec_s_types() {
+    // Slow queue: the SMS is still buffered when it is cancelled.
+    let sandbox = Sandbox::builder()
+        .sims(30)
+        .change_delay(Duration::from_secs(30))
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client();
+    let (a, b, c) = (sandbox.iccid(0), sandbox.iccid(1), sandbox.iccid(2));
+
+    // SIMs
+    let sims = client
+        .list_sims()
+        .page(1)
+        .page_size(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sims.headers()["x-total-count"], "30");
+    assert!(sims.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json;charset=UTF-8"));
+    assert_eq!(sims.len(), 10);
+    let sim = client.get_sim().iccid(&a).send().await.unwrap();
+    assert!(sim.activation_date.as_deref().unwrap().ends_with("+0000"));
+    let update = types::SimUpdate {
+        iccid: b.clone(),
+        status: types::SimUpdateStatus::Enabled,
+        imei_lock: false,
+        label: Some("x".into()),
+    };
+    client
+        .update_sim()
+        .iccid(&b)
+        .body(update.clone())
+        .send()
+        .await
+        .unwrap();
+    client
+        .update_sims()
+        .body(vec![update])
+        .send()
+        .await
+        .unwrap();
+    client.get_sim_status().iccid(&a).send().await.unwrap();
+    let info = client
+        .get_connectivity_info()
+        .iccid(&a)
+        .ussd(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(info.ussd_info.is_some() && info.subscriber_info.is_some());
+    client.reset_connectivity().iccid(&a).send().await.unwrap();
+    let events = client
+        .list_sim_events()
+        .iccid(&a)
+        .page(1)
+        .page_size(1000)
+        .send()
+        .await
+        .unwrap();
+    assert!(events
+        .events
+        .iter()
+        .any(|e| e.event_type.as_deref() == Some("Connectivity reset")));
+    let usage = client.get_sim_usage().iccid(&a).send().await.unwrap();
+    assert_eq!(usage.stats.last().unwrap().date.as_deref(), Some("TOTAL"));
+    client.get_data_quota().iccid(&a).send().await.unwrap();
+    client.get_sms_quota().iccid(&a).send().await.unwrap();
+
+    // SMS
+    let id = client
+        .send_sms_text(
+            &a,
+            types::SmsMessage {
+                payload: Some("hi".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(client.list_sms().iccid(&a).send().await.unwrap().len(), 1);
+    assert_eq!(
+        client.get_sms().iccid(&a).id(id).send().await.unwrap().id,
+        Some(id)
+    );
+    client.cancel_sms().iccid(&a).id(id).send().await.unwrap();
+
+    // Top-ups, limits, extension, transfer
+    client
+        .top_up(&a, Some(PaymentMethod::Creditcard))
+        .await
+        .unwrap();
+    client.top_up_many(&[&a, &b], None).await.unwrap();
+    client
+        .set_auto_top_up()
+        .body(types::AutoTopupRequest {
+            enabled: Some(true),
+            iccids: vec![a.clone()],
+        })
+        .send()
+        .await
+        .unwrap();
+    let limits = client.get_limits().send().await.unwrap();
+    assert!(limits.data.is_some());
+    client
+        .set_limits()
+        .body(types::SetLimitsRequest {
+            data_limit_id: Some(1),
+            sms_mt_limit_id: None,
+            sms_mo_limit_id: None,
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .get_limits()
+            .send()
+            .await
+            .unwrap()
+            .data
+            .as_ref()
+            .unwrap()
+            .id,
+        Some(1)
+    );
+    let options = client
+        .list_limit_options()
+        .service(types::ListLimitOptionsService::SmsMt)
+        .send()
+        .await
+        .unwrap();
+    assert!(options.sms_mt.is_some());
+    client
+        .extend_sims()
+        .body(types::SimExtensionRequest {
+            iccids: vec![b.clone()],
+            product_id: Some(1001),
+        })
+        .send()
+        .await
+        .unwrap();
+    client
+        .transfer_sims()
+        .body(types::SimTransfer {
+            iccids: vec![c.clone()],
+            iccid_ranges: vec![],
+            target_organisation: Some(2_000_000_001),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert!(client
+        .get_sim()
+        .iccid(&c)
+        .send()
+        .await
+        .map_err(onence::Error::from)
+        .unwrap_err()
+        .is_not_found());
+
+    // Orders and products
+    let new_order = types::NewOrder {
+        products: vec![types::OrderedProduct {
+            product_id: Some(1001),
+            quantity: std::num::NonZeroU64::new(5),
+        }],
+        customer_reference: Some("ref".into()),
+        delivery_address: None,
+    };
+    let created = client.create_order().body(new_order).send().await.unwrap();
+    let location = created.headers()["location"].to_str().unwrap().to_string();
+    let number: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let order = client
+        .get_order()
+        .order_number(number)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(order.products[0].quantity, Some(5));
+    let orders: Vec<types::Order> = client.all_orders().collect().await.unwrap();
+    assert_eq!(orders.len(), 4, "two top-ups, an extension, and the order");
+    let products = client.list_products().send().await.unwrap();
+    assert!(!products.is_empty());
+}
+
+#[tokio::test]
+async fn disabling_shows_after_the_queue_delay() {
+    let sandbox = sandbox(5).await;
+    let client = unlimited(&sandbox);
+    let iccid = sandbox.iccid(0);
+    client.enable_sim(&iccid).await.unwrap();
+    eventually(|| async {
+        client.get_sim().iccid(&iccid).send().await.unwrap().status
+            == Some(types::SimStatus::Enabled)
+    })
+    .await;
+    client.disable_sim(&iccid).await.unwrap();
+    let right_away = client.get_sim().iccid(&iccid).send().await.unwrap().status;
+    assert_eq!(
+        right_away,
+        Some(types::SimStatus::Enabled),
+        "changes are queued"
+    );
+    eventually(|| async {
+        client.get_sim().iccid(&iccid).send().await.unwrap().status
+            == Some(types::SimStatus::Disabled)
+    })
+    .await;
+    let status = client.get_sim_status().iccid(&iccid).send().await.unwrap();
+    assert_eq!(status.status, Some(types::ConnectivityStatus::Offline));
+}
+
+#[tokio::test]
+async fn a_sent_sms_is_listed_and_a_cancelled_one_is_gone() {
+    let sandbox = Sandbox::builder()
+        .sims(3)
+        .change_delay(Duration::from_secs(30))
+        .start()
+        .await
+        .unwrap();
+    let client = unlimited(&sandbox);
+    let iccid = sandbox.iccid(1);
+    let message = || types::SmsMessage {
+        payload: Some("ping".into()),
+        ..Default::default()
+    };
+    let first = client.send_sms_text(&iccid, message()).await.unwrap();
+    let second = client.send_sms_text(&iccid, message()).await.unwrap();
+    let listed: Vec<i64> = client
+        .all_sms(&iccid)
+        .stream()
+        .map_ok(|s| s.id.unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![first, second]);
+    client
+        .cancel_sms()
+        .iccid(&iccid)
+        .id(first)
+        .send()
+        .await
+        .unwrap();
+    let listed: Vec<i64> = client
+        .all_sms(&iccid)
+        .stream()
+        .map_ok(|s| s.id.unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![second]);
+    assert_eq!(
+        sandbox
+            .counters()
+            .posts_applied_to("POST /v1/sims/{iccid}/sms"),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_top_up_creates_an_order_grows_the_quota_and_happens_once() {
+    let sandbox = sandbox(3).await;
+    let client = unlimited(&sandbox);
+    let iccid = sandbox.iccid(2);
+    let before = client.data_quota_of(&iccid).await.unwrap();
+    let number = client.top_up(&iccid, None).await.unwrap();
+    let after = client.data_quota_of(&iccid).await.unwrap();
+    assert_eq!(after.volume.unwrap() - before.volume.unwrap(), 500.0);
+    assert_eq!(
+        after.total_volume.unwrap() - before.total_volume.unwrap(),
+        500.0
+    );
+    let order = client
+        .get_order()
+        .order_number(number)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(order.order_type, Some(types::OrderOrderType::Topup));
+    assert_eq!(order.sims[0].iccid.as_deref(), Some(iccid.as_str()));
+    assert_eq!(sandbox.counters().top_ups_applied, 1);
+}
+
+#[tokio::test]
+async fn paging_ten_thousand_sims_yields_each_iccid_exactly_once() {
+    let sandbox = Sandbox::builder()
+        .sims(10_000)
+        .rate_limits(RateLimits::none())
+        .start()
+        .await
+        .unwrap();
+    let client = unlimited(&sandbox);
+    let iccids: Vec<String> = client
+        .all_sims()
+        .stream()
+        .map_ok(|s| s.iccid.unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    let unique: BTreeSet<&String> = iccids.iter().collect();
+    assert_eq!(iccids.len(), 10_000);
+    assert_eq!(unique.len(), 10_000);
+    assert_eq!(iccids.first(), Some(&sandbox.iccid(0)));
+    assert_eq!(sandbox.counters().requests_to("GET /v1/sims"), 100);
+}
+
+#[tokio::test]
+async fn the_rate_limit_answers_429_when_exceeded_and_the_client_stays_under_it() {
+    let sandbox = sandbox(5).await;
+    let reckless = sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let calls = (0..25).map(|_| reckless.list_products().send());
+    let results = futures::future::join_all(calls).await;
+    let refused = results
+        .into_iter()
+        .filter_map(Result::err)
+        .map(onence::Error::from)
+        .filter(onence::Error::is_rate_limited)
+        .count();
+    assert_eq!(refused, 0, "products allow 100 per 5 minutes");
+    let calls = (0..25).map(|_| reckless.get_sim().iccid(sandbox.iccid(0)).send());
+    let results = futures::future::join_all(calls).await;
+    let refused = results
+        .into_iter()
+        .filter_map(Result::err)
+        .map(onence::Error::from)
+        .filter(onence::Error::is_rate_limited)
+        .count();
+    assert!(refused >= 10, "{refused} refused");
+    assert_eq!(sandbox.counters().rate_limited, refused as u64);
+
+    let polite = Sandbox::builder().sims(5).start().await.unwrap();
+    let client = polite.client();
+    let calls = (0..25).map(|_| client.get_sim().iccid(polite.iccid(0)).send());
+    for result in futures::future::join_all(calls).await {
+        result.unwrap();
+    }
+    assert_eq!(polite.counters().rate_limited, 0);
+}
+
+async fn faulty(faults: Faults) -> Sandbox {
+    Sandbox::builder()
+        .sims(5)
+        .rate_limits(RateLimits::none())
+        .faults(faults)
+        .start()
+        .await
+        .unwrap()
+}
+
+fn no_retries(sandbox: &Sandbox) -> Client {
+    sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_fault_is_observable() {
+    let errors = faulty(Faults {
+        error_rate: 1.0,
+        ..Faults::default()
+    })
+    .await;
+    let err = onence::Error::from(
+        no_retries(&errors)
+            .get_sim()
+            .iccid(errors.iccid(0))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        [500, 502, 503, 504].contains(&err.status().unwrap().as_u16()),
+        "{err}"
+    );
+    assert_eq!(errors.counters().faults["error"], 1);
+
+    let throttled = faulty(Faults {
+        throttle_rate: 1.0,
+        retry_after_secs: 7,
+        ..Faults::default()
+    })
+    .await;
+    let response = reqwest_get(&throttled, "/v1/products").await;
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(response.headers()["retry-after"], "7");
+
+    let dropped = faulty(Faults {
+        drop_rate: 1.0,
+        ..Faults::default()
+    })
+    .await;
+    let message = types::SmsMessage {
+        payload: Some("x".into()),
+        ..Default::default()
+    };
+    // The connection breaks after the SMS was accepted and its headers sent: sent once, never again.
+    let _ = dropped
+        .client()
+        .send_sms_text(&dropped.iccid(0), message)
+        .await;
+    assert_eq!(
+        dropped.counters().requests_to("POST /v1/sims/{iccid}/sms"),
+        1
+    );
+    assert_eq!(
+        dropped
+            .counters()
+            .posts_applied_to("POST /v1/sims/{iccid}/sms"),
+        1
+    );
+    let err = onence::Error::from(
+        no_retries(&dropped)
+            .get_sim()
+            .iccid(dropped.iccid(0))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(err.kind(), ErrorKind::Network, "{err:?}");
+
+    let malformed = faulty(Faults {
+        malformed_rate: 1.0,
+        ..Faults::default()
+    })
+    .await;
+    let err = onence::Error::from(
+        no_retries(&malformed)
+            .get_sim()
+            .iccid(malformed.iccid(0))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
+
+    let scoped = faulty(Faults {
+        error_rate: 1.0,
+        routes: vec!["/v1/orders".into()],
+        ..Faults::default()
+    })
+    .await;
+    no_retries(&scoped)
+        .get_sim()
+        .iccid(scoped.iccid(0))
+        .send()
+        .await
+        .unwrap();
+    assert!(no_retries(&scoped).list_orders().send().await.is_err());
+}
+
+#[tokio::test]
+async fn faults_are_ridden_out_by_retries_of_gets() {
+    let sandbox = faulty(Faults {
+        error_rate: 0.2,
+        error_statuses: vec![502, 503, 504],
+        drop_rate: 0.1,
+        ..Faults::default()
+    })
+    .await;
+    let client = sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .retry_policy(RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_attempts: 8,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    for _ in 0..50 {
+        client
+            .get_sim()
+            .iccid(sandbox.iccid(0))
+            .send()
+            .await
+            .unwrap();
+    }
+    let counters = sandbox.counters();
+    assert!(counters.faults.values().sum::<u64>() > 0);
+    assert_eq!(
+        counters.requests_to("GET /v1/sims/{iccid}"),
+        50 + counters.faults.values().sum::<u64>()
+    );
+}
+
+#[tokio::test]
+async fn revoked_tokens_are_replaced_once() {
+    let sandbox = sandbox(2).await;
+    let client = unlimited(&sandbox);
+    client
+        .get_sim()
+        .iccid(sandbox.iccid(0))
+        .send()
+        .await
+        .unwrap();
+    sandbox.revoke_tokens();
+    client
+        .get_sim()
+        .iccid(sandbox.iccid(0))
+        .send()
+        .await
+        .unwrap();
+    let counters = sandbox.counters();
+    assert_eq!(counters.tokens_issued, 2);
+    assert_eq!(counters.requests_to("GET /v1/sims/{iccid}"), 3);
+}
+
+async fn reqwest_get(sandbox: &Sandbox, path: &str) -> reqwest::Response {
+    let token: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/oauth/token", sandbox.base_url()))
+        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = token["access_token"].as_str().unwrap().to_string();
+    reqwest::Client::new()
+        .get(format!("{}{path}", sandbox.base_url()))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_token_endpoint_behaves_like_1nce_s() {
+    let sandbox = Sandbox::builder()
+        .sims(2)
+        .token_lifetime(Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    // A form body works (reqwest_get uses one); a JSON body works (the client uses one).
+    assert_eq!(
+        reqwest_get(&sandbox, "/v1/products")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    sandbox.client().list_products().send().await.unwrap();
+
+    let wrong = Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials(onence::Credentials::api_user(
+            sandbox.credentials().user(),
+            "wrong",
+        ))
+        .build()
+        .unwrap();
+    let err = onence::Error::from(wrong.list_products().send().await.unwrap_err());
+    assert!(err.is_auth());
+    assert_eq!(err.error_code(), Some("CognitoAuthenticationError"));
+
+    let unknown = reqwest::Client::new()
+        .get(format!("{}/v1/products", sandbox.base_url()))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status().as_u16(), 401);
+    let body: serde_json::Value = unknown.json().await.unwrap();
+    assert_eq!(body["error"], "Unauthorized");
+    assert_eq!(body["path"], "/management-api/v1/products");
+}
+
+#[tokio::test]
+async fn invalid_bodies_get_400_naming_the_field() {
+    let sandbox = sandbox(2).await;
+    let client = unlimited(&sandbox);
+    let iccid = sandbox.iccid(0);
+    let token: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/oauth/token", sandbox.base_url()))
+        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
+        .json(&serde_json::json!({ "grant_type": "client_credentials" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let response = reqwest::Client::new()
+        .put(format!("{}/v1/sims/{iccid}", sandbox.base_url()))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .json(&serde_json::json!({ "iccid": iccid, "label": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("status"),
+        "{body}"
+    );
+
+    let err = client
+        .top_up_sims()
+        .body(vec![])
+        .send()
+        .await
+        .map_err(onence::Error::from)
+        .unwrap_err();
+    assert_eq!(err.status().unwrap().as_u16(), 400);
+    let from = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    let report = client.usage_between(&iccid, from, from).await;
+    assert!(
+        report.is_err(),
+        "a day more than six months back is outside the window"
+    );
+}

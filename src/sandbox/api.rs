@@ -121,7 +121,7 @@ impl Shared {
             faults: config.faults,
             token_lifetime: config.token_lifetime,
             change_delay: config.change_delay,
-            limiters: RateLimiters::new(&config.rate_limits, &clock),
+            limiters: RateLimiters::with_burst(&config.rate_limits, &clock, 1.0),
             clock,
             epoch,
             state: Mutex::new(Data {

@@ -1,8 +1,8 @@
 //! Faults the sandbox injects, drawn from its seed.
 
 /// Faults to inject into API answers (never into the token endpoint).
-/// Each request draws once: with probability `error_rate` it gets a
-/// 500/502/503/504, with `throttle_rate` a 429 with `Retry-After`, with
+/// Each request draws once: with probability `error_rate` it gets one of
+/// `error_statuses` (500, 502, 503 and 504 when empty), with `throttle_rate` a 429 with `Retry-After`, with
 /// `drop_rate` a connection that breaks mid-answer, with `malformed_rate`
 /// a 200 whose JSON is cut short. `routes` limits faults to paths containing
 /// one of its strings (all API paths when empty).
@@ -10,6 +10,8 @@
 pub struct Faults {
     /// Share of requests answered with a server error.
     pub error_rate: f64,
+    /// The statuses of those errors, drawn evenly (500, 502, 503, 504 when empty).
+    pub error_statuses: Vec<u16>,
     /// Share of requests answered 429.
     pub throttle_rate: f64,
     /// `Retry-After` of those 429s, in seconds.
@@ -41,7 +43,12 @@ impl Faults {
         let x = rng.f64();
         let mut edge = self.error_rate;
         if x < edge {
-            return Some(Fault::Error([500, 502, 503, 504][rng.usize(0..4)]));
+            let statuses: &[u16] = if self.error_statuses.is_empty() {
+                &[500, 502, 503, 504]
+            } else {
+                &self.error_statuses
+            };
+            return Some(Fault::Error(statuses[rng.usize(0..statuses.len())]));
         }
         edge += self.throttle_rate;
         if x < edge {
