@@ -82,6 +82,22 @@ impl Client {
             .await
     }
 
+    /// Labels many SIMs, each with its own label, keeping their status and IMEI locks.
+    pub async fn set_sim_labels<S: AsRef<str>, L: AsRef<str>>(
+        &self,
+        labels: &[(S, L)],
+    ) -> Result<()> {
+        let iccids: Vec<&str> = labels.iter().map(|(i, _)| i.as_ref()).collect();
+        let wanted: std::collections::HashMap<&str, &str> = labels
+            .iter()
+            .map(|(i, l)| (i.as_ref(), l.as_ref()))
+            .collect();
+        self.change_sims(&iccids, |u| {
+            u.label = wanted.get(u.iccid.as_str()).map(|l| l.to_string())
+        })
+        .await
+    }
+
     /// Sets many SIMs' IMEI locks, keeping their status and labels.
     pub async fn set_sims_imei_lock<S: AsRef<str>>(
         &self,

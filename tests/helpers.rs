@@ -269,3 +269,21 @@ async fn invalid_input_makes_no_request() {
     assert!(errors[3].to_string().contains("payload"), "{}", errors[3]);
     assert!(server.received().is_empty());
 }
+
+#[tokio::test]
+async fn many_sims_get_their_own_labels() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    locked_labelled_sims(&server);
+    server.route(|r| (r.method == "POST" && r.path == "/v1/sims").then(|| Reply::status(201)));
+    client
+        .set_sim_labels(&[(ICCID, "north"), ("8988280666000000001", "south")])
+        .await
+        .unwrap();
+    let body = writes(&server)[0].json();
+    assert_eq!(
+        body[0],
+        serde_json::json!({ "iccid": ICCID, "status": "Disabled", "label": "north", "imei_lock": true })
+    );
+    assert_eq!(body[1]["label"], "south");
+}

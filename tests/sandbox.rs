@@ -671,3 +671,30 @@ async fn invalid_bodies_get_400_naming_the_field() {
         "a day more than six months back is outside the window"
     );
 }
+
+#[tokio::test]
+async fn a_dropped_sandbox_stops_listening() {
+    let sandbox = sandbox(1).await;
+    let address = sandbox
+        .base_url()
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        address.starts_with("127.0.0.1:"),
+        "loopback only: {address}"
+    );
+    tokio::net::TcpStream::connect(&address).await.unwrap();
+    drop(sandbox);
+    let mut refused = false;
+    for _ in 0..40 {
+        if tokio::net::TcpStream::connect(&address).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(refused, "still listening after drop");
+}
