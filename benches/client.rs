@@ -1,0 +1,418 @@
+//! Benchmarks against the embedded sandbox on loopback, side by side in one run.
+//!
+//! `cargo bench --features sandbox --bench client` prints a Markdown table
+//! (the one in BENCHMARKS.md). `-- --quick` skips the 20,000-SIM repeats.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{StreamExt, TryStreamExt};
+use onence::sandbox::{Faults, Sandbox};
+use onence::{types, Client, RateLimits, RetryPolicy};
+
+struct Row {
+    scenario: String,
+    figures: String,
+    target: String,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--memory-probe") {
+        memory_probe(&args[i + 1], &args[i + 2]);
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    rows.extend(runtime.block_on(fleet_listing(2_000)));
+    if !quick {
+        rows.extend(runtime.block_on(fleet_listing(20_000)));
+    }
+    rows.push(call_overhead());
+    rows.push(runtime.block_on(token_single_flight()));
+    rows.extend(memory());
+    rows.extend(runtime.block_on(resilience()));
+
+    println!("| scenario | figures | target |");
+    println!("| --- | --- | --- |");
+    for row in rows {
+        println!("| {} | {} | {} |", row.scenario, row.figures, row.target);
+    }
+}
+
+/// Scenario 1: every SIM, at 300 ms per request and 10 requests/s on the server.
+async fn fleet_listing(sims: u64) -> Vec<Row> {
+    let pages = sims / 100;
+    let latency = Duration::from_millis(300);
+    let limit = Duration::from_secs_f64(pages as f64 / 10.0) + latency;
+    let sandbox = Sandbox::builder()
+        .sims(sims)
+        .latency(latency)
+        .start()
+        .await
+        .unwrap();
+
+    let client = sandbox.client();
+    let started = Instant::now();
+    let count = client
+        .all_sims()
+        .stream()
+        .try_fold(0u64, |n, _| async move { Ok(n + 1) })
+        .await
+        .unwrap();
+    let onence = started.elapsed();
+    assert_eq!(count, sims);
+    let refused_onence = sandbox.counters().rate_limited;
+
+    // The way public scripts do it: the generated call in a loop, page after page.
+    let naive = sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let mut page = 1;
+    let mut seen = 0;
+    loop {
+        let items = naive
+            .list_sims()
+            .page(page)
+            .page_size(100)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        seen += items.len() as u64;
+        if items.len() < 100 {
+            break;
+        }
+        page += 1;
+    }
+    let naive_time = started.elapsed();
+    assert_eq!(seen, sims);
+    let refused_naive = sandbox.counters().rate_limited - refused_onence;
+    vec![
+        Row {
+            scenario: format!("1. all {sims} SIMs ({pages} pages), onence stream"),
+            figures: format!(
+                "{:.2} s = {:.2} × the limit ({:.2} s); {refused_onence} × 429",
+                onence.as_secs_f64(),
+                onence.as_secs_f64() / limit.as_secs_f64(),
+                limit.as_secs_f64()
+            ),
+            target: "≤ 1.10 × limit, no 429".into(),
+        },
+        Row {
+            scenario: format!("1. all {sims} SIMs, naive sequential loop"),
+            figures: format!(
+                "{:.2} s = {:.2} × the limit; {:.1} × slower than onence; {refused_naive} × 429",
+                naive_time.as_secs_f64(),
+                naive_time.as_secs_f64() / limit.as_secs_f64(),
+                naive_time.as_secs_f64() / onence.as_secs_f64()
+            ),
+            target: "several × slower".into(),
+        },
+    ]
+}
+
+/// Starts `onence-sandbox` in its own process (so that only the client is
+/// measured) and reads the base URL and credentials it prints.
+fn sandbox_process(sims: u64) -> (std::process::Child, String, String, String) {
+    use std::io::BufRead;
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_onence-sandbox"))
+        .args(["--sims", &sims.to_string(), "--no-rate-limits"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut exports = String::new();
+    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+    for _ in 0..3 {
+        out.read_line(&mut exports).unwrap();
+    }
+    let var = |name: &str| {
+        exports
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .unwrap()
+            .to_string()
+    };
+    let (base, user, secret) = (
+        var("ONENCE_BASE_URL"),
+        var("ONENCE_CLIENT_ID"),
+        var("ONENCE_CLIENT_SECRET"),
+    );
+    (server, base, user, secret)
+}
+
+/// CPU time of this thread so far (Linux), in nanoseconds.
+fn thread_cpu_ns() -> u64 {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    text.split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Scenario 2: 5,000 get_sim calls, onence against raw reqwest with the same
+/// pool and the same decoding, on one thread, the sandbox in its own process.
+fn call_overhead() -> Row {
+    let (mut server, base, user, secret) = sandbox_process(10);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let calls = 5_000;
+    let (onence_ns, raw_ns) = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let client = Client::builder()
+            .base_url(&base)
+            .credentials(onence::Credentials::api_user(&user, secret.as_str()))
+            .rate_limits(RateLimits::none())
+            .http_client(http.clone())
+            .build()
+            .unwrap();
+        let iccid = "8988280666000000000";
+        let token: serde_json::Value = http
+            .post(format!("{base}/oauth/token"))
+            .basic_auth(&user, Some(&secret))
+            .json(&serde_json::json!({ "grant_type": "client_credentials" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+        // Warm both paths up (connections, token).
+        for _ in 0..200 {
+            client.get_sim().iccid(iccid).send().await.unwrap();
+            raw(&http, &base, iccid, &bearer).await;
+        }
+        let mut best = (u64::MAX, u64::MAX);
+        // Interleaved rounds; the best round of each is reported.
+        for _ in 0..5 {
+            let start = thread_cpu_ns();
+            for _ in 0..calls / 5 {
+                client.get_sim().iccid(iccid).send().await.unwrap();
+            }
+            best.0 = best.0.min(thread_cpu_ns() - start);
+            let start = thread_cpu_ns();
+            for _ in 0..calls / 5 {
+                raw(&http, &base, iccid, &bearer).await;
+            }
+            best.1 = best.1.min(thread_cpu_ns() - start);
+        }
+        best
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    let per = |ns: u64| ns as f64 / (calls / 5) as f64 / 1000.0;
+    Row {
+        scenario: "2. get_sim CPU time per call (thread CPU, client side only)".into(),
+        figures: format!(
+            "onence {:.1} µs, raw reqwest {:.1} µs: ratio {:.2}",
+            per(onence_ns),
+            per(raw_ns),
+            onence_ns as f64 / raw_ns as f64
+        ),
+        target: "ratio ≤ 1.15".into(),
+    }
+}
+
+async fn raw(http: &reqwest::Client, base: &str, iccid: &str, bearer: &str) -> types::Sim {
+    http.get(format!("{base}/v1/sims/{iccid}"))
+        .header("authorization", bearer)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Scenario 3: 1,000 concurrent calls on a fresh client.
+async fn token_single_flight() -> Row {
+    let sandbox = Sandbox::builder()
+        .sims(10)
+        .rate_limits(RateLimits::none())
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let calls = futures_util::stream::iter(0..1000)
+        .map(|_| {
+            let client = client.clone();
+            let iccid = sandbox.iccid(0);
+            tokio::spawn(async move {
+                client.get_sim().iccid(iccid).send().await.unwrap();
+                started.elapsed()
+            })
+        })
+        .buffer_unordered(1000)
+        .map(|r| r.unwrap());
+    let times: Vec<Duration> = calls.collect().await;
+    let first = times.iter().min().unwrap();
+    Row {
+        scenario: "3. 1,000 concurrent calls on a fresh client".into(),
+        figures: format!(
+            "{} token request(s); first answer after {:.1} ms, last after {:.1} ms",
+            sandbox.counters().tokens_issued,
+            first.as_secs_f64() * 1000.0,
+            times.iter().max().unwrap().as_secs_f64() * 1000.0
+        ),
+        target: "exactly 1 token request".into(),
+    }
+}
+
+/// Scenario 4 runs in child processes, each against its own sandbox, and reports peak RSS.
+fn memory() -> Vec<Row> {
+    let mut rows = Vec::new();
+    let me = std::env::current_exe().unwrap();
+    for (mode, sims) in [
+        ("stream", "20000"),
+        ("stream", "100000"),
+        ("collect", "100000"),
+    ] {
+        let output = std::process::Command::new(&me)
+            .args(["--memory-probe", mode, sims])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        let line = text.lines().last().unwrap_or("?").to_string();
+        rows.push(Row {
+            scenario: format!("4. {mode} {sims} SIMs: peak RSS of the client process"),
+            figures: line,
+            target: "streaming flat as the fleet grows".into(),
+        });
+    }
+    rows
+}
+
+fn memory_probe(mode: &str, sims: &str) {
+    let sims: u64 = sims.parse().unwrap();
+    // The sandbox runs in another process so that only the client's memory counts.
+    let (mut server, base, user, secret) = sandbox_process(sims);
+    let before = peak_rss_kib();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let count = runtime.block_on(async {
+        let client = Client::builder()
+            .base_url(&base)
+            .credentials(onence::Credentials::api_user(&user, secret.as_str()))
+            .rate_limits(RateLimits::none())
+            .build()
+            .unwrap();
+        if mode == "collect" {
+            client.all_sims().collect().await.unwrap().len() as u64
+        } else {
+            client
+                .all_sims()
+                .stream()
+                .try_fold(0u64, |n, _| async move { Ok(n + 1) })
+                .await
+                .unwrap()
+        }
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(count, sims);
+    println!(
+        "{:.1} MiB peak ({:.1} MiB before the run)",
+        peak_rss_kib() as f64 / 1024.0,
+        before as f64 / 1024.0
+    );
+}
+
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Scenario 5: GETs and top-ups under 5% injected 503s and 1% broken connections.
+async fn resilience() -> Vec<Row> {
+    let faults = Faults {
+        error_rate: 0.05,
+        error_statuses: vec![503],
+        drop_rate: 0.01,
+        ..Faults::default()
+    };
+    let sandbox = Sandbox::builder()
+        .sims(1_000)
+        .seed(5)
+        .rate_limits(RateLimits::none())
+        .faults(faults)
+        .start()
+        .await
+        .unwrap();
+    let policy = RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(100),
+        ..RetryPolicy::default()
+    };
+    let client = sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    let gets = 10_000u64;
+    let ok = futures_util::stream::iter(0..gets)
+        .map(|i| {
+            let client = client.clone();
+            let iccid = sandbox.iccid(i % 1_000);
+            async move { client.get_sim().iccid(iccid).send().await.is_ok() }
+        })
+        .buffer_unordered(32)
+        .filter(|ok| futures_util::future::ready(*ok))
+        .count()
+        .await as u64;
+    let sent = sandbox.counters().requests_to("GET /v1/sims/{iccid}");
+
+    let top_ups = 1_000u64;
+    let results: Vec<Result<i64, onence::Error>> = futures_util::stream::iter(0..top_ups)
+        .map(|i| {
+            let client = client.clone();
+            let iccid = sandbox.iccid(i);
+            async move { client.top_up(&iccid, None).await }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let succeeded = results.iter().filter(|r| r.is_ok()).count() as u64;
+    let counters = sandbox.counters();
+    let posted = counters.requests_to("POST /v1/sims/{iccid}/topup");
+    vec![
+        Row {
+            scenario: "5. 10,000 GETs, 5% 503 + 1% broken connections".into(),
+            figures: format!("{:.2}% succeeded; {} extra requests ({:.1}%)", 100.0 * ok as f64 / gets as f64, sent - gets, 100.0 * (sent - gets) as f64 / gets as f64),
+            target: "100% succeed".into(),
+        },
+        Row {
+            scenario: "5. 1,000 top-ups under the same faults".into(),
+            figures: format!(
+                "{posted} sent, {} applied, {succeeded} reported done, {} reported failed; duplicates: {}",
+                counters.top_ups_applied,
+                top_ups - succeeded,
+                posted.saturating_sub(top_ups)
+            ),
+            target: "each applied at most once; every failure an error".into(),
+        },
+    ]
+}
