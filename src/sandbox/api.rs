@@ -925,10 +925,14 @@ fn list_sims(data: &Data, query: &HashMap<String, String>) -> Outcome {
     if let Some(sort) = query.get("sort").filter(|s| !s.is_empty()) {
         for key in sort.split(',').rev() {
             let (descending, field) = key.strip_prefix('-').map_or((false, key), |f| (true, f));
-            let pick = |s: &types::Sim| -> Option<String> {
+            // IP addresses sort as addresses, not as text.
+            let pick = |s: &types::Sim| -> (Option<std::net::Ipv4Addr>, Option<String>) {
                 match field {
-                    "imei" => s.imei.clone(),
-                    _ => s.ip_address.clone(),
+                    "imei" => (None, s.imei.clone()),
+                    _ => (
+                        s.ip_address.as_deref().and_then(|ip| ip.parse().ok()),
+                        s.ip_address.clone(),
+                    ),
                 }
             };
             if !["imei", "ip_address"].contains(&field) {
@@ -945,8 +949,9 @@ fn list_sims(data: &Data, query: &HashMap<String, String>) -> Outcome {
             });
         }
     }
-    let owned: Vec<types::Sim> = sims.into_iter().cloned().collect();
-    let (items, headers) = page_of(&owned, page, size);
+    // Only the page is copied: listing a large fleet stays cheap.
+    let (items, headers) = page_of(&sims, page, size);
+    let items: Vec<types::Sim> = items.into_iter().cloned().collect();
     let mut answer = Answer::json(200, items);
     answer.headers = headers;
     Ok(answer)

@@ -1,0 +1,94 @@
+//! What the user typed: ICCID lists, confirmations, the secret.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+/// A usage problem: exit code 2, and the message.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+/// ICCIDs from the arguments, from `--file`, or from stdin (one per line;
+/// blank lines and `#` comments ignored). All are checked before anything is
+/// sent; the first bad one is reported with its line number.
+pub fn iccids(args: &[String], file: Option<&PathBuf>) -> Result<Vec<String>, Usage> {
+    let (lines, source): (Vec<String>, String) = if !args.is_empty() {
+        (args.to_vec(), "argument".into())
+    } else if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
+        (
+            text.lines().map(str::to_string).collect(),
+            format!("{} line", path.display()),
+        )
+    } else if !std::io::stdin().is_terminal() {
+        let lines = std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Usage(format!("cannot read stdin: {e}")))?;
+        (lines, "stdin line".into())
+    } else {
+        return Err(Usage(
+            "give ICCIDs as arguments, with --file, or on stdin".into(),
+        ));
+    };
+    let mut out = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        let value = line.split('#').next().unwrap_or("").trim();
+        if value.is_empty() {
+            continue;
+        }
+        if !(18..=22).contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Usage(format!(
+                "{source} {}: {value:?} is not an ICCID (18 to 22 digits)",
+                n + 1
+            )));
+        }
+        out.push(value.to_string());
+    }
+    if out.is_empty() {
+        return Err(Usage("no ICCIDs given".into()));
+    }
+    Ok(out)
+}
+
+/// Asks before doing something costly or wide; `--yes` answers for the user.
+/// Without a terminal to ask on, refuses.
+pub fn confirm(yes: bool, what: &str) -> Result<(), Usage> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Usage(format!(
+            "{what}: confirm with --yes (or try --dry-run first)"
+        )));
+    }
+    eprint!("{what}? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Usage(e.to_string()))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Usage("cancelled".into()))
+    }
+}
+
+/// The client secret: from `ONENCE_CLIENT_SECRET`, or asked for without echo.
+/// Never a command-line value, which would sit in the shell's history.
+pub fn secret() -> Result<String, Usage> {
+    if let Ok(secret) = std::env::var("ONENCE_CLIENT_SECRET") {
+        if !secret.is_empty() {
+            return Ok(secret);
+        }
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("client secret: ")
+            .map_err(|e| Usage(format!("cannot read the secret: {e}")));
+    }
+    Err(Usage(
+        "ONENCE_CLIENT_SECRET is not set (and there is no terminal to ask for it)".into(),
+    ))
+}

@@ -1,0 +1,881 @@
+//! `onence`: everyday 1NCE fleet operations from a terminal.
+
+mod input;
+mod output;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use futures_util::TryStreamExt;
+use onence::sandbox::Sandbox;
+use onence::{types, Client, Credentials};
+use serde_json::{json, Value};
+
+use input::Usage;
+use output::{Columns, Format};
+
+const EXAMPLES: &str = "\
+Examples:
+  onence --sandbox sims list                 every SIM of a simulated account, no account needed
+  onence sims list --filter imei:4711        SIMs with that IMEI
+  onence sims disable --file old.txt --yes   disable the SIMs listed in a file
+  onence sms send 8988280666000000000 'reboot'
+  onence topup one 8988280666000000000 --dry-run
+
+Credentials: ONENCE_CLIENT_ID (or --client-id) and ONENCE_CLIENT_SECRET (or a prompt).";
+
+/// Everyday 1NCE fleet operations: SIMs, SMS, top-ups, limits, orders, products.
+#[derive(Parser, Debug)]
+#[command(name = "onence", version, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    noun: Noun,
+    /// Output format (default: table on a terminal, JSON lines when piped).
+    #[arg(long, short, global = true, value_enum)]
+    output: Option<Format>,
+    /// Use the embedded sandbox: a simulated account, offline.
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// API user client id (default: ONENCE_CLIENT_ID).
+    #[arg(long, global = true, env = "ONENCE_CLIENT_ID", hide_env_values = true)]
+    client_id: Option<String>,
+    /// API base URL (default: ONENCE_BASE_URL or 1NCE's).
+    #[arg(long, global = true, env = "ONENCE_BASE_URL")]
+    base_url: Option<String>,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// Do what costs money or acts on many SIMs without asking.
+    #[arg(long, short, global = true)]
+    yes: bool,
+    /// Print what would be sent, and send nothing.
+    #[arg(long, global = true)]
+    dry_run: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Noun {
+    /// SIM cards.
+    #[command(subcommand)]
+    Sims(SimVerb),
+    /// SMS to and from devices.
+    #[command(subcommand)]
+    Sms(SmsVerb),
+    /// Buying more data and SMS volume.
+    #[command(subcommand)]
+    Topup(TopupVerb),
+    /// The account's monthly caps.
+    #[command(subcommand)]
+    Limits(LimitsVerb),
+    /// Orders.
+    #[command(subcommand)]
+    Orders(OrdersVerb),
+    /// The product catalogue.
+    #[command(subcommand)]
+    Products(ProductsVerb),
+}
+
+/// ICCIDs as arguments, from --file, or one per line on stdin.
+#[derive(Args, Debug)]
+struct Iccids {
+    /// ICCIDs (or none, to read --file or stdin).
+    iccids: Vec<String>,
+    /// A file with one ICCID per line (blank lines and # comments ignored).
+    #[arg(long)]
+    file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum SimVerb {
+    /// List SIMs, every page (example: onence sims list --filter ip_address:10.0.0.1).
+    List {
+        /// Filters as field:value, comma-separated (imei, ip_address).
+        #[arg(long)]
+        filter: Option<String>,
+        /// Sort keys, comma-separated; - for descending (imei, ip_address).
+        #[arg(long, allow_hyphen_values = true)]
+        sort: Option<String>,
+    },
+    /// One SIM's details (example: onence sims get 8988280666000000000).
+    Get { iccid: String },
+    /// Network status of a SIM.
+    Status { iccid: String },
+    /// Subscriber location and USSD probe of a SIM.
+    Connectivity {
+        iccid: String,
+        /// Also probe over USSD.
+        #[arg(long)]
+        ussd: bool,
+    },
+    /// Enable SIMs (example: onence sims enable 8988280666000000000).
+    Enable(Iccids),
+    /// Disable SIMs (example: onence sims disable --file fleet.txt --yes).
+    Disable(Iccids),
+    /// Set a SIM's label (example: onence sims label 8988280666000000000 pump-7).
+    Label { iccid: String, label: String },
+    /// Lock SIMs to their devices, or unlock them with --off.
+    ImeiLock {
+        #[command(flatten)]
+        iccids: Iccids,
+        /// Unlock instead.
+        #[arg(long)]
+        off: bool,
+    },
+    /// Reset a SIM's network connection.
+    Reset { iccid: String },
+    /// Daily usage between two dates (example: onence sims usage 8988... --from 2024-01-01 --to 2024-01-31).
+    Usage {
+        iccid: String,
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+    },
+    /// A SIM's events.
+    Events { iccid: String },
+    /// What a SIM has left (example: onence sims quota data 8988280666000000000).
+    Quota {
+        #[arg(value_parser = ["data", "sms"])]
+        kind: String,
+        iccid: String,
+    },
+    /// Move SIMs to another organisation.
+    Transfer {
+        #[command(flatten)]
+        iccids: Iccids,
+        /// The organisation receiving them.
+        #[arg(long)]
+        to: i64,
+    },
+    /// Renew SIMs' lifetime and quota (billed).
+    Extend {
+        #[command(flatten)]
+        iccids: Iccids,
+        /// Switch to this product while extending.
+        #[arg(long)]
+        product: Option<i64>,
+        /// banktransfer, creditcard or boleto.
+        #[arg(long, value_parser = ["banktransfer", "creditcard", "boleto"])]
+        payment_method: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SmsVerb {
+    /// A SIM's SMS, every page.
+    List { iccid: String },
+    /// Send an SMS to a device (example: onence sms send 8988280666000000000 'reboot').
+    Send { iccid: String, text: String },
+    /// One SMS.
+    Get { iccid: String, id: i64 },
+    /// Cancel an SMS not yet delivered.
+    Cancel { iccid: String, id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+enum TopupVerb {
+    /// Top up one SIM (billed; example: onence topup one 8988280666000000000 --yes).
+    One {
+        iccid: String,
+        #[arg(long, value_parser = ["banktransfer", "creditcard", "monthlyinvoice", "boleto"])]
+        payment_method: Option<String>,
+    },
+    /// Top up many SIMs in one order (billed).
+    Many {
+        #[command(flatten)]
+        iccids: Iccids,
+        #[arg(long, value_parser = ["banktransfer", "creditcard", "monthlyinvoice", "boleto"])]
+        payment_method: Option<String>,
+    },
+    /// Switch automatic top-up on or off for SIMs (example: onence topup auto on 8988...).
+    Auto {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        #[command(flatten)]
+        iccids: Iccids,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LimitsVerb {
+    /// The caps in force.
+    Get,
+    /// Set caps by the ids `limits options` lists (example: onence limits set --data 2).
+    Set {
+        #[arg(long)]
+        data: Option<i64>,
+        #[arg(long)]
+        sms_mt: Option<i64>,
+        #[arg(long)]
+        sms_mo: Option<i64>,
+    },
+    /// Selectable caps of a service (data, smsMT, smsMO).
+    Options {
+        #[arg(value_parser = ["data", "smsMT", "smsMO"])]
+        service: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum OrdersVerb {
+    /// Every order.
+    List,
+    /// One order.
+    Get { number: i64 },
+    /// Order products (billed; example: onence orders create --product 1001 --quantity 10 --yes).
+    Create {
+        #[arg(long)]
+        product: i64,
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        quantity: u64,
+        #[arg(long)]
+        reference: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ProductsVerb {
+    /// The products on offer.
+    List,
+}
+
+/// Why the command stopped.
+enum Failure {
+    Usage(String),
+    Api(onence::Error),
+}
+
+impl From<Usage> for Failure {
+    fn from(Usage(message): Usage) -> Failure {
+        Failure::Usage(message)
+    }
+}
+
+impl From<onence::Error> for Failure {
+    fn from(e: onence::Error) -> Failure {
+        Failure::Api(e)
+    }
+}
+
+impl From<onence::GeneratedError> for Failure {
+    fn from(e: onence::GeneratedError) -> Failure {
+        Failure::Api(e.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("onence: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Api(e)) => {
+            eprintln!("onence: {}", explain(&e));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// One line: what failed, the status, the API's message, and a hint.
+fn explain(e: &onence::Error) -> String {
+    let hint = match e.kind() {
+        onence::ErrorKind::Auth => " (check ONENCE_CLIENT_ID and ONENCE_CLIENT_SECRET)",
+        onence::ErrorKind::NotFound => " (check the ICCID or number)",
+        onence::ErrorKind::RateLimited => " (the API's rate limit; try again shortly)",
+        onence::ErrorKind::Network | onence::ErrorKind::Timeout => {
+            " (check the network, or ONENCE_BASE_URL)"
+        }
+        onence::ErrorKind::Config => " (check the environment)",
+        _ => "",
+    };
+    format!("{e}{hint}")
+}
+
+struct Ctx {
+    format: Format,
+    quiet: bool,
+    yes: bool,
+    dry_run: bool,
+    client: Option<Client>,
+    /// Kept alive while the command runs.
+    _sandbox: Option<Sandbox>,
+}
+
+impl Ctx {
+    fn client(&self) -> &Client {
+        self.client.as_ref().expect("a client outside --dry-run")
+    }
+
+    fn print(&self, columns: Columns, records: &[Value]) -> Result<(), Failure> {
+        output::print(self.format, columns, records)
+            .map_err(|e| Failure::Usage(format!("cannot write: {e}")))
+    }
+
+    /// In --dry-run, prints the request and says to stop.
+    fn dry(&self, method: &str, path: String, body: Option<Value>) -> bool {
+        if self.dry_run {
+            let body = body.map(|b| format!(" {b}")).unwrap_or_default();
+            println!("would send: {method} {path}{body}");
+        }
+        self.dry_run
+    }
+
+    fn progress(&self, length: u64, what: &str) -> indicatif::ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(length);
+        bar.set_message(what.to_string());
+        bar
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let format = cli.output.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    let (client, sandbox) = if cli.sandbox {
+        let sandbox = Sandbox::builder()
+            .sims(100)
+            .seed(42)
+            .start()
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        eprintln!("onence: using the embedded sandbox at {} (a simulated account; nothing real is touched)", sandbox.base_url());
+        (Some(sandbox.client()), Some(sandbox))
+    } else if cli.dry_run {
+        (None, None)
+    } else {
+        let id = cli.client_id.clone().ok_or_else(|| {
+            Usage("set ONENCE_CLIENT_ID or pass --client-id (or try --sandbox)".into())
+        })?;
+        let mut builder =
+            Client::builder().credentials(Credentials::api_user(id, input::secret()?));
+        if let Some(url) = &cli.base_url {
+            builder = builder.base_url(url);
+        }
+        (Some(builder.build()?), None)
+    };
+    let ctx = Ctx {
+        format,
+        quiet: cli.quiet,
+        yes: cli.yes,
+        dry_run: cli.dry_run,
+        client,
+        _sandbox: sandbox,
+    };
+    match cli.noun {
+        Noun::Sims(verb) => sims(&ctx, verb).await,
+        Noun::Sms(verb) => sms(&ctx, verb).await,
+        Noun::Topup(verb) => topup(&ctx, verb).await,
+        Noun::Limits(verb) => limits(&ctx, verb).await,
+        Noun::Orders(verb) => orders(&ctx, verb).await,
+        Noun::Products(ProductsVerb::List) => {
+            let products = ctx.client().list_products().send().await?.into_inner();
+            ctx.print(output::PRODUCTS, &to_values(products))
+        }
+    }
+}
+
+fn to_values<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Vec<Value> {
+    items
+        .into_iter()
+        .map(|i| serde_json::to_value(i).expect("models serialise"))
+        .collect()
+}
+
+fn one<T: serde::Serialize>(item: T) -> Vec<Value> {
+    to_values([item])
+}
+
+fn done(detail: impl Into<String>) -> Vec<Value> {
+    vec![json!({ "result": "ok", "detail": detail.into() })]
+}
+
+fn check_iccid(iccid: &str) -> Result<(), Failure> {
+    input::iccids(&[iccid.to_string()], None).map(|_| ())?;
+    Ok(())
+}
+
+async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
+    match verb {
+        SimVerb::List { filter, sort } => {
+            let mut pager = ctx.client().all_sims();
+            if let Some(f) = filter {
+                pager = pager.filter(f);
+            }
+            if let Some(s) = sort {
+                pager = pager.sort(s);
+            }
+            let mut pages = std::pin::pin!(pager.pages());
+            let bar = ctx.progress(0, "pages");
+            let mut all = Vec::new();
+            while let Some(page) = pages.try_next().await? {
+                if let Some(total) = page.total_pages {
+                    bar.set_length(total);
+                }
+                bar.inc(1);
+                let values = to_values(page.items);
+                if ctx.format == Format::Json {
+                    // Lines as they come: a large fleet never waits in memory.
+                    ctx.print(output::SIMS, &values)?;
+                } else {
+                    all.extend(values);
+                }
+            }
+            bar.finish_and_clear();
+            if ctx.format != Format::Json {
+                ctx.print(output::SIMS, &all)?;
+            }
+            Ok(())
+        }
+        SimVerb::Get { iccid } => {
+            check_iccid(&iccid)?;
+            let sim = ctx
+                .client()
+                .get_sim()
+                .iccid(&iccid)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::SIMS, &one(sim))
+        }
+        SimVerb::Status { iccid } => {
+            check_iccid(&iccid)?;
+            let status = ctx
+                .client()
+                .get_sim_status()
+                .iccid(&iccid)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::STATUS, &one(status))
+        }
+        SimVerb::Connectivity { iccid, ussd } => {
+            check_iccid(&iccid)?;
+            let info = ctx
+                .client()
+                .get_connectivity_info()
+                .iccid(&iccid)
+                .ussd(ussd)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::CONNECTIVITY, &one(info))
+        }
+        SimVerb::Enable(list) => set_status(ctx, list, true).await,
+        SimVerb::Disable(list) => set_status(ctx, list, false).await,
+        SimVerb::Label { iccid, label } => {
+            check_iccid(&iccid)?;
+            if ctx.dry(
+                "PUT",
+                format!("/v1/sims/{iccid}"),
+                Some(json!({ "iccid": iccid, "label": label, "status": "(current)", "imei_lock": "(current)" })),
+            ) {
+                return Ok(());
+            }
+            ctx.client().set_sim_label(&iccid, &label).await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("label of {iccid} set; the change is queued")),
+            )
+        }
+        SimVerb::ImeiLock { iccids, off } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let body: Vec<Value> = list
+                .iter()
+                .map(|i| json!({ "iccid": i, "imei_lock": !off, "status": "(current)" }))
+                .collect();
+            if ctx.dry("POST", "/v1/sims".into(), Some(Value::Array(body))) {
+                return Ok(());
+            }
+            if list.len() > 1 {
+                input::confirm(
+                    ctx.yes,
+                    &format!(
+                        "{} the IMEI lock of {} SIMs",
+                        if off { "remove" } else { "set" },
+                        list.len()
+                    ),
+                )?;
+            }
+            ctx.client().set_sims_imei_lock(&list, !off).await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("{} SIMs changed; the change is queued", list.len())),
+            )
+        }
+        SimVerb::Reset { iccid } => {
+            check_iccid(&iccid)?;
+            if ctx.dry("POST", format!("/v1/sims/{iccid}/reset"), None) {
+                return Ok(());
+            }
+            ctx.client()
+                .reset_connectivity()
+                .iccid(&iccid)
+                .send()
+                .await?;
+            ctx.print(output::RESULT, &done(format!("reset of {iccid} queued")))
+        }
+        SimVerb::Usage { iccid, from, to } => {
+            check_iccid(&iccid)?;
+            if from > to {
+                return Err(Failure::Usage(format!("--from {from} is after --to {to}")));
+            }
+            let report = ctx.client().usage_between(&iccid, from, to).await?;
+            let rows = to_values(report.days.into_iter().map(|d| d.row).chain(report.total));
+            ctx.print(output::USAGE, &rows)
+        }
+        SimVerb::Events { iccid } => {
+            check_iccid(&iccid)?;
+            let events = ctx.client().all_sim_events(&iccid).collect().await?;
+            ctx.print(output::EVENTS, &to_values(events))
+        }
+        SimVerb::Quota { kind, iccid } => {
+            check_iccid(&iccid)?;
+            let quota = if kind == "data" {
+                ctx.client().data_quota_of(&iccid).await?
+            } else {
+                ctx.client().sms_quota_of(&iccid).await?
+            };
+            ctx.print(output::QUOTA, &one(quota))
+        }
+        SimVerb::Transfer { iccids, to } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let body = types::SimTransfer {
+                iccids: list.clone(),
+                iccid_ranges: vec![],
+                target_organisation: Some(to),
+            };
+            if ctx.dry(
+                "POST",
+                "/v1/sims/simTransfer".into(),
+                Some(serde_json::to_value(&body).expect("serialises")),
+            ) {
+                return Ok(());
+            }
+            input::confirm(
+                ctx.yes,
+                &format!("transfer {} SIMs to organisation {to}", list.len()),
+            )?;
+            ctx.client().transfer_sims().body(body).send().await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("transfer of {} SIMs started", list.len())),
+            )
+        }
+        SimVerb::Extend {
+            iccids,
+            product,
+            payment_method,
+        } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let body = types::SimExtensionRequest {
+                iccids: list.clone(),
+                product_id: product,
+            };
+            let query = payment_method
+                .as_ref()
+                .map(|m| format!("?payment_method={m}"))
+                .unwrap_or_default();
+            if ctx.dry(
+                "POST",
+                format!("/v1/sims/extension{query}"),
+                Some(serde_json::to_value(&body).expect("serialises")),
+            ) {
+                return Ok(());
+            }
+            input::confirm(ctx.yes, &format!("extend {} SIMs (billed)", list.len()))?;
+            let mut call = ctx.client().extend_sims().body(body);
+            if let Some(method) = payment_method {
+                call = call.payment_method(
+                    method
+                        .parse::<types::ExtendSimsPaymentMethod>()
+                        .map_err(|e| Failure::Usage(e.to_string()))?,
+                );
+            }
+            call.send().await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("{} SIMs extended", list.len())),
+            )
+        }
+    }
+}
+
+async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure> {
+    let iccids = input::iccids(&list.iccids, list.file.as_ref())?;
+    let status = if enable { "Enabled" } else { "Disabled" };
+    let body: Vec<Value> = iccids
+        .iter()
+        .map(|i| json!({ "iccid": i, "status": status }))
+        .collect();
+    if ctx.dry(
+        if iccids.len() == 1 { "PUT" } else { "POST" },
+        "/v1/sims".into(),
+        Some(Value::Array(body)),
+    ) {
+        return Ok(());
+    }
+    if iccids.len() > 1 {
+        input::confirm(
+            ctx.yes,
+            &format!(
+                "{} {} SIMs",
+                if enable { "enable" } else { "disable" },
+                iccids.len()
+            ),
+        )?;
+    }
+    let bar = ctx.progress(iccids.len() as u64, "SIMs");
+    if iccids.len() == 1 {
+        if enable {
+            ctx.client().enable_sim(&iccids[0]).await?;
+        } else {
+            ctx.client().disable_sim(&iccids[0]).await?;
+        }
+    } else if enable {
+        ctx.client().enable_sims(&iccids).await?;
+    } else {
+        ctx.client().disable_sims(&iccids).await?;
+    }
+    bar.finish_and_clear();
+    ctx.print(
+        output::RESULT,
+        &done(format!(
+            "{} SIMs {}; the change is queued",
+            iccids.len(),
+            status.to_lowercase()
+        )),
+    )
+}
+
+async fn sms(ctx: &Ctx, verb: SmsVerb) -> Result<(), Failure> {
+    match verb {
+        SmsVerb::List { iccid } => {
+            check_iccid(&iccid)?;
+            let all = ctx.client().all_sms(&iccid).collect().await?;
+            ctx.print(output::SMS, &to_values(all))
+        }
+        SmsVerb::Send { iccid, text } => {
+            check_iccid(&iccid)?;
+            if text.is_empty() {
+                return Err(Failure::Usage("the SMS text is empty".into()));
+            }
+            let message = types::SmsMessage {
+                payload: Some(text),
+                ..Default::default()
+            };
+            if ctx.dry(
+                "POST",
+                format!("/v1/sims/{iccid}/sms"),
+                Some(serde_json::to_value(&message).expect("serialises")),
+            ) {
+                return Ok(());
+            }
+            let id = ctx.client().send_sms_text(&iccid, message).await?;
+            ctx.print(output::RESULT, &done(format!("SMS {id} sent to {iccid}")))
+        }
+        SmsVerb::Get { iccid, id } => {
+            check_iccid(&iccid)?;
+            let sms = ctx
+                .client()
+                .get_sms()
+                .iccid(&iccid)
+                .id(id)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::SMS, &one(sms))
+        }
+        SmsVerb::Cancel { iccid, id } => {
+            check_iccid(&iccid)?;
+            if ctx.dry("DELETE", format!("/v1/sims/{iccid}/sms/{id}"), None) {
+                return Ok(());
+            }
+            ctx.client()
+                .cancel_sms()
+                .iccid(&iccid)
+                .id(id)
+                .send()
+                .await?;
+            ctx.print(output::RESULT, &done(format!("SMS {id} cancelled")))
+        }
+    }
+}
+
+fn payment(method: Option<&String>) -> Result<Option<onence::PaymentMethod>, Failure> {
+    method
+        .map(|m| {
+            m.parse()
+                .map_err(|e: onence::types::error::ConversionError| Failure::Usage(e.to_string()))
+        })
+        .transpose()
+}
+
+async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
+    match verb {
+        TopupVerb::One {
+            iccid,
+            payment_method,
+        } => {
+            check_iccid(&iccid)?;
+            let query = payment_method
+                .as_ref()
+                .map(|m| format!("?payment_method={m}"))
+                .unwrap_or_default();
+            if ctx.dry("POST", format!("/v1/sims/{iccid}/topup{query}"), None) {
+                return Ok(());
+            }
+            input::confirm(ctx.yes, &format!("top up {iccid} (billed)"))?;
+            let order = ctx
+                .client()
+                .top_up(&iccid, payment(payment_method.as_ref())?)
+                .await?;
+            ctx.print(output::RESULT, &done(format!("order {order} created")))
+        }
+        TopupVerb::Many {
+            iccids,
+            payment_method,
+        } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let query = payment_method
+                .as_ref()
+                .map(|m| format!("?payment_method={m}"))
+                .unwrap_or_default();
+            if ctx.dry("POST", format!("/v1/sims/topup{query}"), Some(json!(list))) {
+                return Ok(());
+            }
+            input::confirm(ctx.yes, &format!("top up {} SIMs (billed)", list.len()))?;
+            let order = ctx
+                .client()
+                .top_up_many(&list, payment(payment_method.as_ref())?)
+                .await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("order {order} created for {} SIMs", list.len())),
+            )
+        }
+        TopupVerb::Auto { state, iccids } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let body = types::AutoTopupRequest {
+                enabled: Some(state == "on"),
+                iccids: list.clone(),
+            };
+            if ctx.dry(
+                "POST",
+                "/v1/sims/autoTopup".into(),
+                Some(serde_json::to_value(&body).expect("serialises")),
+            ) {
+                return Ok(());
+            }
+            ctx.client().set_auto_top_up().body(body).send().await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("auto top-up {state} for {} SIMs", list.len())),
+            )
+        }
+    }
+}
+
+async fn limits(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
+    match verb {
+        LimitsVerb::Get => {
+            let limits = ctx.client().get_limits().send().await?.into_inner();
+            ctx.print(output::LIMITS, &one(limits))
+        }
+        LimitsVerb::Set {
+            data,
+            sms_mt,
+            sms_mo,
+        } => {
+            if data.is_none() && sms_mt.is_none() && sms_mo.is_none() {
+                return Err(Failure::Usage(
+                    "give at least one of --data, --sms-mt, --sms-mo".into(),
+                ));
+            }
+            let body = types::SetLimitsRequest {
+                data_limit_id: data,
+                sms_mt_limit_id: sms_mt,
+                sms_mo_limit_id: sms_mo,
+            };
+            if ctx.dry(
+                "POST",
+                "/v1/sims/limits".into(),
+                Some(serde_json::to_value(&body).expect("serialises")),
+            ) {
+                return Ok(());
+            }
+            ctx.client().set_limits().body(body).send().await?;
+            ctx.print(output::RESULT, &done("limits set"))
+        }
+        LimitsVerb::Options { service } => {
+            let service: types::ListLimitOptionsService = service
+                .parse()
+                .map_err(|e: types::error::ConversionError| Failure::Usage(e.to_string()))?;
+            let options = ctx
+                .client()
+                .list_limit_options()
+                .service(service)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::LIMITS, &one(options))
+        }
+    }
+}
+
+async fn orders(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
+    match verb {
+        OrdersVerb::List => {
+            let orders = ctx.client().all_orders().collect().await?;
+            ctx.print(output::ORDERS, &to_values(orders))
+        }
+        OrdersVerb::Get { number } => {
+            let order = ctx
+                .client()
+                .get_order()
+                .order_number(number)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::ORDERS, &one(order))
+        }
+        OrdersVerb::Create {
+            product,
+            quantity,
+            reference,
+        } => {
+            let body = json!({ "products": [{ "productId": product, "quantity": quantity }], "customer_reference": reference });
+            if ctx.dry("POST", "/v1/orders".into(), Some(body.clone())) {
+                return Ok(());
+            }
+            input::confirm(
+                ctx.yes,
+                &format!("order {quantity} × product {product} (billed)"),
+            )?;
+            let order: types::NewOrder =
+                serde_json::from_value(body).map_err(|e| Failure::Usage(e.to_string()))?;
+            let response = ctx.client().create_order().body(order).send().await?;
+            let number = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| l.rsplit('/').next())
+                .unwrap_or("?")
+                .to_string();
+            ctx.print(output::RESULT, &done(format!("order {number} placed")))
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Printing results as a table (for people), JSON lines (for programs) or CSV.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns chosen for people (default on a terminal).
+    Table,
+    /// One JSON object per line (default when piped).
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// The columns shown for a kind of record: (header, JSON pointer).
+pub type Columns = &'static [(&'static str, &'static str)];
+
+pub const SIMS: Columns = &[
+    ("ICCID", "/iccid"),
+    ("LABEL", "/label"),
+    ("STATUS", "/status"),
+    ("IMEI", "/imei"),
+    ("IP", "/ip_address"),
+    ("QUOTA LEFT", "/quota_status/description"),
+];
+pub const SMS: Columns = &[
+    ("ID", "/id"),
+    ("TYPE", "/sms_type/description"),
+    ("STATUS", "/status/description"),
+    ("SUBMITTED", "/submit_date"),
+    ("PAYLOAD", "/payload"),
+];
+pub const EVENTS: Columns = &[
+    ("TIME", "/timestamp"),
+    ("EVENT", "/event_type"),
+    ("SEVERITY", "/event_severity"),
+    ("OPERATOR", "/operator"),
+];
+pub const ORDERS: Columns = &[
+    ("NUMBER", "/order_number"),
+    ("TYPE", "/order_type"),
+    ("STATUS", "/order_status"),
+    ("DATE", "/order_date"),
+    ("AMOUNT", "/invoice_amount"),
+];
+pub const PRODUCTS: Columns = &[
+    ("ID", "/id"),
+    ("PRODUCT", "/product"),
+    ("MATERIAL", "/material"),
+    ("MIN", "/minQuantity"),
+    ("MAX", "/maxQuantity"),
+];
+pub const USAGE: Columns = &[
+    ("DATE", "/date"),
+    ("DATA MB", "/data/volume"),
+    ("SMS", "/sms/volume"),
+];
+pub const QUOTA: Columns = &[
+    ("LEFT", "/volume"),
+    ("TOTAL", "/total_volume"),
+    ("EXPIRES", "/expiry_date"),
+];
+pub const STATUS: Columns = &[
+    ("STATUS", "/status"),
+    ("OPERATOR", "/location/operator/name"),
+    ("COUNTRY", "/location/country/name"),
+    ("SERVICES", "/services"),
+];
+pub const LIMITS: Columns = &[
+    ("DATA", "/data/limit"),
+    ("DATA ID", "/data/id"),
+    ("SMS MT", "/smsMt/limit"),
+    ("SMS MO", "/smsMo/limit"),
+];
+pub const RESULT: Columns = &[("RESULT", "/result"), ("DETAIL", "/detail")];
+pub const CONNECTIVITY: Columns = &[
+    ("LOCATED", "/subscriber_info/current_location_retrieved"),
+    ("CELL", "/subscriber_info/cell_global_id/cid"),
+    ("USSD", "/ussd_info/success"),
+    ("AT", "/reply_timestamp"),
+];
+
+/// The text of a cell: strings bare, absent fields empty, lists joined.
+fn cell(record: &Value, pointer: &str) -> String {
+    match record.pointer(pointer) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string).unwrap_or(i.to_string()))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Prints records in the chosen format.
+pub fn print(format: Format, columns: Columns, records: &[Value]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            for record in records {
+                writeln!(out, "{record}")?;
+            }
+        }
+        Format::Csv => {
+            writeln!(
+                out,
+                "{}",
+                columns
+                    .iter()
+                    .map(|(h, _)| csv_field(&h.to_lowercase().replace(' ', "_")))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )?;
+            for record in records {
+                writeln!(
+                    out,
+                    "{}",
+                    columns
+                        .iter()
+                        .map(|(_, p)| csv_field(&cell(record, p)))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )?;
+            }
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = records
+                .iter()
+                .map(|r| columns.iter().map(|(_, p)| cell(r, p)).collect())
+                .collect();
+            let widths: Vec<usize> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, (h, _))| {
+                    rows.iter()
+                        .map(|r| r[i].chars().count())
+                        .chain([h.len()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: Vec<String>| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            writeln!(
+                out,
+                "{}",
+                line(columns.iter().map(|(h, _)| h.to_string()).collect())
+            )?;
+            for row in rows {
+                writeln!(out, "{}", line(row))?;
+            }
+        }
+    }
+    Ok(())
+}

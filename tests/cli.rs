@@ -1,0 +1,392 @@
+//! The `onence` command against the sandbox: every command, formats, exit
+//! codes, confirmation, --dry-run, stdin input, and no secret in any output.
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use onence::sandbox::Sandbox;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `onence` against `sandbox` with its credentials in the environment.
+async fn onence(sandbox: &Sandbox, args: &[&str], stdin: &str) -> Run {
+    let (base, user, secret) = (
+        sandbox.base_url().to_string(),
+        sandbox.credentials().user().to_string(),
+        sandbox.client_secret().to_string(),
+    );
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let stdin = stdin.to_string();
+    tokio::task::spawn_blocking(move || {
+        let output = Command::cargo_bin("onence")
+            .unwrap()
+            .args(&args)
+            .env("ONENCE_BASE_URL", base)
+            .env("ONENCE_CLIENT_ID", user)
+            .env("ONENCE_CLIENT_SECRET", secret)
+            .write_stdin(stdin)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+async fn sandbox() -> Sandbox {
+    Sandbox::builder()
+        .sims(30)
+        .seed(3)
+        .change_delay(Duration::from_secs(30))
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sims_list_in_each_format() {
+    let sandbox = sandbox().await;
+    let json = onence(&sandbox, &["sims", "list"], "").await;
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let lines: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 30, "JSON lines when piped");
+    assert_eq!(lines[0]["iccid"], sandbox.iccid(0));
+
+    let table = onence(&sandbox, &["--output", "table", "sims", "list"], "").await;
+    let mut rows = table.stdout.lines();
+    let header: Vec<&str> = rows
+        .next()
+        .unwrap()
+        .split("  ")
+        .filter(|c| !c.is_empty())
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        header,
+        ["ICCID", "LABEL", "STATUS", "IMEI", "IP", "QUOTA LEFT"]
+    );
+    assert_eq!(rows.count(), 30);
+
+    let csv = onence(
+        &sandbox,
+        &["-o", "csv", "sims", "list", "--sort", "-ip_address"],
+        "",
+    )
+    .await;
+    let mut rows = csv.stdout.lines();
+    assert_eq!(rows.next(), Some("iccid,label,status,imei,ip,quota_left"));
+    let first: Vec<&str> = rows.next().unwrap().split(',').collect();
+    assert_eq!(first[4], "10.0.0.29", "sorted by IP, descending");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_command_runs_against_the_sandbox() {
+    let sandbox = sandbox().await;
+    let (a, b) = (sandbox.iccid(0), sandbox.iccid(1));
+    let commands: Vec<Vec<String>> = vec![
+        vec!["sims".into(), "get".into(), a.clone()],
+        vec!["sims".into(), "status".into(), a.clone()],
+        vec![
+            "sims".into(),
+            "connectivity".into(),
+            a.clone(),
+            "--ussd".into(),
+        ],
+        vec!["sims".into(), "enable".into(), a.clone()],
+        vec![
+            "sims".into(),
+            "disable".into(),
+            a.clone(),
+            b.clone(),
+            "--yes".into(),
+        ],
+        vec!["sims".into(), "label".into(), a.clone(), "pump-7".into()],
+        vec!["sims".into(), "imei-lock".into(), a.clone(), "--off".into()],
+        vec!["sims".into(), "reset".into(), a.clone()],
+        vec![
+            "sims".into(),
+            "usage".into(),
+            a.clone(),
+            "--from".into(),
+            today(-3),
+            "--to".into(),
+            today(0),
+        ],
+        vec!["sims".into(), "events".into(), a.clone()],
+        vec!["sims".into(), "quota".into(), "data".into(), a.clone()],
+        vec!["sims".into(), "quota".into(), "sms".into(), a.clone()],
+        vec!["sms".into(), "send".into(), a.clone(), "hello".into()],
+        vec!["sms".into(), "list".into(), a.clone()],
+        vec!["sms".into(), "get".into(), a.clone(), "1".into()],
+        vec!["sms".into(), "cancel".into(), a.clone(), "1".into()],
+        vec![
+            "topup".into(),
+            "one".into(),
+            a.clone(),
+            "--payment-method".into(),
+            "creditcard".into(),
+            "--yes".into(),
+        ],
+        vec![
+            "topup".into(),
+            "many".into(),
+            a.clone(),
+            b.clone(),
+            "--yes".into(),
+        ],
+        vec!["topup".into(), "auto".into(), "on".into(), a.clone()],
+        vec!["limits".into(), "get".into()],
+        vec!["limits".into(), "set".into(), "--data".into(), "2".into()],
+        vec!["limits".into(), "options".into(), "smsMT".into()],
+        vec![
+            "orders".into(),
+            "create".into(),
+            "--product".into(),
+            "1001".into(),
+            "--quantity".into(),
+            "3".into(),
+            "--yes".into(),
+        ],
+        vec!["orders".into(), "list".into()],
+        vec!["orders".into(), "get".into(), "2000000001".into()],
+        vec!["products".into(), "list".into()],
+        vec![
+            "sims".into(),
+            "extend".into(),
+            b.clone(),
+            "--product".into(),
+            "1002".into(),
+            "--yes".into(),
+        ],
+        vec![
+            "sims".into(),
+            "transfer".into(),
+            sandbox.iccid(29),
+            "--to".into(),
+            "2000000007".into(),
+            "--yes".into(),
+        ],
+    ];
+    for command in commands {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let run = onence(&sandbox, &args, "").await;
+        assert_eq!(run.code, 0, "{command:?}: {}", run.stderr);
+        for line in run.stdout.lines() {
+            serde_json::from_str::<serde_json::Value>(line)
+                .unwrap_or_else(|e| panic!("{command:?}: {line}: {e}"));
+        }
+        assert!(!run.stdout.is_empty(), "{command:?} printed nothing");
+    }
+    let counters = sandbox.counters();
+    assert_eq!(counters.top_ups_applied, 3);
+    assert_eq!(counters.posts_applied_to("POST /v1/orders"), 1);
+}
+
+fn today(days: i64) -> String {
+    let now: chrono::DateTime<chrono::Utc> = std::time::SystemTime::now().into();
+    (now.date_naive() + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_flag_works_offline_with_a_banner() {
+    let run = tokio::task::spawn_blocking(|| {
+        Command::cargo_bin("onence")
+            .unwrap()
+            .args(["--sandbox", "sims", "list"])
+            .env_remove("ONENCE_CLIENT_ID")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("embedded sandbox"));
+    assert_eq!(String::from_utf8_lossy(&run.stdout).lines().count(), 100);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn costly_commands_need_confirmation_and_dry_run_sends_nothing() {
+    let sandbox = sandbox().await;
+    let a = sandbox.iccid(0);
+    let refused = onence(&sandbox, &["topup", "one", &a], "").await;
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+
+    let dry = onence(
+        &sandbox,
+        &[
+            "topup",
+            "many",
+            &a,
+            &sandbox.iccid(1),
+            "--payment-method",
+            "boleto",
+            "--dry-run",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout
+            .contains("would send: POST /v1/sims/topup?payment_method=boleto"),
+        "{}",
+        dry.stdout
+    );
+    for args in [
+        vec![
+            "orders",
+            "create",
+            "--product",
+            "1001",
+            "--quantity",
+            "1",
+            "--dry-run",
+        ],
+        vec!["sims", "disable", &a, "--dry-run"],
+    ] {
+        let run = onence(&sandbox, &args, "").await;
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stdout.starts_with("would send:"),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
+    let counters = sandbox.counters();
+    assert!(
+        counters.requests.is_empty(),
+        "nothing was sent: {:?}",
+        counters.requests
+    );
+    assert_eq!(counters.top_ups_applied, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn iccids_come_from_stdin_and_a_bad_line_is_named_before_anything_is_sent() {
+    let sandbox = sandbox().await;
+    let good = format!(
+        "{}\n# the pumps\n\n{}  # second\n",
+        sandbox.iccid(0),
+        sandbox.iccid(1)
+    );
+    let run = onence(&sandbox, &["sims", "enable", "--yes"], &good).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("2 SIMs enabled"), "{}", run.stdout);
+
+    let bad = format!("{}\n# comment\n\nnot-an-iccid\n", sandbox.iccid(2));
+    let before = sandbox.counters().requests.values().sum::<u64>();
+    let run = onence(&sandbox, &["sims", "disable", "--yes"], &bad).await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("stdin line 4"), "{}", run.stderr);
+    assert_eq!(sandbox.counters().requests.values().sum::<u64>(), before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_are_one_line_with_the_right_exit_code_and_no_secret() {
+    let sandbox = sandbox().await;
+    let missing = onence(&sandbox, &["sims", "get", "8988280666000099999"], "").await;
+    assert_eq!(missing.code, 1);
+    assert_eq!(
+        missing.stderr.trim().lines().count(),
+        1,
+        "{}",
+        missing.stderr
+    );
+    assert!(
+        missing.stderr.contains("not found") && missing.stderr.contains("check the ICCID"),
+        "{}",
+        missing.stderr
+    );
+
+    let usage = onence(&sandbox, &["sims", "get", "123"], "").await;
+    assert_eq!(usage.code, 2);
+
+    let secret = sandbox.client_secret().to_string();
+    let wrong = tokio::task::spawn_blocking({
+        let base = sandbox.base_url().to_string();
+        let user = sandbox.credentials().user().to_string();
+        move || {
+            Command::cargo_bin("onence")
+                .unwrap()
+                .args(["products", "list"])
+                .env("ONENCE_BASE_URL", base)
+                .env("ONENCE_CLIENT_ID", user)
+                .env("ONENCE_CLIENT_SECRET", "definitely-wrong-secret")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(stderr.contains("check ONENCE_CLIENT_ID"), "{stderr}");
+    assert!(!stderr.contains("definitely-wrong-secret"));
+
+    for args in [
+        vec!["sims", "list"],
+        vec!["--help"],
+        vec!["sims", "get", "x"],
+    ] {
+        let run = onence(&sandbox, &args, "").await;
+        assert!(
+            !run.stdout.contains(&secret) && !run.stderr.contains(&secret),
+            "{args:?} shows the secret"
+        );
+    }
+}
+
+#[test]
+fn help_says_what_each_command_does_with_an_example() {
+    let help = Command::cargo_bin("onence")
+        .unwrap()
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("Examples:") && text.contains("onence --sandbox sims list"),
+        "{text}"
+    );
+    let sims = Command::cargo_bin("onence")
+        .unwrap()
+        .args(["sims", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&sims.stdout);
+    for verb in [
+        "list",
+        "get",
+        "status",
+        "connectivity",
+        "enable",
+        "disable",
+        "label",
+        "imei-lock",
+        "reset",
+        "usage",
+        "events",
+        "quota",
+        "transfer",
+        "extend",
+    ] {
+        assert!(text.contains(verb), "sims {verb} is not in the help");
+    }
+    assert!(text.contains("example: onence sims"), "{text}");
+}
