@@ -304,132 +304,102 @@ fn totals(headers: &HeaderMap) -> (Option<u64>, Option<u64>) {
     )
 }
 
+/// A page from a list answer whose totals travel in the `X-Total-*` headers.
+fn header_page<T>(response: crate::ResponseValue<Vec<T>>, page: u64) -> Page<T> {
+    let (total_pages, total_count) = totals(response.headers());
+    Page {
+        items: response.into_inner(),
+        page,
+        total_pages,
+        total_count,
+    }
+}
+
+/// A pager over one SIM's list, refusing a bad ICCID before any request.
+fn for_sim<T: Serialize + Send + 'static>(sim: &str, pager: Pager<T>) -> Pager<T> {
+    match iccid(sim) {
+        Ok(()) => pager,
+        Err(e) => pager.refuse(e.to_string()),
+    }
+}
+
 impl Client {
     /// Every SIM of the account (`list_sims`, up to 100 a page).
     pub fn all_sims(&self) -> Pager<types::Sim> {
         let client = self.clone();
-        Pager::new(
-            "list_sims",
-            100,
-            true,
-            Arc::new(move |query: Query, page, size| {
-                let client = client.clone();
-                Box::pin(async move {
-                    let mut call = client.list_sims().page(page).page_size(size);
-                    if let Some(q) = query.filter {
-                        call = call.q(q);
-                    }
-                    if let Some(sort) = query.sort {
-                        call = call.sort(sort);
-                    }
-                    let response = call.send().await.map_err(Error::from)?;
-                    let (total_pages, total_count) = totals(response.headers());
-                    Ok(Page {
-                        items: response.into_inner(),
-                        page,
-                        total_pages,
-                        total_count,
-                    })
-                })
-            }),
-        )
+        let fetch: Fetch<types::Sim> = Arc::new(move |query: Query, page, size| {
+            let client = client.clone();
+            Box::pin(async move {
+                let mut call = client.list_sims().page(page).page_size(size);
+                if let Some(q) = query.filter {
+                    call = call.q(q);
+                }
+                if let Some(sort) = query.sort {
+                    call = call.sort(sort);
+                }
+                Ok(header_page(call.send().await?, page))
+            })
+        });
+        Pager::new("list_sims", 100, true, fetch)
     }
 
-    /// Every event of one SIM (`list_sim_events`, up to 1000 a page).
+    /// Every event of one SIM (`list_sim_events`, up to 1000 a page; totals in the body).
     pub fn all_sim_events(&self, sim: &str) -> Pager<types::SimEvent> {
-        let client = self.clone();
-        let checked = iccid(sim);
-        let sim = sim.to_string();
-        let pager = Pager::new(
-            "list_sim_events",
-            1000,
-            false,
-            Arc::new(move |query: Query, page, size| {
-                let (client, sim) = (client.clone(), sim.clone());
-                Box::pin(async move {
-                    let mut call = client
-                        .list_sim_events()
-                        .iccid(sim)
-                        .page(page)
-                        .page_size(size);
-                    if let Some(sort) = query.sort {
-                        call = call.sort(sort);
-                    }
-                    let body = call.send().await.map_err(Error::from)?.into_inner();
-                    let total_pages = body.total_pages.and_then(|n| u64::try_from(n).ok());
-                    let total_count = body.total_events.and_then(|n| u64::try_from(n).ok());
-                    Ok(Page {
-                        items: body.events,
-                        page,
-                        total_pages,
-                        total_count,
-                    })
+        let (client, iccid) = (self.clone(), sim.to_string());
+        let fetch: Fetch<types::SimEvent> = Arc::new(move |query: Query, page, size| {
+            let (client, iccid) = (client.clone(), iccid.clone());
+            Box::pin(async move {
+                let mut call = client
+                    .list_sim_events()
+                    .iccid(iccid)
+                    .page(page)
+                    .page_size(size);
+                if let Some(sort) = query.sort {
+                    call = call.sort(sort);
+                }
+                let body = call.send().await?.into_inner();
+                let total_pages = body.total_pages.and_then(|n| u64::try_from(n).ok());
+                let total_count = body.total_events.and_then(|n| u64::try_from(n).ok());
+                Ok(Page {
+                    items: body.events,
+                    page,
+                    total_pages,
+                    total_count,
                 })
-            }),
-        );
-        match checked {
-            Ok(()) => pager,
-            Err(e) => pager.refuse(e.to_string()),
-        }
+            })
+        });
+        for_sim(sim, Pager::new("list_sim_events", 1000, false, fetch))
     }
 
     /// Every SMS sent to or from one SIM (`list_sms`, up to 100 a page).
     pub fn all_sms(&self, sim: &str) -> Pager<types::Sms> {
-        let client = self.clone();
-        let checked = iccid(sim);
-        let sim = sim.to_string();
-        let pager = Pager::new(
-            "list_sms",
-            100,
-            false,
-            Arc::new(move |query: Query, page, size| {
-                let (client, sim) = (client.clone(), sim.clone());
-                Box::pin(async move {
-                    let mut call = client.list_sms().iccid(sim).page(page).page_size(size);
-                    if let Some(sort) = query.sort {
-                        call = call.sort(sort);
-                    }
-                    let response = call.send().await.map_err(Error::from)?;
-                    let (total_pages, total_count) = totals(response.headers());
-                    Ok(Page {
-                        items: response.into_inner(),
-                        page,
-                        total_pages,
-                        total_count,
-                    })
-                })
-            }),
-        );
-        match checked {
-            Ok(()) => pager,
-            Err(e) => pager.refuse(e.to_string()),
-        }
+        let (client, iccid) = (self.clone(), sim.to_string());
+        let fetch: Fetch<types::Sms> = Arc::new(move |query: Query, page, size| {
+            let (client, iccid) = (client.clone(), iccid.clone());
+            Box::pin(async move {
+                let mut call = client.list_sms().iccid(iccid).page(page).page_size(size);
+                if let Some(sort) = query.sort {
+                    call = call.sort(sort);
+                }
+                Ok(header_page(call.send().await?, page))
+            })
+        });
+        for_sim(sim, Pager::new("list_sms", 100, false, fetch))
     }
 
     /// Every order of the account (`list_orders`, up to 10 a page).
     pub fn all_orders(&self) -> Pager<types::Order> {
         let client = self.clone();
-        Pager::new(
-            "list_orders",
-            10,
-            false,
-            Arc::new(move |query: Query, page, size| {
-                let client = client.clone();
-                Box::pin(async move {
-                    let mut call = client.list_orders().page(page).page_size(size);
-                    if let Some(sort) = query.sort {
-                        call = call.sort(sort);
-                    }
-                    let response = call.send().await.map_err(Error::from)?;
-                    let (total_pages, total_count) = totals(response.headers());
-                    Ok(Page {
-                        items: response.into_inner(),
-                        page,
-                        total_pages,
-                        total_count,
-                    })
-                })
-            }),
-        )
+        let fetch: Fetch<types::Order> = Arc::new(move |query: Query, page, size| {
+            let client = client.clone();
+            Box::pin(async move {
+                let mut call = client.list_orders().page(page).page_size(size);
+                if let Some(sort) = query.sort {
+                    call = call.sort(sort);
+                }
+                Ok(header_page(call.send().await?, page))
+            })
+        });
+        Pager::new("list_orders", 10, false, fetch)
     }
 }
