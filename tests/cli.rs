@@ -390,3 +390,37 @@ fn help_says_what_each_command_does_with_an_example() {
     }
     assert!(text.contains("example: onence sims"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_commands_print_tables_and_csv_with_headers() {
+    let sandbox = sandbox().await;
+    let a = sandbox.iccid(0);
+    let reads: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["sims", "get", &a], "ICCID"),
+        (vec!["sims", "status", &a], "STATUS"),
+        (vec!["sims", "connectivity", &a], "LOCATED"),
+        (vec!["sims", "events", &a], "TIME"),
+        (vec!["sims", "quota", "data", &a], "LEFT"),
+        (vec!["sms", "list", &a], "ID"),
+        (vec!["limits", "get"], "DATA"),
+        (vec!["limits", "options", "data"], "DATA"),
+        (vec!["orders", "list"], "NUMBER"),
+        (vec!["products", "list"], "ID"),
+    ];
+    for (args, first_header) in reads {
+        let table = onence(&sandbox, &[&["-o", "table"][..], &args[..]].concat(), "").await;
+        assert_eq!(table.code, 0, "{args:?}: {}", table.stderr);
+        assert!(
+            table.stdout.starts_with(first_header),
+            "{args:?}: {}",
+            table.stdout
+        );
+        let csv = onence(&sandbox, &[&["-o", "csv"][..], &args[..]].concat(), "").await;
+        assert_eq!(csv.code, 0, "{args:?}: {}", csv.stderr);
+        assert!(
+            csv.stdout.starts_with(&first_header.to_lowercase()),
+            "{args:?}: {}",
+            csv.stdout
+        );
+    }
+}
