@@ -236,6 +236,51 @@ impl Client {
         id_from_location(response.headers()).map_err(|e| e.with_operation("top_up_sims"))
     }
 
+    /// Places an order and returns its number, read from the `Location`
+    /// header or, when the API answers with the order itself, from its body.
+    /// Sent once: never resent.
+    pub async fn place_order(&self, order: types::NewOrder) -> Result<i64> {
+        if order.products.is_empty() {
+            return Err(
+                Error::invalid_input("the order lists no products").with_operation("create_order")
+            );
+        }
+        let response = self
+            .create_order()
+            .body(order)
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("create_order"))?;
+        if let Ok(number) = id_from_location(response.headers()) {
+            return Ok(number);
+        }
+        let bytes: Vec<u8> = response
+            .into_inner()
+            .into_inner()
+            .try_fold(Vec::new(), |mut all, chunk| async move {
+                all.extend_from_slice(&chunk);
+                Ok(all)
+            })
+            .await
+            .map_err(|e| Error::from(e).with_operation("create_order"))?;
+        let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                "the order was placed but its number is not in the answer",
+            )
+            .with_source(e)
+        })?;
+        body.get("order_number")
+            .and_then(|n| n.as_i64().or_else(|| n.as_str()?.parse().ok()))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Decode,
+                    "the order was placed but its number is not in the answer",
+                )
+                .with_operation("create_order")
+            })
+    }
+
     /// What the SIM has left of its data volume (MB) and until when.
     pub async fn data_quota_of(&self, iccid: &str) -> Result<types::Quota> {
         validate::iccid(iccid).map_err(|e| e.with_operation("get_data_quota"))?;

@@ -287,3 +287,39 @@ async fn many_sims_get_their_own_labels() {
     );
     assert_eq!(body[1]["label"], "south");
 }
+
+#[tokio::test]
+async fn placing_an_order_returns_its_number_from_location_or_body() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    server.then([
+        Reply::status(201).header(
+            "location",
+            "https://api.1nce.com/management-api/v1/orders/2000000007",
+        ),
+        Reply::json(
+            200,
+            serde_json::json!({ "order_number": "2000000008", "products": [] }),
+        ),
+    ]);
+    let order = || types::NewOrder {
+        products: vec![types::OrderedProduct {
+            product_id: Some(1001),
+            quantity: std::num::NonZeroU64::new(1),
+        }],
+        customer_reference: None,
+        delivery_address: None,
+    };
+    assert_eq!(client.place_order(order()).await.unwrap(), 2000000007);
+    assert_eq!(client.place_order(order()).await.unwrap(), 2000000008);
+    let empty = types::NewOrder {
+        products: vec![],
+        customer_reference: None,
+        delivery_address: None,
+    };
+    assert_eq!(
+        client.place_order(empty).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(writes(&server).len(), 2);
+}

@@ -867,14 +867,7 @@ async fn orders(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
             )?;
             let order: types::NewOrder =
                 serde_json::from_value(body).map_err(|e| Failure::Usage(e.to_string()))?;
-            let response = ctx.client().create_order().body(order).send().await?;
-            let number = response
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|l| l.rsplit('/').next())
-                .unwrap_or("?")
-                .to_string();
+            let number = ctx.client().place_order(order).await?;
             ctx.print(output::RESULT, &done(format!("order {number} placed")))
         }
     }
