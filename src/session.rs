@@ -65,18 +65,23 @@ impl Session {
     ) -> reqwest::Result<Response> {
         let inner = &*self.inner;
         let route = Route::of(request.url().path());
-        let idempotent = retry::is_idempotent(request.method());
+        let method = request.method().clone();
+        let idempotent = retry::is_idempotent(&method);
+        // progenitor builds bodies from bytes, so requests replay; one with a
+        // streaming body would be sent once, as it is.
+        let replayable = request.try_clone().is_some();
+        let mut original = Some(request);
         let started = inner.clock.now();
         let mut attempt: u32 = 0;
         let mut renewed = false;
         loop {
             attempt += 1;
             inner.limiters.until_ready(route).await;
-            let mut this_try = match request.try_clone() {
-                Some(r) => r,
-                // A streaming body cannot be replayed: send it once.
-                None if attempt == 1 => clone_or_take(&request),
-                None => unreachable!("non-replayable requests are sent once"),
+            let mut this_try = match original.as_ref().and_then(Request::try_clone) {
+                Some(copy) => copy,
+                None => original
+                    .take()
+                    .expect("a request that cannot replay is sent once"),
             };
             let token = match &inner.auth {
                 Some(auth) => match auth.token(&inner.limiters, &inner.retry).await {
@@ -99,7 +104,7 @@ impl Session {
             let span = tracing::info_span!(
                 "onence.request",
                 operation,
-                method = %request.method(),
+                method = %method,
                 attempt,
                 status = tracing::field::Empty,
                 elapsed_ms = tracing::field::Empty,
@@ -110,7 +115,6 @@ impl Session {
                 "elapsed_ms",
                 (inner.clock.now() - sent_at).as_millis() as u64,
             );
-            let replayable = request.try_clone().is_some();
             let retry_in = |attempt: u32, retry_after| {
                 let delay = inner.retry.delay(attempt, retry_after);
                 (replayable
@@ -183,14 +187,6 @@ async fn buffered(response: Response) -> reqwest::Result<Response> {
         .expect("a valid response");
     *rebuilt.headers_mut() = headers;
     Ok(Response::from(rebuilt))
-}
-
-fn clone_or_take(request: &Request) -> Request {
-    // Only reached for bodies that cannot be cloned; progenitor builds bodies
-    // from bytes, so this copies everything but the body.
-    let mut copy = Request::new(request.method().clone(), request.url().clone());
-    *copy.headers_mut() = request.headers().clone();
-    copy
 }
 
 /// The answer to give the generated code when no token could be had: a
