@@ -3,21 +3,10 @@
 mod support;
 
 use chrono::NaiveDate;
-use onence::{types, Client, Credentials, ErrorKind, PaymentMethod, RateLimits, RetryPolicy};
-use support::{token, Reply, Scripted};
+use onence::{types, ErrorKind, PaymentMethod};
+use support::{client, Reply, Scripted};
 
 const ICCID: &str = "8988280666000000000";
-
-fn client(server: &Scripted) -> Client {
-    server.route(|r| r.path.ends_with("/oauth/token").then(|| token("tok", 3600)));
-    Client::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials::api_user("1234_api-user", "secret"))
-        .rate_limits(RateLimits::none())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
-}
 
 /// SIMs answer GET with their current state: disabled, labelled, IMEI-locked.
 fn locked_labelled_sims(server: &Scripted) {

@@ -7,21 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use onence::{Client, Credentials, ErrorKind, RateLimits, RetryPolicy};
-use support::{token, Reply, Scripted};
+use onence::{Client, ErrorKind};
+use support::{client, Reply, Scripted};
 
 const ICCID: &str = "8988280666000000000";
-
-fn client(server: &Scripted) -> Client {
-    server.route(|r| r.path.ends_with("/oauth/token").then(|| token("tok", 3600)));
-    Client::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials::api_user("1234_api-user", "secret"))
-        .rate_limits(RateLimits::none())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
-}
 
 fn iccid(n: usize) -> String {
     format!("89882806660000{n:05}")

@@ -229,3 +229,16 @@ pub fn token(value: &str, expires_in: u64) -> Reply {
         }),
     )
 }
+
+/// A client for `server` that answers its token requests itself: no rate
+/// limits, no retries, so every request the test makes is seen once.
+pub fn client(server: &Scripted) -> onence::Client {
+    server.route(|r| r.path.ends_with("/oauth/token").then(|| token("tok", 3600)));
+    onence::Client::builder()
+        .base_url(&server.base_url)
+        .credentials(onence::Credentials::api_user("1234_api-user", "secret"))
+        .rate_limits(onence::RateLimits::none())
+        .retry_policy(onence::RetryPolicy::none())
+        .build()
+        .unwrap()
+}
