@@ -386,7 +386,7 @@ async fn resilience() -> Vec<Row> {
     let sent = sandbox.counters().requests_to("GET /v1/sims/{iccid}");
 
     let top_ups = 1_000u64;
-    let results: Vec<Result<i64, onence::Error>> = futures_util::stream::iter(0..top_ups)
+    let results: Vec<Result<Option<i64>, onence::Error>> = futures_util::stream::iter(0..top_ups)
         .map(|i| {
             let client = client.clone();
             let iccid = sandbox.iccid(i);

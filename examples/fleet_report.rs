@@ -54,7 +54,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut low = 0;
     for (sim, quota) in &quotas {
-        let (Some(left), Some(of)) = (quota.volume, quota.total_volume) else {
+        let (Some(left), Some(of)) = (
+            quota.volume.map(|v| v.get()),
+            quota.total_volume.map(|v| v.get()),
+        ) else {
             continue;
         };
         if of <= 0.0 || left / of >= 0.2 {
@@ -64,7 +67,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "{:<20}  {:<8}  {:<14}  {:>9.2}  {:>4.0}%",
             sim.iccid.as_deref().unwrap_or("?"),
-            sim.status.map(|s| s.to_string()).unwrap_or_default(),
+            sim.status
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
             sim.label.as_deref().unwrap_or(""),
             left,
             100.0 * left / of

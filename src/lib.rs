@@ -17,10 +17,24 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
+/// The API's models: request bodies, responses and their parts.
+///
+/// Every model of a response tolerates the drift of the real service: its
+/// numbers are [`Lenient`] (a number or a string holding one), its
+/// timestamps are [`Timestamp`](crate::timestamp::Timestamp)s that keep the
+/// text the API sent, and its enums are open (a value the documents do not
+/// list is kept in `Other`). Request models are as the API documents them.
+pub mod types {
+    pub use crate::generated::open_enums::*;
+    pub use crate::generated::types::*;
+}
+
 mod auth;
 pub mod clock;
 mod config;
 mod error;
+mod lenient;
+mod open_enum;
 mod ops;
 mod pagination;
 mod rate_limit;
@@ -34,13 +48,12 @@ mod validate;
 
 /// Request builders returned by the [`Client`] methods, one per operation.
 pub use generated::builder;
-/// The API's models: request bodies, responses and their parts.
-pub use generated::types;
 pub use generated::{ByteStream, Client, ResponseValue};
 
 pub use clock::Clock;
 pub use config::{ClientBuilder, Credentials, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind, Result};
+pub use lenient::{Lenient, LenientNumber};
 pub use ops::{PaymentMethod, UsageDay, UsageReport, BULK_CHUNK};
 pub use pagination::{Page, Pager};
 pub use rate_limit::{Limit, RateLimits};

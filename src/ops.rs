@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::types::{self, SimUpdate, SimUpdateStatus};
 use crate::validate;
 use crate::{timestamp, Client};
@@ -180,9 +180,17 @@ impl Client {
         Ok(())
     }
 
-    /// Sends an SMS to the device holding the SIM and returns the new SMS id
-    /// (read from the `Location` header). Sent once: never resent.
-    pub async fn send_sms_text(&self, iccid: &str, message: types::SmsMessage) -> Result<i64> {
+    /// Sends an SMS to the device holding the SIM. Sent once: never resent.
+    ///
+    /// `Ok(Some(id))` names the new SMS (from the `Location` header);
+    /// `Ok(None)` means the API accepted it without saying its id (the
+    /// documents declare no such header): the SMS was sent all the same, so
+    /// do not send it again.
+    pub async fn send_sms_text(
+        &self,
+        iccid: &str,
+        message: types::SmsMessage,
+    ) -> Result<Option<i64>> {
         validate::iccid(iccid).map_err(|e| e.with_operation("send_sms"))?;
         if message.payload.as_deref().is_none_or(str::is_empty) {
             return Err(Error::invalid_input("the SMS payload is empty").with_operation("send_sms"));
@@ -194,11 +202,15 @@ impl Client {
             .send()
             .await
             .map_err(|e| Error::from(e).with_operation("send_sms"))?;
-        id_from_location(response.headers()).map_err(|e| e.with_operation("send_sms"))
+        Ok(id_from_location(response.headers(), "send_sms"))
     }
 
-    /// Tops up one SIM and returns the number of the order it created.
-    pub async fn top_up(&self, iccid: &str, payment: Option<PaymentMethod>) -> Result<i64> {
+    /// Tops up one SIM. Sent once: never resent.
+    ///
+    /// `Ok(Some(n))` is the number of the order it created (from the
+    /// `Location` header); `Ok(None)` means the top-up was accepted without
+    /// its order number: it was placed all the same, so do not repeat it.
+    pub async fn top_up(&self, iccid: &str, payment: Option<PaymentMethod>) -> Result<Option<i64>> {
         validate::iccid(iccid).map_err(|e| e.with_operation("top_up_sim"))?;
         let mut call = self.top_up_sim().iccid(iccid);
         if let Some(payment) = payment {
@@ -208,15 +220,16 @@ impl Client {
             .send()
             .await
             .map_err(|e| Error::from(e).with_operation("top_up_sim"))?;
-        id_from_location(response.headers()).map_err(|e| e.with_operation("top_up_sim"))
+        Ok(id_from_location(response.headers(), "top_up_sim"))
     }
 
-    /// Tops up many SIMs in one order and returns its number.
+    /// Tops up many SIMs in one order. Sent once: never resent. The outcome
+    /// reads as for [`Client::top_up`].
     pub async fn top_up_many<S: AsRef<str>>(
         &self,
         iccids: &[S],
         payment: Option<PaymentMethod>,
-    ) -> Result<i64> {
+    ) -> Result<Option<i64>> {
         validate::iccids(iccids).map_err(|e| e.with_operation("top_up_sims"))?;
         let body: Vec<String> = iccids.iter().map(|i| i.as_ref().to_string()).collect();
         let mut call = self.top_up_sims().body(body);
@@ -233,13 +246,16 @@ impl Client {
             .send()
             .await
             .map_err(|e| Error::from(e).with_operation("top_up_sims"))?;
-        id_from_location(response.headers()).map_err(|e| e.with_operation("top_up_sims"))
+        Ok(id_from_location(response.headers(), "top_up_sims"))
     }
 
-    /// Places an order and returns its number, read from the `Location`
-    /// header or, when the API answers with the order itself, from its body.
-    /// Sent once: never resent.
-    pub async fn place_order(&self, order: types::NewOrder) -> Result<i64> {
+    /// Places an order. Sent once: never resent.
+    ///
+    /// `Ok(Some(n))` is its number, read from the `Location` header or, when
+    /// the API answers with the order itself, from its body (a number or a
+    /// string holding one); `Ok(None)` means the order was placed but the
+    /// answer did not say its number.
+    pub async fn place_order(&self, order: types::NewOrder) -> Result<Option<i64>> {
         if order.products.is_empty() {
             return Err(
                 Error::invalid_input("the order lists no products").with_operation("create_order")
@@ -251,34 +267,27 @@ impl Client {
             .send()
             .await
             .map_err(|e| Error::from(e).with_operation("create_order"))?;
-        if let Ok(number) = id_from_location(response.headers()) {
-            return Ok(number);
+        if let Some(number) = id_from_location(response.headers(), "create_order") {
+            return Ok(Some(number));
         }
-        let bytes: Vec<u8> = response
+        // The order is placed: from here on nothing may turn into an error.
+        let bytes = response
             .into_inner()
             .into_inner()
             .try_fold(Vec::new(), |mut all, chunk| async move {
                 all.extend_from_slice(&chunk);
                 Ok(all)
             })
-            .await
-            .map_err(|e| Error::from(e).with_operation("create_order"))?;
-        let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(
-                ErrorKind::Decode,
-                "the order was placed but its number is not in the answer",
-            )
-            .with_source(e)
-        })?;
-        body.get("order_number")
-            .and_then(|n| n.as_i64().or_else(|| n.as_str()?.parse().ok()))
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Decode,
-                    "the order was placed but its number is not in the answer",
-                )
-                .with_operation("create_order")
-            })
+            .await;
+        let number = bytes
+            .ok()
+            .and_then(|b| serde_json::from_slice::<OrderNumber>(&b).ok())
+            .and_then(|o| o.order_number)
+            .map(crate::Lenient::into_inner);
+        if number.is_none() {
+            tracing::warn!("create_order: the order was placed; the answer did not say its number");
+        }
+        Ok(number)
     }
 
     /// What the SIM has left of its data volume (MB) and until when.
@@ -335,12 +344,12 @@ impl Client {
         for row in usage.stats {
             if row
                 .date
-                .as_deref()
-                .is_some_and(|d| d.trim().eq_ignore_ascii_case("total"))
+                .as_ref()
+                .is_some_and(|d| d.as_str().trim().eq_ignore_ascii_case("total"))
             {
                 report.total = Some(row);
             } else {
-                let date = row.date.as_deref().and_then(timestamp::parse);
+                let date = row.date.as_ref().and_then(timestamp::Timestamp::to_utc);
                 report.days.push(UsageDay { date, row });
             }
         }
@@ -348,21 +357,34 @@ impl Client {
     }
 }
 
-/// The number at the end of a `Location` header (`.../v1/orders/1234`, `.../sms/42`).
-fn id_from_location(headers: &reqwest::header::HeaderMap) -> Result<i64> {
-    let location = headers
+/// The number at the end of a `Location` header (`.../v1/orders/1234`,
+/// `.../sms/42`), when the answer has one. Its absence is not an error: the
+/// documents declare no such header, and the write succeeded all the same.
+fn id_from_location(headers: &reqwest::header::HeaderMap, operation: &str) -> Option<i64> {
+    let Some(location) = headers
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| Error::new(ErrorKind::Decode, "the answer has no Location header"))?;
-    location
+    else {
+        tracing::debug!(operation, "accepted; the answer has no Location header");
+        return None;
+    };
+    let id = location
         .trim_end_matches('/')
         .rsplit('/')
         .next()
-        .and_then(|last| last.parse().ok())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Decode,
-                format!("Location {location:?} does not end in a number"),
-            )
-        })
+        .and_then(|last| last.parse().ok());
+    if id.is_none() {
+        tracing::warn!(
+            operation,
+            location,
+            "accepted; the Location header ends in no number"
+        );
+    }
+    id
+}
+
+/// The part of an order answer that names it.
+#[derive(serde::Deserialize)]
+struct OrderNumber {
+    order_number: Option<crate::Lenient<i64>>,
 }

@@ -358,8 +358,8 @@ impl Client {
                     call = call.sort(sort);
                 }
                 let body = call.send().await?.into_inner();
-                let total_pages = body.total_pages.and_then(|n| u64::try_from(n).ok());
-                let total_count = body.total_events.and_then(|n| u64::try_from(n).ok());
+                let total_pages = body.total_pages.and_then(|n| u64::try_from(*n).ok());
+                let total_count = body.total_events.and_then(|n| u64::try_from(*n).ok());
                 Ok(Page {
                     items: body.events,
                     page,

@@ -693,10 +693,13 @@ models![
     Charge,
     Connectivity,
     ConnectivityInfo,
+    ConnectivityStatus,
     Currency,
     DataLimit,
     DataUsage,
     DeliveryAddress,
+    DeliveryAddressReceived,
+    DeliveryAddressReceivedSalutation,
     EventCollection,
     IccidRange,
     Limits,
@@ -707,6 +710,7 @@ models![
     Operator,
     OperatorCountry,
     Order,
+    OrderOrderType,
     OrderProduct,
     OrderSim,
     OrderedProduct,
@@ -715,10 +719,12 @@ models![
     Quota,
     QuotaStatus,
     RatType,
+    RatTypeDescription,
     SetLimitsRequest,
     Sim,
     SimEvent,
     SimExtensionRequest,
+    SimStatus,
     SimTransfer,
     SimUpdate,
     Sms,
@@ -726,8 +732,10 @@ models![
     SmsMessage,
     SmsStatus,
     SmsType,
+    SmsTypeDescription,
     SmsUsage,
     SourceAddressType,
+    SourceAddressTypeReceived,
     SubscriberInfo,
     TrafficTypeData,
     TrafficTypeSms,
@@ -833,9 +841,11 @@ async fn real_world_shapes_decode() {
         .build()
         .unwrap();
     let sim = client.get_sim().iccid(ICCID).send().await.unwrap();
+    let activated = sim.activation_date.as_ref().unwrap();
+    assert_eq!(activated.as_str(), "2018-03-09T07:59:09.000+0000");
     assert_eq!(
-        sim.activation_date.as_deref(),
-        Some("2018-03-09T07:59:09.000+0000")
+        activated.to_utc().map(|t| t.timestamp()),
+        Some(1_520_582_349)
     );
     assert!(sim.imei.is_none());
     for (i, (_, status, body)) in errors.iter().enumerate() {

@@ -99,11 +99,11 @@ async fn get_sim_sends_the_documented_request_and_decodes_real_world_shapes() {
     assert_eq!(sim.iccid.as_deref(), Some("8988280666000000000"));
     assert_eq!(sim.status, Some(types::SimStatus::Enabled));
     assert_eq!(
-        sim.activation_date.as_deref(),
+        sim.activation_date.as_ref().map(|t| t.as_str()),
         Some("2018-03-09T07:59:09.000+0000")
     );
     assert_eq!(sim.imei, None, "a SIM without an IMEI has no imei key");
-    assert_eq!(sim.quota_status.unwrap().id, Some(1));
+    assert_eq!(sim.quota_status.unwrap().id, Some(1.into()));
 }
 
 #[tokio::test]
@@ -133,7 +133,7 @@ async fn requests_carry_no_undocumented_api_version_header() {
         .into_inner();
     assert_eq!(with_header.calls_async().await, 0);
     plain.assert_async().await;
-    assert_eq!(products[0].id, Some(1001));
+    assert_eq!(products[0].id, Some(1001.into()));
 }
 
 #[tokio::test]

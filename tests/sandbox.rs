@@ -69,7 +69,12 @@ async fn every_operation_answers_in_the_spec_s_types() {
         .starts_with("application/json;charset=UTF-8"));
     assert_eq!(sims.len(), 10);
     let sim = client.get_sim().iccid(&a).send().await.unwrap();
-    assert!(sim.activation_date.as_deref().unwrap().ends_with("+0000"));
+    assert!(sim
+        .activation_date
+        .as_ref()
+        .unwrap()
+        .as_str()
+        .ends_with("+0000"));
     let update = types::SimUpdate {
         iccid: b.clone(),
         status: types::SimUpdateStatus::Enabled,
@@ -112,7 +117,16 @@ async fn every_operation_answers_in_the_spec_s_types() {
         .iter()
         .any(|e| e.event_type.as_deref() == Some("Connectivity reset")));
     let usage = client.get_sim_usage().iccid(&a).send().await.unwrap();
-    assert_eq!(usage.stats.last().unwrap().date.as_deref(), Some("TOTAL"));
+    assert_eq!(
+        usage
+            .stats
+            .last()
+            .unwrap()
+            .date
+            .as_ref()
+            .map(|d| d.as_str()),
+        Some("TOTAL")
+    );
     client.get_data_quota().iccid(&a).send().await.unwrap();
     client.get_sms_quota().iccid(&a).send().await.unwrap();
 
@@ -126,11 +140,12 @@ async fn every_operation_answers_in_the_spec_s_types() {
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the sandbox names the new SMS in Location");
     assert_eq!(client.list_sms().iccid(&a).send().await.unwrap().len(), 1);
     assert_eq!(
         client.get_sms().iccid(&a).id(id).send().await.unwrap().id,
-        Some(id)
+        Some(id.into())
     );
     client.cancel_sms().iccid(&a).id(id).send().await.unwrap();
 
@@ -171,7 +186,7 @@ async fn every_operation_answers_in_the_spec_s_types() {
             .as_ref()
             .unwrap()
             .id,
-        Some(1)
+        Some(1.into())
     );
     let options = client
         .list_limit_options()
@@ -226,7 +241,7 @@ async fn every_operation_answers_in_the_spec_s_types() {
         .send()
         .await
         .unwrap();
-    assert_eq!(order.products[0].quantity, Some(5));
+    assert_eq!(order.products[0].quantity, Some(5.into()));
     let orders: Vec<types::Order> = client.all_orders().collect().await.unwrap();
     assert_eq!(orders.len(), 4, "two top-ups, an extension, and the order");
     let products = client.list_products().send().await.unwrap();
@@ -245,7 +260,14 @@ async fn disabling_shows_after_the_queue_delay() {
     })
     .await;
     client.disable_sim(&iccid).await.unwrap();
-    let right_away = client.get_sim().iccid(&iccid).send().await.unwrap().status;
+    let right_away = client
+        .get_sim()
+        .iccid(&iccid)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
     assert_eq!(
         right_away,
         Some(types::SimStatus::Enabled),
@@ -274,12 +296,20 @@ async fn a_sent_sms_is_listed_and_a_cancelled_one_is_gone() {
         payload: Some("ping".into()),
         ..Default::default()
     };
-    let first = client.send_sms_text(&iccid, message()).await.unwrap();
-    let second = client.send_sms_text(&iccid, message()).await.unwrap();
+    let first = client
+        .send_sms_text(&iccid, message())
+        .await
+        .unwrap()
+        .unwrap();
+    let second = client
+        .send_sms_text(&iccid, message())
+        .await
+        .unwrap()
+        .unwrap();
     let listed: Vec<i64> = client
         .all_sms(&iccid)
         .stream()
-        .map_ok(|s| s.id.unwrap())
+        .map_ok(|s| s.id.unwrap().get())
         .try_collect()
         .await
         .unwrap();
@@ -294,7 +324,7 @@ async fn a_sent_sms_is_listed_and_a_cancelled_one_is_gone() {
     let listed: Vec<i64> = client
         .all_sms(&iccid)
         .stream()
-        .map_ok(|s| s.id.unwrap())
+        .map_ok(|s| s.id.unwrap().get())
         .try_collect()
         .await
         .unwrap();
@@ -313,11 +343,15 @@ async fn a_top_up_creates_an_order_grows_the_quota_and_happens_once() {
     let client = unlimited(&sandbox);
     let iccid = sandbox.iccid(2);
     let before = client.data_quota_of(&iccid).await.unwrap();
-    let number = client.top_up(&iccid, None).await.unwrap();
+    let number = client
+        .top_up(&iccid, None)
+        .await
+        .unwrap()
+        .expect("the sandbox names the order in Location");
     let after = client.data_quota_of(&iccid).await.unwrap();
-    assert_eq!(after.volume.unwrap() - before.volume.unwrap(), 500.0);
+    assert_eq!(*after.volume.unwrap() - *before.volume.unwrap(), 500.0);
     assert_eq!(
-        after.total_volume.unwrap() - before.total_volume.unwrap(),
+        *after.total_volume.unwrap() - *before.total_volume.unwrap(),
         500.0
     );
     let order = client

@@ -554,7 +554,10 @@ fn operation(
             }
             known(&data, &request.iccids)?;
             if let Some(id) = request.product_id {
-                if !fleet::products().iter().any(|p| p.id == Some(id)) {
+                if !fleet::products()
+                    .iter()
+                    .any(|p| p.id == Some(crate::Lenient::new(id)))
+                {
                     return Err(bad(format!("productId {id} is not a product")));
                 }
             }
@@ -614,21 +617,21 @@ fn operation(
             match *service {
                 "data" => {
                     answer.data = Some(types::DataLimit {
-                        id: Some(id),
+                        id: Some(crate::Lenient::new(id)),
                         limit: Some(limit.into()),
                         unit: Some(unit.into()),
                     })
                 }
                 "smsMT" => {
                     answer.sms_mt = Some(types::SmsLimit {
-                        id: Some(id),
+                        id: Some(crate::Lenient::new(id)),
                         limit: Some(limit.into()),
                         unit: Some(unit.into()),
                     })
                 }
                 _ => {
                     answer.sms_mo = Some(types::SmsLimit {
-                        id: Some(id),
+                        id: Some(crate::Lenient::new(id)),
                         limit: Some(limit.into()),
                         unit: Some(unit.into()),
                     })
@@ -663,13 +666,13 @@ fn operation(
                 |name: &str, default: bool| query.get(name).map(|v| v == "true").unwrap_or(default);
             let now = fleet::api_time(shared.now());
             let info = types::ConnectivityInfo {
-                request_timestamp: Some(now.clone()),
-                reply_timestamp: Some(now),
+                request_timestamp: Some(now.clone().into()),
+                reply_timestamp: Some(now.into()),
                 subscriber_info: flag("subscriber", true).then(|| types::SubscriberInfo {
-                    age_of_location: Some(0),
+                    age_of_location: Some(crate::Lenient::new(0)),
                     cell_global_id: Some(types::CellGlobalId {
-                        cid: Some(5559),
-                        lac: Some(10458),
+                        cid: Some(crate::Lenient::new(5559)),
+                        lac: Some(crate::Lenient::new(10458)),
                         mcc: Some("262".into()),
                         mnc: Some("01".into()),
                     }),
@@ -686,7 +689,7 @@ fn operation(
             let now = fleet::api_time(shared.now());
             let record = data.sims.get_mut(*iccid).ok_or_else(|| not_found("SIM"))?;
             let mut event = fleet::events(shared.seed, record, shared.epoch).remove(0);
-            event.timestamp = Some(now);
+            event.timestamp = Some(now.into());
             event.event_type = Some("Connectivity reset".into());
             record.extra_events.push(event);
             Ok(Answer::empty(201))
@@ -704,8 +707,8 @@ fn operation(
             let total = events.len() as i64;
             let body = types::EventCollection {
                 events: items,
-                total_events: Some(total),
-                total_pages: Some((total + size as i64 - 1) / size as i64),
+                total_events: Some(crate::Lenient::new(total)),
+                total_pages: Some(crate::Lenient::new((total + size as i64 - 1) / size as i64)),
             };
             let mut answer = Answer::json(200, body);
             answer.headers = headers;
@@ -736,31 +739,36 @@ fn operation(
             let (left, total, threshold) = if *kind == "data" {
                 (
                     record.data_left,
-                    record.sim.current_quota.unwrap_or(fleet::DATA_MB),
+                    record
+                        .sim
+                        .current_quota
+                        .unwrap_or(crate::Lenient::new(fleet::DATA_MB)),
                     Some(1_000_000),
                 )
             } else {
                 (
                     record.sms_left,
-                    record.sim.current_quota_sms.unwrap_or(fleet::SMS),
+                    record
+                        .sim
+                        .current_quota_sms
+                        .unwrap_or(crate::Lenient::new(fleet::SMS)),
                     None,
                 )
             };
             let quota = types::Quota {
-                volume: Some(left),
+                volume: Some(crate::Lenient::new(left)),
                 total_volume: Some(total),
                 expiry_date: Some(
-                    fleet::api_time(shared.epoch + Days::days(3650)).replace('T', " ")[..19]
-                        .to_string(),
+                    fleet::api_time(shared.epoch + Days::days(3650)).replace('T', " ")[..19].into(),
                 ),
-                peak_throughput: threshold,
+                peak_throughput: threshold.map(crate::Lenient::new),
                 last_volume_added: Some(if *kind == "data" {
-                    fleet::TOP_UP_MB
+                    crate::Lenient::new(fleet::TOP_UP_MB)
                 } else {
-                    fleet::TOP_UP_SMS
+                    crate::Lenient::new(fleet::TOP_UP_SMS)
                 }),
                 last_status_change_date: record.sim.activation_date.clone(),
-                threshold_percentage: Some(20),
+                threshold_percentage: Some(crate::Lenient::new(20)),
             };
             Ok(Answer::json(200, quota))
         }
@@ -784,22 +792,26 @@ fn operation(
             let id = data.next_sms;
             data.next_sms += 1;
             let sms = types::Sms {
-                id: Some(id),
+                id: Some(crate::Lenient::new(id)),
                 iccid: record.sim.iccid.clone(),
                 msisdn: record.sim.msisdn.clone(),
                 imsi: record.sim.imsi.clone(),
                 payload: message.payload,
                 udh: message.udh,
                 source_address: message.source_address,
-                source_address_type: message.source_address_type,
-                submit_date: Some(fleet::api_time(shared.now())),
-                expiry_date: message.expiry_date,
+                source_address_type: message.source_address_type.map(|t| {
+                    types::SourceAddressTypeReceived {
+                        id: t.id.map(|id| crate::Lenient::new(*id)),
+                    }
+                }),
+                submit_date: Some(fleet::api_time(shared.now()).into()),
+                expiry_date: message.expiry_date.map(Into::into),
                 sms_type: Some(types::SmsType {
-                    id: Some(1),
+                    id: Some(crate::Lenient::new(1)),
                     description: Some(types::SmsTypeDescription::Mt),
                 }),
                 status: Some(types::SmsStatus {
-                    id: Some(1),
+                    id: Some(crate::Lenient::new(1)),
                     description: Some("BUFFERED".into()),
                 }),
                 ..Default::default()
@@ -859,7 +871,10 @@ fn operation(
                 let id = p
                     .product_id
                     .ok_or_else(|| bad(format!("products[{i}].productId is missing")))?;
-                if !catalogue.iter().any(|c| c.id == Some(id)) {
+                if !catalogue
+                    .iter()
+                    .any(|c| c.id == Some(crate::Lenient::new(id)))
+                {
                     return Err(bad(format!(
                         "products[{i}].productId {id} is not a product"
                     )));
@@ -868,8 +883,8 @@ fn operation(
                     .quantity
                     .ok_or_else(|| bad(format!("products[{i}].quantity is missing")))?;
                 products.push(types::OrderProduct {
-                    product_id: Some(id),
-                    quantity: Some(quantity.get() as i64),
+                    product_id: Some(crate::Lenient::new(id)),
+                    quantity: Some(crate::Lenient::new(quantity.get() as i64)),
                 });
             }
             let number = new_order(
@@ -880,7 +895,11 @@ fn operation(
             );
             if let Some(created) = data.orders.last_mut() {
                 created.products = products;
-                created.shipping_address = order.delivery_address;
+                // The same fields, read back as the API would answer them.
+                created.shipping_address = order
+                    .delivery_address
+                    .and_then(|a| serde_json::to_value(a).ok())
+                    .and_then(|a| serde_json::from_value(a).ok());
             }
             Ok(Answer::empty(201).header(
                 "Location",
@@ -894,7 +913,7 @@ fn operation(
             let order = data
                 .orders
                 .iter()
-                .find(|o| o.order_number == Some(number))
+                .find(|o| o.order_number == Some(crate::Lenient::new(number)))
                 .ok_or_else(|| not_found("Order"))?;
             Ok(Answer::json(200, order))
         }
@@ -986,9 +1005,9 @@ fn apply_due_changes(shared: &Shared, data: &mut Data) {
                 types::SimUpdateStatus::Enabled => types::SimStatus::Enabled,
                 types::SimUpdateStatus::Disabled => types::SimStatus::Disabled,
             };
-            if record.sim.status != Some(status) {
+            if record.sim.status != Some(status.clone()) {
                 let mut event = fleet::events(shared.seed, record, shared.epoch).remove(0);
-                event.timestamp = Some(fleet::api_time(shared.now()));
+                event.timestamp = Some(fleet::api_time(shared.now()).into());
                 event.event_type = Some(format!("Status of SIM changed to '{status}'"));
                 record.extra_events.push(event);
             }
@@ -1017,10 +1036,22 @@ fn top_up(
         let record = data.sims.get_mut(iccid).expect("checked");
         record.data_left += fleet::TOP_UP_MB;
         record.sms_left += fleet::TOP_UP_SMS;
-        record.sim.current_quota =
-            Some(record.sim.current_quota.unwrap_or(fleet::DATA_MB) + fleet::TOP_UP_MB);
-        record.sim.current_quota_sms =
-            Some(record.sim.current_quota_sms.unwrap_or(fleet::SMS) + fleet::TOP_UP_SMS);
+        record.sim.current_quota = Some(
+            (*record
+                .sim
+                .current_quota
+                .unwrap_or(crate::Lenient::new(fleet::DATA_MB))
+                + fleet::TOP_UP_MB)
+                .into(),
+        );
+        record.sim.current_quota_sms = Some(
+            (*record
+                .sim
+                .current_quota_sms
+                .unwrap_or(crate::Lenient::new(fleet::SMS))
+                + fleet::TOP_UP_SMS)
+                .into(),
+        );
     }
     shared
         .tally
@@ -1051,9 +1082,9 @@ fn new_order(
         })
         .collect();
     data.orders.push(types::Order {
-        order_number: Some(number),
+        order_number: Some(crate::Lenient::new(number)),
         order_type: Some(kind),
-        order_date: Some(fleet::api_time(shared.now())),
+        order_date: Some(fleet::api_time(shared.now()).into()),
         order_status: Some("COMPLETED".into()),
         invoice_number: Some(format!("{}", 20_000_000 + number % 1_000_000)),
         invoice_amount: Some("10.00".into()),
@@ -1071,14 +1102,14 @@ fn current_limits(data: &Data) -> types::Limits {
     let (d, mt, mo) = data.limits;
     let sms = |o: Option<(i64, &str, &str)>| {
         o.map(|(id, l, u)| types::SmsLimit {
-            id: Some(id),
+            id: Some(crate::Lenient::new(id)),
             limit: Some(l.into()),
             unit: Some(u.into()),
         })
     };
     types::Limits {
         data: find("data", d).map(|(id, l, u)| types::DataLimit {
-            id: Some(id),
+            id: Some(crate::Lenient::new(id)),
             limit: Some(l.into()),
             unit: Some(u.into()),
         }),
@@ -1104,8 +1135,8 @@ fn connectivity(shared: &Shared, record: &SimRecord) -> types::Connectivity {
         location: Some(types::Location {
             iccid: record.sim.iccid.clone(),
             imsi: record.sim.imsi.clone(),
-            last_updated: Some(seen.clone()),
-            last_updated_gprs: Some(seen),
+            last_updated: Some(seen.clone().into()),
+            last_updated_gprs: Some(seen.into()),
             sgsn_number: Some("491600300000".into()),
             vlr_number: Some("491710000000".into()),
             vlr_number_np: Some("1".into()),
@@ -1137,7 +1168,7 @@ fn connectivity(shared: &Shared, record: &SimRecord) -> types::Connectivity {
             pdp_context_id: Some(format!("{}", 1_898_708_000 + record.index)),
             imsi: record.sim.imsi.clone(),
             ue_ip_address: record.sim.ip_address.clone(),
-            created: Some(fleet::api_time(shared.now() - Days::hours(2))),
+            created: Some(fleet::api_time(shared.now() - Days::hours(2)).into()),
             duration: Some("02:00:00".into()),
             mcc: Some("262".into()),
             mnc: Some("01".into()),
@@ -1152,7 +1183,10 @@ fn connectivity(shared: &Shared, record: &SimRecord) -> types::Connectivity {
 
 fn find_sms<'a>(data: &'a Data, iccid: &str, id: &str) -> Option<&'a SmsRecord> {
     let id: i64 = id.parse().ok()?;
-    data.sms.get(iccid)?.iter().find(|r| r.sms.id == Some(id))
+    data.sms
+        .get(iccid)?
+        .iter()
+        .find(|r| r.sms.id == Some(crate::Lenient::new(id)))
 }
 
 fn sms_delivered(shared: &Shared, record: &SmsRecord) -> bool {
@@ -1164,7 +1198,7 @@ fn sms_now(shared: &Shared, record: &SmsRecord) -> types::Sms {
     let mut sms = record.sms.clone();
     if sms_delivered(shared, record) {
         sms.status = Some(types::SmsStatus {
-            id: Some(4),
+            id: Some(crate::Lenient::new(4)),
             description: Some("DELIVERED".into()),
         });
         sms.delivery_date = sms.submit_date.clone();

@@ -78,11 +78,11 @@ pub(crate) fn sim(seed: u64, index: u64, epoch: DateTime<Utc>) -> SimRecord {
         epoch - Days::days(30 + (r(3) * 700.0) as i64) - Days::seconds((r(4) * 86_400.0) as i64);
     let quota_status = |left: f64, total: f64| types::QuotaStatus {
         id: Some(if left <= 0.0 {
-            2
+            crate::Lenient::new(2)
         } else if left < total * 0.2 {
-            1
+            crate::Lenient::new(1)
         } else {
-            0
+            crate::Lenient::new(0)
         }),
         description: Some(
             if left <= 0.0 {
@@ -112,16 +112,16 @@ pub(crate) fn sim(seed: u64, index: u64, epoch: DateTime<Utc>) -> SimRecord {
         } else {
             types::SimStatus::Disabled
         }),
-        activation_date: Some(api_time(activated)),
+        activation_date: Some(api_time(activated).into()),
         ip_address: Some(format!(
             "10.{}.{}.{}",
             (index >> 16) & 255,
             (index >> 8) & 255,
             index & 255
         )),
-        current_quota: Some(DATA_MB),
+        current_quota: Some(crate::Lenient::new(DATA_MB)),
         quota_status: Some(quota_status(data_left, DATA_MB)),
-        current_quota_sms: Some(SMS),
+        current_quota_sms: Some(crate::Lenient::new(SMS)),
         quota_status_sms: Some(quota_status(sms_left, SMS)),
         label: (r(8) < 0.7).then(|| format!("device-{index:05}")),
     };
@@ -148,7 +148,7 @@ pub(crate) fn events(seed: u64, record: &SimRecord, epoch: DateTime<Utc>) -> Vec
                 "Purge location",
             ];
             types::SimEvent {
-                timestamp: Some(api_time(epoch - Days::hours(6 * (count - n)))),
+                timestamp: Some(api_time(epoch - Days::hours(6 * (count - n))).into()),
                 event_type: Some(kinds[n as usize % kinds.len()].into()),
                 iccid: iccid.clone(),
                 imei: record.sim.imei.clone(),
@@ -192,18 +192,18 @@ pub(crate) fn usage(seed: u64, record: &SimRecord, from: NaiveDate, to: NaiveDat
 
 fn usage_row(date: String, mb: f64, sms: u64) -> types::UsageDay {
     let currency = types::Currency {
-        id: Some(1),
+        id: Some(crate::Lenient::new(1)),
         symbol: Some("€".into()),
         code: Some("EUR".into()),
     };
     types::UsageDay {
-        date: Some(date),
+        date: Some(date.into()),
         data: Some(types::DataUsage {
             cost: Some(format!("{mb:.6}")),
             currency: Some(currency.clone()),
             traffic_type: Some(types::TrafficTypeData {
                 description: Some("Data".into()),
-                id: Some(5),
+                id: Some(crate::Lenient::new(5)),
                 unit: Some("MB".into()),
             }),
             volume: Some(format!("{mb:.6}")),
@@ -215,7 +215,7 @@ fn usage_row(date: String, mb: f64, sms: u64) -> types::UsageDay {
             currency: Some(currency),
             traffic_type: Some(types::TrafficTypeSms {
                 description: Some("SMS".into()),
-                id: Some(6),
+                id: Some(crate::Lenient::new(6)),
                 unit: Some("SMS".into()),
             }),
             volume: Some(sms.to_string()),
@@ -229,31 +229,31 @@ fn usage_row(date: String, mb: f64, sms: u64) -> types::UsageDay {
 pub(crate) fn products() -> Vec<types::Product> {
     let charge = |name: &str, amount: f64| types::Charge {
         name: Some(name.into()),
-        amount_net: Some(amount),
+        amount_net: Some(crate::Lenient::new(amount)),
         currency: Some("EUR".into()),
     };
     vec![
         types::Product {
-            id: Some(1001),
+            id: Some(crate::Lenient::new(1001)),
             product: Some("1NCE IoT FlexSIM - Standard".into()),
             material: Some("1NCE FlexSIM".into()),
-            package_size: Some(1),
-            min_quantity: Some(1),
-            max_quantity: Some(10_000),
+            package_size: Some(crate::Lenient::new(1)),
+            min_quantity: Some(crate::Lenient::new(1)),
+            max_quantity: Some(crate::Lenient::new(10_000)),
             max_quantity_per_customer: None,
-            min_contract_duration: Some(120),
+            min_contract_duration: Some(crate::Lenient::new(120)),
             one_time_charges: vec![charge("provisionCharge", 10.0)],
             recurring_charges: vec![],
         },
         types::Product {
-            id: Some(1002),
+            id: Some(crate::Lenient::new(1002)),
             product: Some("1NCE IoT FlexSIM - Industrial".into()),
             material: Some("1NCE FlexSIM industrial".into()),
-            package_size: Some(10),
-            min_quantity: Some(1),
-            max_quantity: Some(1_000),
-            max_quantity_per_customer: Some(5_000),
-            min_contract_duration: Some(120),
+            package_size: Some(crate::Lenient::new(10)),
+            min_quantity: Some(crate::Lenient::new(1)),
+            max_quantity: Some(crate::Lenient::new(1_000)),
+            max_quantity_per_customer: Some(crate::Lenient::new(5_000)),
+            min_contract_duration: Some(crate::Lenient::new(120)),
             one_time_charges: vec![charge("provisionCharge", 12.0)],
             recurring_charges: vec![],
         },

@@ -7,18 +7,33 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
+use serde_json::Value;
+
 /// The only file `build.rs` reads, relative to the crate root.
 pub const OPENAPI_FILE: &str = "spec/management-api.openapi.json";
 
 /// The Rust path of the generated client's inner session type.
 const INNER_TYPE: &str = "crate::Session";
 
+/// Where the open enums are reachable; `src/lib.rs` re-exports them there.
+const OPEN_ENUM_PATH: &str = "crate::types";
+
+/// The Rust types of the values the normaliser marks `x-onence-type`
+/// (see `xtask/src/normalise/drift.rs`): (JSON type, mark, Rust type).
+pub const CONVERSIONS: &[(&str, &str, &str)] = &[
+    ("integer", "lenient", "crate::Lenient<i64>"),
+    ("number", "lenient", "crate::Lenient<f64>"),
+    ("string", "timestamp", "crate::timestamp::Timestamp"),
+];
+
 /// progenitor settings used for the onence client.
 ///
 /// Builder-style calls, one merged client, an inner session type and
 /// mandatory hooks (the handwritten layer implements `ClientHooks`), and
-/// models that also derive `schemars::JsonSchema`.
-pub fn settings() -> progenitor::GenerationSettings {
+/// models that also derive `schemars::JsonSchema`. Values marked by the drift
+/// rules get the types of [`CONVERSIONS`], and each open enum of
+/// `open_enums` replaces the closed enum typify would generate.
+pub fn settings(open_enums: &[OpenEnum]) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
@@ -26,7 +41,136 @@ pub fn settings() -> progenitor::GenerationSettings {
         .with_inner_type(INNER_TYPE.parse().expect("inner type is a Rust path"))
         .with_hooks(progenitor::HooksMode::Expected)
         .with_derive("schemars::JsonSchema");
+    for (json_type, mark, rust_type) in CONVERSIONS {
+        let instance = match *json_type {
+            "integer" => schemars::schema::InstanceType::Integer,
+            "number" => schemars::schema::InstanceType::Number,
+            _ => schemars::schema::InstanceType::String,
+        };
+        let schema = schemars::schema::SchemaObject {
+            instance_type: Some(instance.into()),
+            extensions: [("x-onence-type".to_string(), Value::from(*mark))]
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        };
+        let impls = [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr];
+        settings.with_conversion(schema, rust_type, impls.into_iter());
+    }
+    for open in open_enums {
+        let impls = [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr];
+        settings.with_replacement(
+            &open.name,
+            format!("{OPEN_ENUM_PATH}::{}", open.name),
+            impls.into_iter(),
+        );
+    }
     settings
+}
+
+/// An enum the normaliser marked `x-onence-open-enum`: its name and its
+/// documented values, each with the variant name typify would give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenEnum {
+    /// The component's name, which is the Rust type's name.
+    pub name: String,
+    /// What the documents say of it.
+    pub description: Option<String>,
+    /// (variant, value as the API spells it).
+    pub variants: Vec<(String, String)>,
+}
+
+/// The open enums of a normalised document, by component name.
+pub fn open_enums(doc: &Value) -> Result<Vec<OpenEnum>, String> {
+    let mut found = Vec::new();
+    for (name, schema) in doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if schema.get("x-onence-open-enum") != Some(&Value::Bool(true)) {
+            continue;
+        }
+        let mut variants: Vec<(String, String)> = Vec::new();
+        for value in schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let value = value
+                .as_str()
+                .ok_or_else(|| format!("open enum {name}: {value} is not a string"))?;
+            let variant = variant_name(value)
+                .ok_or_else(|| format!("open enum {name}: {value:?} gives no Rust name"))?;
+            if variant == "Other" || variants.iter().any(|(v, _)| *v == variant) {
+                return Err(format!(
+                    "open enum {name}: {value:?} would be the variant {variant}, which is taken"
+                ));
+            }
+            variants.push((variant, value.to_string()));
+        }
+        if variants.is_empty() {
+            return Err(format!("open enum {name} lists no values"));
+        }
+        found.push(OpenEnum {
+            name: name.clone(),
+            description: schema
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            variants,
+        });
+    }
+    Ok(found)
+}
+
+/// The variant name typify gives an enum value: words in Pascal case, an
+/// all-capital word lowered after its first letter, `X` before a digit
+/// (`FIRST_ORDER` → `FirstOrder`, `NB-IoT` → `NbIoT`, `2G` → `X2g`).
+pub fn variant_name(value: &str) -> Option<String> {
+    let mut name = String::new();
+    for word in value.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = word.chars();
+        let Some(first) = chars.next() else { continue };
+        name.push(first.to_ascii_uppercase());
+        let rest = chars.as_str();
+        if word.chars().any(|c| c.is_ascii_lowercase()) {
+            name.push_str(rest);
+        } else {
+            name.push_str(&rest.to_ascii_lowercase());
+        }
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'X');
+    }
+    (!name.is_empty()).then_some(name)
+}
+
+/// The Rust source defining the open enums, with the handwritten
+/// `open_enum!` macro (`src/open_enum.rs`).
+fn open_enum_source(open_enums: &[OpenEnum]) -> String {
+    let mut out = String::from(
+        "/// The enums of responses, kept open: a value the documents do not list decodes as `Other`.\n\
+         pub mod open_enums {\n",
+    );
+    for open in open_enums {
+        out.push_str("    crate::open_enum::open_enum! {\n");
+        if let Some(description) = &open.description {
+            out.push_str(&format!("        #[doc = {description:?}]\n"));
+        }
+        out.push_str(&format!("        {} {{\n", open.name));
+        for (variant, value) in &open.variants {
+            out.push_str(&format!(
+                "            #[doc = {:?}]\n            {variant} = {value:?},\n",
+                format!("`{value}`")
+            ));
+        }
+        out.push_str("        }\n    }\n");
+    }
+    out.push_str("}\n");
+    out
 }
 
 /// Generates the client from the text of an OpenAPI 3 document and returns
@@ -37,8 +181,11 @@ pub fn settings() -> progenitor::GenerationSettings {
 pub fn generate(openapi_json: &str) -> Result<String, String> {
     let spec: openapiv3::OpenAPI = serde_json::from_str(openapi_json)
         .map_err(|e| format!("the OpenAPI document does not parse: {e}"))?;
+    let doc: Value = serde_json::from_str(openapi_json)
+        .map_err(|e| format!("the OpenAPI document does not parse: {e}"))?;
+    let open = open_enums(&doc)?;
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        progenitor::Generator::new(&settings()).generate_tokens(&spec)
+        progenitor::Generator::new(&settings(&open)).generate_tokens(&spec)
     }));
     let tokens = match outcome {
         Ok(Ok(tokens)) => tokens,
@@ -54,5 +201,7 @@ pub fn generate(openapi_json: &str) -> Result<String, String> {
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    Ok(prettyplease::unparse(&file))
+    let enums: syn::File = syn::parse_str(&open_enum_source(&open))
+        .map_err(|e| format!("the open enums do not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file) + "\n" + &prettyplease::unparse(&enums))
 }

@@ -14,6 +14,8 @@ use serde_json::{json, Map, Value};
 
 use crate::Failure;
 
+pub mod drift;
+
 /// Idiomatic method names for the API's operations, by their upstream operationId.
 pub const OPERATION_NAMES: &[(&str, &str)] = &[
     ("getSimsUsingGET", "list_sims"),
@@ -110,7 +112,10 @@ pub fn normalise(doc: &mut Value) -> Result<Notes, Failure> {
     rename_types(doc)?;
     shared_error_body(doc);
     one_success_body_kind(doc, &mut notes);
+    any_success_status(doc);
     name_operations(doc, &mut notes);
+    drift::known_timestamps(doc);
+    drift::lenient_responses(doc, &mut notes)?;
     unique_type_names(doc)?;
     unique_field_names(doc)?;
     Ok(notes)
@@ -644,6 +649,37 @@ pub fn one_success_body_kind(doc: &mut Value, notes: &mut Notes) {
     });
 }
 
+/// Rule: every 2xx is a success. The service answers statuses its documents
+/// do not list (a 200 where they say 201); progenitor would report such an
+/// answer as unexpected, and a write that succeeded would read as failed. Each
+/// operation gets a `2XX` answer (marked `x-onence-added`) with the body of
+/// its documented successes, which [`one_success_body_kind`] made one kind.
+pub fn any_success_status(doc: &mut Value) {
+    for_each_operation(doc, |_, _, op| {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        if responses.contains_key("2XX") || responses.contains_key("default") {
+            return;
+        }
+        let Some(documented) = responses
+            .iter()
+            .find(|(code, _)| code.starts_with('2'))
+            .map(|(_, r)| r.clone())
+        else {
+            return;
+        };
+        let mut any = json!({
+            "description": "Any other success.",
+            "x-onence-added": true,
+        });
+        if let Some(content) = documented.get("content") {
+            any["content"] = content.clone();
+        }
+        responses.insert("2XX".into(), any);
+    });
+}
+
 /// Rule: idiomatic operation names from [`OPERATION_NAMES`]. An unmapped
 /// operation gets a snake_case default (`getFooUsingGET` → `get_foo`) and is
 /// flagged in the notes. The upstream id is kept in `x-onence-upstream-id`.
@@ -887,6 +923,30 @@ mod tests {
             assert!(props.contains_key(field), "{field}");
         }
         assert!(codegen::generate(&text(&d)).is_ok());
+    }
+
+    #[test]
+    fn any_2xx_is_a_success_with_the_documented_body() {
+        let sim = json!({ "$ref": "#/components/schemas/Sim" });
+        let mut d = doc(
+            json!({
+                "/sims/1": get("getSimUsingGET", json!({ "200": { "description": "ok",
+                    "content": { "application/json": { "schema": sim.clone() } } } })),
+                "/sims/1/topup": { "post": { "operationId": "topUpUsingPOST",
+                    "responses": { "201": { "description": "created" } } } } }),
+            json!({ "Sim": { "type": "object", "properties": { "iccid": { "type": "string" } } } }),
+        );
+        any_success_status(&mut d);
+        let read = &d["paths"]["/sims/1"]["get"]["responses"]["2XX"];
+        assert_eq!(read["content"]["application/json"]["schema"], sim);
+        let write = &d["paths"]["/sims/1/topup"]["post"]["responses"]["2XX"];
+        assert_eq!(write["x-onence-added"], json!(true));
+        assert!(write.get("content").is_none());
+        let code = codegen::generate(&text(&d)).unwrap();
+        assert!(
+            code.contains("200..=299 =>"),
+            "progenitor matches the range"
+        );
     }
 
     #[test]

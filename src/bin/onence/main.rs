@@ -403,6 +403,17 @@ fn done(detail: impl Into<String>) -> Vec<Value> {
     vec![json!({ "result": "ok", "detail": detail.into() })]
 }
 
+/// The result of a write that created something: its id under `key` as data
+/// (null when the API accepted the write without naming it, which is still
+/// a success), and a detail line saying which.
+fn created(what: &str, key: &str, id: Option<i64>, rest: &str) -> Vec<Value> {
+    let detail = match id {
+        Some(id) => format!("{what} {id} {rest}"),
+        None => format!("{what} {rest}; the API did not give its {key}"),
+    };
+    vec![json!({ "result": "ok", key: id, "detail": detail })]
+}
+
 fn check_iccid(iccid: &str) -> Result<(), Failure> {
     input::iccids(&[iccid.to_string()], None).map(|_| ())?;
     Ok(())
@@ -685,7 +696,8 @@ async fn sms(ctx: &Ctx, verb: SmsVerb) -> Result<(), Failure> {
                 return Ok(());
             }
             let id = ctx.client().send_sms_text(&iccid, message).await?;
-            ctx.print(output::RESULT, &done(format!("SMS {id} sent to {iccid}")))
+            let result = created("SMS", "sms_id", id, &format!("sent to {iccid}"));
+            ctx.print(output::RESULT, &result)
         }
         SmsVerb::Get { iccid, id } => {
             check_iccid(&iccid)?;
@@ -743,7 +755,13 @@ async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
                 .client()
                 .top_up(&iccid, payment(payment_method.as_ref())?)
                 .await?;
-            ctx.print(output::RESULT, &done(format!("order {order} created")))
+            let result = created(
+                "order",
+                "order_number",
+                order,
+                &format!("created for {iccid}"),
+            );
+            ctx.print(output::RESULT, &result)
         }
         TopupVerb::Many {
             iccids,
@@ -762,9 +780,10 @@ async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
                 .client()
                 .top_up_many(&list, payment(payment_method.as_ref())?)
                 .await?;
+            let rest = format!("created for {} SIMs", list.len());
             ctx.print(
                 output::RESULT,
-                &done(format!("order {order} created for {} SIMs", list.len())),
+                &created("order", "order_number", order, &rest),
             )
         }
         TopupVerb::Auto { state, iccids } => {
@@ -868,7 +887,10 @@ async fn orders(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
             let order: types::NewOrder =
                 serde_json::from_value(body).map_err(|e| Failure::Usage(e.to_string()))?;
             let number = ctx.client().place_order(order).await?;
-            ctx.print(output::RESULT, &done(format!("order {number} placed")))
+            ctx.print(
+                output::RESULT,
+                &created("order", "order_number", number, "placed"),
+            )
         }
     }
 }
