@@ -7,7 +7,8 @@ use reqwest::{Method, StatusCode};
 /// Retries of GET, PUT and DELETE on connect errors, timeouts, 429, 502, 503
 /// and 504, with exponential backoff and full jitter; `Retry-After` is
 /// honoured up to the cap. A POST is never sent again once it may have
-/// reached the server: only a failure to connect is retried.
+/// been acted on: only a failure to connect, or a 429 (refused unprocessed),
+/// is retried.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (default 4).
@@ -66,6 +67,13 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
 /// Statuses worth another try.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// May a request that got `status` be sent again? Idempotent ones on any
+/// status of [`is_retryable_status`]; any method on 429, since the API
+/// refused it without acting on it (a POST included: nothing was applied).
+pub(crate) fn may_resend_after(status: StatusCode, idempotent: bool) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || (idempotent && is_retryable_status(status))
 }
 
 /// Failures worth another try: a failed connect (nothing was sent, so any
@@ -146,5 +154,9 @@ mod tests {
         for code in [400, 401, 404, 500] {
             assert!(!is_retryable_status(StatusCode::from_u16(code).unwrap()));
         }
+        // A 429 was refused unprocessed: even a POST may go again; a 503 may have been processed.
+        assert!(may_resend_after(StatusCode::TOO_MANY_REQUESTS, false));
+        assert!(!may_resend_after(StatusCode::SERVICE_UNAVAILABLE, false));
+        assert!(may_resend_after(StatusCode::SERVICE_UNAVAILABLE, true));
     }
 }

@@ -135,7 +135,7 @@ impl Session {
                             continue;
                         }
                     }
-                    if idempotent && retry::is_retryable_status(status) {
+                    if retry::may_resend_after(status, idempotent) {
                         if let Some(delay) =
                             retry_in(attempt, retry::retry_after(response.headers()))
                         {
