@@ -43,6 +43,7 @@ mod retry;
 pub mod sandbox;
 mod secret;
 mod session;
+mod tidy;
 pub mod timestamp;
 mod validate;
 

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::error::{OPERATION_HEADER, ORIGIN_HEADER, TOKEN_STATUS_HEADER};
 use crate::rate_limit::{RateLimiters, Route};
 use crate::retry::{self, RetryPolicy};
+use crate::tidy::{json_response, tidy};
 
 /// Per-client state shared by the generated calls and by every clone of the
 /// client: the token session, the retry policy and the rate limiters.
@@ -213,81 +214,6 @@ fn stand_in_for(failure: TokenFailure) -> reqwest::Result<Response> {
         ],
         &body,
     ))
-}
-
-fn json_response(
-    status: StatusCode,
-    headers: &[(&str, &str)],
-    body: &serde_json::Value,
-) -> Response {
-    let mut builder = http::Response::builder()
-        .status(status)
-        .header(reqwest::header::CONTENT_TYPE, "application/json");
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    Response::from(
-        builder
-            .body(body.to_string())
-            .expect("a valid stand-in response"),
-    )
-}
-
-/// Makes every failed answer decodable as the shared error body: a body that
-/// is not a JSON object (empty, HTML from a gateway, plain text) is replaced
-/// by `{"message": ...}` holding its text, keeping status and headers. A 200
-/// with an empty body to a GET — how the API answers an unknown ICCID — is
-/// reported as 404.
-async fn tidy(response: Response, method: &reqwest::Method) -> reqwest::Result<Response> {
-    let status = response.status();
-    let empty_success = status == StatusCode::OK
-        && *method == reqwest::Method::GET
-        && response
-            .headers()
-            .get(reqwest::header::CONTENT_LENGTH)
-            .is_some_and(|v| v == "0");
-    if empty_success {
-        let body = serde_json::json!({ "message": "the API answered 200 with an empty body: no such resource" });
-        return Ok(json_response(
-            StatusCode::NOT_FOUND,
-            &[(ORIGIN_HEADER, "empty")],
-            &body,
-        ));
-    }
-    if status.is_success() {
-        return Ok(response);
-    }
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await?;
-    let is_object =
-        serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| v.is_object());
-    let body = if is_object {
-        bytes
-    } else {
-        let text = String::from_utf8_lossy(&bytes);
-        let text = text.trim();
-        let message = if text.is_empty() {
-            status.canonical_reason().unwrap_or("error").to_string()
-        } else {
-            text.chars().take(500).collect()
-        };
-        bytes::Bytes::from(serde_json::json!({ "message": message }).to_string())
-    };
-    let mut rebuilt = http::Response::builder()
-        .status(status)
-        .body(body)
-        .expect("a valid response");
-    *rebuilt.headers_mut() = headers;
-    if !is_object {
-        rebuilt.headers_mut().insert(
-            reqwest::header::CONTENT_TYPE,
-            reqwest::header::HeaderValue::from_static("application/json"),
-        );
-        rebuilt
-            .headers_mut()
-            .remove(reqwest::header::CONTENT_LENGTH);
-    }
-    Ok(Response::from(rebuilt))
 }
 
 impl ClientHooks<Session> for crate::Client {

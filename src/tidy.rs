@@ -1,0 +1,154 @@
+//! What the client makes of an answer before the generated code decodes it:
+//! every failure in the one shared error body, an empty 200 as the 404 it
+//! means, and `null` as the absence it means.
+
+use reqwest::{Response, StatusCode};
+
+use crate::error::ORIGIN_HEADER;
+
+/// A response with a JSON body, built by the client.
+pub(crate) fn json_response(
+    status: StatusCode,
+    headers: &[(&str, &str)],
+    body: &serde_json::Value,
+) -> Response {
+    let mut builder = http::Response::builder()
+        .status(status)
+        .header(reqwest::header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    Response::from(
+        builder
+            .body(body.to_string())
+            .expect("a valid stand-in response"),
+    )
+}
+
+/// Makes every failed answer decodable as the shared error body: a body that
+/// is not a JSON object (empty, HTML from a gateway, plain text) is replaced
+/// by `{"message": ...}` holding its text, keeping status and headers. A 200
+/// with an empty body to a GET — how the API answers an unknown ICCID — is
+/// reported as 404. A JSON success has its `null`s removed (see [`drop_nulls`]).
+pub(crate) async fn tidy(
+    response: Response,
+    method: &reqwest::Method,
+) -> reqwest::Result<Response> {
+    let status = response.status();
+    let empty_success = status == StatusCode::OK
+        && *method == reqwest::Method::GET
+        && response
+            .headers()
+            .get(reqwest::header::CONTENT_LENGTH)
+            .is_some_and(|v| v == "0");
+    if empty_success {
+        let body = serde_json::json!({ "message": "the API answered 200 with an empty body: no such resource" });
+        return Ok(json_response(
+            StatusCode::NOT_FOUND,
+            &[(ORIGIN_HEADER, "empty")],
+            &body,
+        ));
+    }
+    if status.is_success() {
+        return without_nulls(response).await;
+    }
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await?;
+    let is_object =
+        serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| v.is_object());
+    let body = if is_object {
+        bytes
+    } else {
+        let text = String::from_utf8_lossy(&bytes);
+        let text = text.trim();
+        let message = if text.is_empty() {
+            status.canonical_reason().unwrap_or("error").to_string()
+        } else {
+            text.chars().take(500).collect()
+        };
+        bytes::Bytes::from(serde_json::json!({ "message": message }).to_string())
+    };
+    let mut rebuilt = http::Response::builder()
+        .status(status)
+        .body(body)
+        .expect("a valid response");
+    *rebuilt.headers_mut() = headers;
+    if !is_object {
+        rebuilt.headers_mut().insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
+        rebuilt
+            .headers_mut()
+            .remove(reqwest::header::CONTENT_LENGTH);
+    }
+    Ok(Response::from(rebuilt))
+}
+
+/// The same answer without `null` members or items, when it is JSON that
+/// holds any (one look at the bytes first, so most answers pass untouched).
+async fn without_nulls(response: Response) -> reqwest::Result<Response> {
+    let is_json = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+    if !is_json {
+        return Ok(response);
+    }
+    let status = response.status();
+    let mut headers = response.headers().clone();
+    let bytes = response.bytes().await?;
+    let bytes = match bytes.windows(4).any(|w| w == b"null") {
+        false => bytes,
+        true => match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(mut value) => {
+                drop_nulls(&mut value);
+                headers.remove(reqwest::header::CONTENT_LENGTH);
+                bytes::Bytes::from(value.to_string())
+            }
+            // Not JSON after all: the generated code reports it as it is.
+            Err(_) => bytes,
+        },
+    };
+    let mut rebuilt = http::Response::builder()
+        .status(status)
+        .body(bytes)
+        .expect("a valid response");
+    *rebuilt.headers_mut() = headers;
+    Ok(Response::from(rebuilt))
+}
+
+/// `null` means absent. Every field of every response model is optional, so
+/// a member that is `null` says nothing its absence would not; but a list
+/// that arrives as `null` (or holding `null`s) would fail a whole answer,
+/// since lists decode as `Vec`. So members and list items that are `null`
+/// are removed, at every depth.
+pub(crate) fn drop_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => {
+            items.retain(|v| !v.is_null());
+            items.iter_mut().for_each(drop_nulls);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nulls_are_dropped_at_every_depth_and_nothing_else() {
+        let mut v = serde_json::json!({ "a": null, "b": [null, { "c": null, "d": 0 }], "e": "null", "f": false });
+        drop_nulls(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({ "b": [{ "d": 0 }], "e": "null", "f": false })
+        );
+    }
+}

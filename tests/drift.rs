@@ -1,0 +1,355 @@
+//! The drift corpus: how the real service departs from its documents (see
+//! `../shared/NOTES.md`), applied to every field of every model the client
+//! decodes, one field at a time.
+//!
+//! For every GET operation, the test builds the answer with every field filled
+//! (the spec's examples where it has them), mutates each field, at every depth,
+//! in each way below, and has a loopback server send each variant to the
+//! generated builder that reads it: the whole path a user's call takes. Every
+//! variant must decode, and what the API sent must survive re-encoding (an
+//! unseen enum value as itself, a number sent as a string as that number).
+//! `cargo test --test drift -- --nocapture` prints the counts per kind.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use serde_json::{json, Map, Value};
+
+mod support;
+
+use futures::future::BoxFuture;
+use support::{Reply, Scripted};
+
+const ICCID: &str = "8988280666000000000";
+
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/spec/management-api.openapi.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    })
+}
+
+fn schemas() -> &'static Map<String, Value> {
+    spec()["components"]["schemas"].as_object().unwrap()
+}
+
+fn ref_name(schema: &Value) -> Option<&str> {
+    schema
+        .get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
+}
+
+fn resolve(schema: &Value) -> &Value {
+    match ref_name(schema) {
+        Some(name) => resolve(&schemas()[name]),
+        None => schema,
+    }
+}
+
+/// The GET operations and the schema of their JSON answer.
+fn reads() -> Vec<(String, &'static Value)> {
+    let mut found = Vec::new();
+    for item in spec()["paths"].as_object().unwrap().values() {
+        if let Some(op) = item.get("get") {
+            if let Some(schema) = op.pointer("/responses/200/content/application~1json/schema") {
+                found.push((op["operationId"].as_str().unwrap().to_string(), schema));
+            }
+        }
+    }
+    found
+}
+
+/// Calls the operation through its generated builder; its answer re-encoded.
+fn read<'a>(client: &'a onence::Client, op: &str) -> BoxFuture<'a, Result<Value, onence::Error>> {
+    macro_rules! call {
+        ($builder:expr) => {
+            Box::pin(async move {
+                let answer = $builder.send().await?;
+                Ok(serde_json::to_value(answer.into_inner()).unwrap())
+            })
+        };
+    }
+    match op {
+        "list_sims" => call!(client.list_sims()),
+        "get_sim" => call!(client.get_sim().iccid(ICCID)),
+        "get_sim_status" => call!(client.get_sim_status().iccid(ICCID)),
+        "get_connectivity_info" => call!(client.get_connectivity_info().iccid(ICCID)),
+        "list_sim_events" => call!(client.list_sim_events().iccid(ICCID)),
+        "get_sim_usage" => call!(client.get_sim_usage().iccid(ICCID)),
+        "get_data_quota" => call!(client.get_data_quota().iccid(ICCID)),
+        "get_sms_quota" => call!(client.get_sms_quota().iccid(ICCID)),
+        "list_sms" => call!(client.list_sms().iccid(ICCID)),
+        "get_sms" => call!(client.get_sms().iccid(ICCID).id(1)),
+        "get_limits" => call!(client.get_limits()),
+        "list_limit_options" => call!(client
+            .list_limit_options()
+            .service(onence::types::ListLimitOptionsService::Data)),
+        "list_orders" => call!(client.list_orders()),
+        "get_order" => call!(client.get_order().order_number(1)),
+        "list_products" => call!(client.list_products()),
+        other => panic!("no call for {other}: add one"),
+    }
+}
+
+/// An answer with every field filled: the spec's example where it gives one,
+/// else a value of the field's type.
+fn full(schema: &Value, depth: usize) -> Value {
+    let schema = resolve(schema);
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        if depth > 6 {
+            return json!({});
+        }
+        return Value::Object(
+            props
+                .iter()
+                .map(|(k, p)| (k.clone(), full(p, depth + 1)))
+                .collect(),
+        );
+    }
+    if let Some(e) = schema.get("example") {
+        return e.clone();
+    }
+    if let Some(first) = schema.get("enum").and_then(|e| e.get(0)) {
+        return first.clone();
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("array") => json!([full(&schema["items"], depth + 1)]),
+        Some("integer") => json!(7),
+        Some("number") => json!(1.5),
+        Some("boolean") => json!(true),
+        _ => json!("text"),
+    }
+}
+
+/// The ways the service drifts, each applied to one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// A value the documents' enum does not list.
+    UnseenEnumValue,
+    /// A number sent as a string: `"7"`, or `"7.0"` for a whole number.
+    NumberAsString,
+    /// A timestamp in a form nobody has seen.
+    OddTimestamp,
+    /// The field is null.
+    Null,
+    /// The field is missing.
+    Missing,
+    /// An object carries a field the documents do not know.
+    ExtraField,
+}
+
+/// One mutated answer: where, how, the answer, and what the field must read back as.
+struct Variant {
+    op: String,
+    pointer: String,
+    kind: Kind,
+    answer: Value,
+    expect: Option<Value>,
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Every variant of `answer` (an instance of `schema`, found at `pointer` of the model's answer).
+fn mutate(
+    root: &Value,
+    schema: &Value,
+    at: &Value,
+    pointer: &str,
+    out: &mut Vec<(String, Kind, Value, Option<Value>)>,
+) {
+    let schema = resolve(schema);
+    let with = |value: Value| {
+        let mut answer = root.clone();
+        *answer.pointer_mut(pointer).unwrap() = value;
+        answer
+    };
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        let mut extra = root.clone();
+        extra.pointer_mut(pointer).unwrap()["unexpected_field"] = json!({ "nested": [1, "two"] });
+        out.push((pointer.to_string(), Kind::ExtraField, extra, None));
+        for (key, sub) in props {
+            let here = format!("{pointer}/{}", escape(key));
+            let Some(value) = at.get(key) else { continue };
+            let mut missing = root.clone();
+            missing
+                .pointer_mut(pointer)
+                .unwrap()
+                .as_object_mut()
+                .unwrap()
+                .remove(key);
+            out.push((here.clone(), Kind::Missing, missing, None));
+            mutate(root, sub, value, &here, out);
+        }
+        return;
+    }
+    if pointer.is_empty() {
+        // A model that is itself a value (an enum): only its value drifts.
+    } else {
+        out.push((pointer.to_string(), Kind::Null, with(Value::Null), None));
+    }
+    if let (Some("array"), Some(first)) = (schema.get("type").and_then(Value::as_str), at.get(0)) {
+        mutate(root, &schema["items"], first, &format!("{pointer}/0"), out);
+        return;
+    }
+    if schema.get("type").and_then(Value::as_str) == Some("string") && schema.get("enum").is_some()
+    {
+        let unseen = json!("SURPRISE_2031");
+        out.push((
+            pointer.to_string(),
+            Kind::UnseenEnumValue,
+            with(unseen.clone()),
+            Some(unseen),
+        ));
+    }
+    if schema.get("x-onence-type") == Some(&json!("timestamp")) {
+        let odd = json!("the 5th of never");
+        out.push((
+            pointer.to_string(),
+            Kind::OddTimestamp,
+            with(odd.clone()),
+            Some(odd),
+        ));
+    }
+    if let Some(n) = at.as_f64().filter(|_| at.is_number()) {
+        let text = if n.fract() == 0.0 {
+            format!("{n:.1}")
+        } else {
+            n.to_string()
+        };
+        out.push((
+            pointer.to_string(),
+            Kind::NumberAsString,
+            with(json!(text)),
+            Some(at.clone()),
+        ));
+        out.push((
+            pointer.to_string(),
+            Kind::NumberAsString,
+            with(json!(at.to_string())),
+            Some(at.clone()),
+        ));
+    }
+}
+
+fn variants() -> Vec<Variant> {
+    let mut all = Vec::new();
+    for (op, schema) in reads() {
+        let answer = full(schema, 0);
+        let mut found = Vec::new();
+        mutate(&answer, schema, &answer, "", &mut found);
+        all.extend(
+            found
+                .into_iter()
+                .map(|(pointer, kind, answer, expect)| Variant {
+                    op: op.clone(),
+                    pointer,
+                    kind,
+                    answer,
+                    expect,
+                }),
+        );
+    }
+    all
+}
+
+fn numbers_equal(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+#[tokio::test]
+async fn every_drifted_answer_decodes_and_keeps_what_the_api_sent() {
+    let server = Scripted::start().await;
+    let client = support::client(&server);
+    let mut passed: BTreeMap<Kind, usize> = BTreeMap::new();
+    let mut failed = Vec::new();
+    let all = variants();
+    let ops: BTreeSet<&str> = all.iter().map(|v| v.op.as_str()).collect();
+    assert_eq!(
+        ops.len(),
+        15,
+        "every GET operation is in the corpus: {ops:?}"
+    );
+    for v in &all {
+        server.then([Reply::json(200, v.answer.clone())]);
+        let outcome = read(&client, &v.op)
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|decoded| match (&v.expect, decoded.pointer(&v.pointer)) {
+                (Some(expected), Some(got)) if !numbers_equal(expected, got) => {
+                    Err(format!("read back as {got}, the API sent {expected}"))
+                }
+                (Some(expected), None) => Err(format!("{expected} was lost")),
+                _ => Ok(()),
+            });
+        match outcome {
+            Ok(()) => *passed.entry(v.kind).or_default() += 1,
+            Err(e) => failed.push(format!("{} {} {:?}: {e}", v.op, v.pointer, v.kind)),
+        }
+    }
+    for (kind, n) in &passed {
+        println!("{kind:?}: {n} of {n} decode");
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} variants fail:\n{}",
+        failed.len(),
+        all.len(),
+        failed.join("\n")
+    );
+    for kind in [
+        Kind::UnseenEnumValue,
+        Kind::NumberAsString,
+        Kind::OddTimestamp,
+        Kind::Null,
+        Kind::Missing,
+        Kind::ExtraField,
+    ] {
+        assert!(passed.contains_key(&kind), "no {kind:?} variant");
+    }
+    assert!(passed[&Kind::NumberAsString] >= 60, "{passed:?}");
+    assert!(passed[&Kind::UnseenEnumValue] >= 7, "{passed:?}");
+}
+
+/// The seed's order, as the 2019 guide shows it: the number a string.
+#[test]
+fn the_guides_order_decodes() {
+    let order: onence::types::Order = serde_json::from_value(json!({
+        "order_number": "2000000001", "order_type": "FIRST_ORDER", "order_status": "MOBILETOP",
+        "order_date": "2018-03-09T07:59:09.000+0000", "invoice_number": null
+    }))
+    .unwrap();
+    assert_eq!(order.order_number.map(|n| n.get()), Some(2_000_000_001));
+    assert_eq!(
+        order.order_type,
+        Some(onence::types::OrderOrderType::FirstOrder)
+    );
+    assert_eq!(order.order_status.as_deref(), Some("MOBILETOP"));
+    assert!(order.order_date.unwrap().to_utc().is_some());
+}
+
+/// A value that is neither a number nor a string holding one is an error that names it.
+#[test]
+fn a_number_that_is_no_number_is_an_error_naming_the_value() {
+    let e =
+        serde_json::from_value::<onence::types::Quota>(json!({ "volume": "plenty" })).unwrap_err();
+    assert!(e.to_string().contains("\"plenty\""), "{e}");
+}
+
+/// Requests stay strict: a request enum accepts only documented values.
+#[test]
+fn requests_accept_only_documented_values() {
+    use onence::types::{SimUpdateStatus, TopUpSimPaymentMethod};
+    assert!("Suspended".parse::<SimUpdateStatus>().is_err());
+    assert!("paypal".parse::<TopUpSimPaymentMethod>().is_err());
+    assert!(serde_json::from_value::<SimUpdateStatus>(json!("Suspended")).is_err());
+}
