@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::types::{self, SimUpdate, SimUpdateStatus};
 use crate::validate;
 use crate::{timestamp, Client};
@@ -49,36 +49,38 @@ impl UsageDay {
 impl Client {
     /// Enables one SIM, keeping its label and IMEI lock.
     pub async fn enable_sim(&self, iccid: &str) -> Result<()> {
-        self.change_sim(iccid, |u| u.status = SimUpdateStatus::Enabled)
+        self.change_sim(iccid, true, |u| u.status = SimUpdateStatus::Enabled)
             .await
     }
 
     /// Disables one SIM, keeping its label and IMEI lock.
     pub async fn disable_sim(&self, iccid: &str) -> Result<()> {
-        self.change_sim(iccid, |u| u.status = SimUpdateStatus::Disabled)
+        self.change_sim(iccid, true, |u| u.status = SimUpdateStatus::Disabled)
             .await
     }
 
     /// Sets one SIM's label, keeping its status and IMEI lock.
     pub async fn set_sim_label(&self, iccid: &str, label: &str) -> Result<()> {
         let label = label.to_string();
-        self.change_sim(iccid, move |u| u.label = Some(label)).await
+        self.change_sim(iccid, false, move |u| u.label = Some(label))
+            .await
     }
 
     /// Locks one SIM to its current device (or unlocks it), keeping its status and label.
     pub async fn set_sim_imei_lock(&self, iccid: &str, locked: bool) -> Result<()> {
-        self.change_sim(iccid, move |u| u.imei_lock = locked).await
+        self.change_sim(iccid, false, move |u| u.imei_lock = locked)
+            .await
     }
 
     /// Enables many SIMs, keeping their labels and IMEI locks.
     pub async fn enable_sims<S: AsRef<str>>(&self, iccids: &[S]) -> Result<()> {
-        self.change_sims(iccids, |u| u.status = SimUpdateStatus::Enabled)
+        self.change_sims(iccids, true, |u| u.status = SimUpdateStatus::Enabled)
             .await
     }
 
     /// Disables many SIMs, keeping their labels and IMEI locks.
     pub async fn disable_sims<S: AsRef<str>>(&self, iccids: &[S]) -> Result<()> {
-        self.change_sims(iccids, |u| u.status = SimUpdateStatus::Disabled)
+        self.change_sims(iccids, true, |u| u.status = SimUpdateStatus::Disabled)
             .await
     }
 
@@ -92,7 +94,7 @@ impl Client {
             .iter()
             .map(|(i, l)| (i.as_ref(), l.as_ref()))
             .collect();
-        self.change_sims(&iccids, |u| {
+        self.change_sims(&iccids, false, |u| {
             u.label = wanted.get(u.iccid.as_str()).map(|l| l.to_string())
         })
         .await
@@ -104,22 +106,40 @@ impl Client {
         iccids: &[S],
         locked: bool,
     ) -> Result<()> {
-        self.change_sims(iccids, move |u| u.imei_lock = locked)
+        self.change_sims(iccids, false, move |u| u.imei_lock = locked)
             .await
     }
 
     /// The API's update replaces status and IMEI lock (an absent lock means
-    /// unlocked), so a change starts from the SIM's current values.
-    async fn current_update(&self, iccid: &str) -> Result<SimUpdate> {
+    /// unlocked), so a change starts from the SIM's current values. A status
+    /// the documents do not list cannot be sent back: such a SIM is refused
+    /// unless the change sets the status itself (`sets_status`), rather than
+    /// being switched on or off as a side effect of a label.
+    async fn current_update(&self, iccid: &str, sets_status: bool) -> Result<SimUpdate> {
         let sim = self
             .get_sim()
             .iccid(iccid)
             .send()
             .await
             .map_err(|e| Error::from(e).with_operation("get_sim"))?;
-        let status = match sim.status {
+        let status = match &sim.status {
             Some(types::SimStatus::Disabled) => SimUpdateStatus::Disabled,
-            _ => SimUpdateStatus::Enabled,
+            Some(types::SimStatus::Enabled) | None => SimUpdateStatus::Enabled,
+            Some(other) if sets_status => {
+                tracing::debug!(iccid, status = %other, "replacing a status the documents do not list");
+                SimUpdateStatus::Enabled
+            }
+            Some(other) => {
+                return Err(Error::new(
+                    ErrorKind::Api,
+                    format!(
+                        "SIM {iccid} has the status {:?}, which the API's update cannot keep; \
+                         nothing was changed (enable or disable it explicitly first)",
+                        other.as_str()
+                    ),
+                )
+                .with_operation("update_sim"))
+            }
         };
         Ok(SimUpdate {
             iccid: iccid.to_string(),
@@ -129,9 +149,14 @@ impl Client {
         })
     }
 
-    async fn change_sim(&self, iccid: &str, change: impl FnOnce(&mut SimUpdate)) -> Result<()> {
+    async fn change_sim(
+        &self,
+        iccid: &str,
+        sets_status: bool,
+        change: impl FnOnce(&mut SimUpdate),
+    ) -> Result<()> {
         validate::iccid(iccid).map_err(|e| e.with_operation("update_sim"))?;
-        let mut update = self.current_update(iccid).await?;
+        let mut update = self.current_update(iccid, sets_status).await?;
         change(&mut update);
         self.update_sim()
             .iccid(iccid)
@@ -148,18 +173,22 @@ impl Client {
     async fn change_sims<S: AsRef<str>>(
         &self,
         iccids: &[S],
+        sets_status: bool,
         change: impl Fn(&mut SimUpdate),
     ) -> Result<()> {
         validate::iccids(iccids).map_err(|e| e.with_operation("update_sims"))?;
-        let updates: Vec<SimUpdate> =
-            stream::iter(iccids.iter().map(|i| self.current_update(i.as_ref())))
-                .buffered(4)
-                .map_ok(|mut update| {
-                    change(&mut update);
-                    update
-                })
-                .try_collect()
-                .await?;
+        let updates: Vec<SimUpdate> = stream::iter(
+            iccids
+                .iter()
+                .map(|i| self.current_update(i.as_ref(), sets_status)),
+        )
+        .buffered(4)
+        .map_ok(|mut update| {
+            change(&mut update);
+            update
+        })
+        .try_collect()
+        .await?;
         let chunks: Vec<&[SimUpdate]> = updates.chunks(BULK_CHUNK).collect();
         for (n, chunk) in chunks.iter().enumerate() {
             if let Err(e) = self.update_sims().body(chunk.to_vec()).send().await {

@@ -41,6 +41,27 @@ async fn enabling_a_sim_keeps_its_label_and_imei_lock() {
     );
 }
 
+/// A status nobody documented cannot be written back: a label change must not
+/// enable (or disable) such a SIM on the side, so it is refused before any
+/// write; enabling or disabling it explicitly still works.
+#[tokio::test]
+async fn a_sim_in_an_unseen_state_is_never_switched_as_a_side_effect() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    server.route(|r| {
+        (r.method == "GET" && r.path.starts_with("/v1/sims/")).then(|| {
+            Reply::json(200, serde_json::json!({ "iccid": ICCID, "status": "Suspended", "label": "pump-7" }))
+        })
+    });
+    server.route(|r| (r.method == "PUT").then(|| Reply::status(200)));
+    let err = client.set_sim_label(ICCID, "pump-8").await.unwrap_err();
+    assert!(err.to_string().contains("\"Suspended\""), "{err}");
+    assert!(client.set_sims_imei_lock(&[ICCID], true).await.is_err());
+    assert!(writes(&server).is_empty(), "nothing was written");
+    client.disable_sim(ICCID).await.unwrap();
+    assert_eq!(writes(&server)[0].json()["status"], "Disabled");
+}
+
 #[tokio::test]
 async fn labelling_a_sim_keeps_its_status_and_imei_lock() {
     let server = Scripted::start().await;
