@@ -33,6 +33,7 @@ mod auth;
 pub mod clock;
 mod config;
 mod error;
+mod iccid;
 mod lenient;
 mod open_enum;
 mod ops;
@@ -45,7 +46,6 @@ mod secret;
 mod session;
 mod tidy;
 pub mod timestamp;
-mod validate;
 
 /// Request builders returned by the [`Client`] methods, one per operation.
 pub use generated::builder;
@@ -54,6 +54,7 @@ pub use generated::{ByteStream, Client, ResponseValue};
 pub use clock::Clock;
 pub use config::{ClientBuilder, Credentials, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind, Result};
+pub use iccid::{Iccid, IntoIccid};
 pub use lenient::{Lenient, LenientNumber};
 pub use ops::{PaymentMethod, UsageDay, UsageReport, BULK_CHUNK};
 pub use pagination::{Page, Pager};

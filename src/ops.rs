@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::iccid::{iccid_list, Iccid, IntoIccid};
 use crate::types::{self, SimUpdate, SimUpdateStatus};
-use crate::validate;
 use crate::{timestamp, Client};
 
 /// SIMs changed by one `POST /v1/sims` at most.
@@ -48,40 +48,56 @@ impl UsageDay {
 
 impl Client {
     /// Enables one SIM, keeping its label and IMEI lock.
-    pub async fn enable_sim(&self, iccid: &str) -> Result<()> {
-        self.change_sim(iccid, true, |u| u.status = SimUpdateStatus::Enabled)
-            .await
+    pub async fn enable_sim(&self, iccid: impl IntoIccid) -> Result<()> {
+        self.change_sim(iccid.into_iccid(), true, |u| {
+            u.status = SimUpdateStatus::Enabled
+        })
+        .await
     }
 
     /// Disables one SIM, keeping its label and IMEI lock.
-    pub async fn disable_sim(&self, iccid: &str) -> Result<()> {
-        self.change_sim(iccid, true, |u| u.status = SimUpdateStatus::Disabled)
-            .await
+    pub async fn disable_sim(&self, iccid: impl IntoIccid) -> Result<()> {
+        self.change_sim(iccid.into_iccid(), true, |u| {
+            u.status = SimUpdateStatus::Disabled
+        })
+        .await
     }
 
     /// Sets one SIM's label, keeping its status and IMEI lock.
-    pub async fn set_sim_label(&self, iccid: &str, label: &str) -> Result<()> {
+    pub async fn set_sim_label(&self, iccid: impl IntoIccid, label: &str) -> Result<()> {
         let label = label.to_string();
-        self.change_sim(iccid, false, move |u| u.label = Some(label))
+        self.change_sim(iccid.into_iccid(), false, move |u| u.label = Some(label))
             .await
     }
 
     /// Locks one SIM to its current device (or unlocks it), keeping its status and label.
-    pub async fn set_sim_imei_lock(&self, iccid: &str, locked: bool) -> Result<()> {
-        self.change_sim(iccid, false, move |u| u.imei_lock = locked)
+    pub async fn set_sim_imei_lock(&self, iccid: impl IntoIccid, locked: bool) -> Result<()> {
+        self.change_sim(iccid.into_iccid(), false, move |u| u.imei_lock = locked)
             .await
     }
 
     /// Enables many SIMs, keeping their labels and IMEI locks.
-    pub async fn enable_sims<S: AsRef<str>>(&self, iccids: &[S]) -> Result<()> {
-        self.change_sims(iccids, true, |u| u.status = SimUpdateStatus::Enabled)
-            .await
+    pub async fn enable_sims<I>(&self, iccids: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: IntoIccid,
+    {
+        self.change_sims(iccid_list(iccids), true, |u| {
+            u.status = SimUpdateStatus::Enabled
+        })
+        .await
     }
 
     /// Disables many SIMs, keeping their labels and IMEI locks.
-    pub async fn disable_sims<S: AsRef<str>>(&self, iccids: &[S]) -> Result<()> {
-        self.change_sims(iccids, true, |u| u.status = SimUpdateStatus::Disabled)
-            .await
+    pub async fn disable_sims<I>(&self, iccids: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: IntoIccid,
+    {
+        self.change_sims(iccid_list(iccids), true, |u| {
+            u.status = SimUpdateStatus::Disabled
+        })
+        .await
     }
 
     /// Labels many SIMs, each with its own label, keeping their status and IMEI locks.
@@ -89,24 +105,24 @@ impl Client {
         &self,
         labels: &[(S, L)],
     ) -> Result<()> {
-        let iccids: Vec<&str> = labels.iter().map(|(i, _)| i.as_ref()).collect();
+        let iccids = iccid_list(labels.iter().map(|(i, _)| i.as_ref()));
         let wanted: std::collections::HashMap<&str, &str> = labels
             .iter()
             .map(|(i, l)| (i.as_ref(), l.as_ref()))
             .collect();
-        self.change_sims(&iccids, false, |u| {
+        self.change_sims(iccids, false, |u| {
             u.label = wanted.get(u.iccid.as_str()).map(|l| l.to_string())
         })
         .await
     }
 
     /// Sets many SIMs' IMEI locks, keeping their status and labels.
-    pub async fn set_sims_imei_lock<S: AsRef<str>>(
-        &self,
-        iccids: &[S],
-        locked: bool,
-    ) -> Result<()> {
-        self.change_sims(iccids, false, move |u| u.imei_lock = locked)
+    pub async fn set_sims_imei_lock<I>(&self, iccids: I, locked: bool) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: IntoIccid,
+    {
+        self.change_sims(iccid_list(iccids), false, move |u| u.imei_lock = locked)
             .await
     }
 
@@ -151,15 +167,15 @@ impl Client {
 
     async fn change_sim(
         &self,
-        iccid: &str,
+        iccid: Result<Iccid>,
         sets_status: bool,
         change: impl FnOnce(&mut SimUpdate),
     ) -> Result<()> {
-        validate::iccid(iccid).map_err(|e| e.with_operation("update_sim"))?;
-        let mut update = self.current_update(iccid, sets_status).await?;
+        let iccid = iccid.map_err(|e| e.with_operation("update_sim"))?;
+        let mut update = self.current_update(iccid.as_str(), sets_status).await?;
         change(&mut update);
         self.update_sim()
-            .iccid(iccid)
+            .iccid(&iccid)
             .body(update)
             .send()
             .await
@@ -170,17 +186,17 @@ impl Client {
     /// Reads the current values (a few SIMs at a time), then sends the changes
     /// in chunks of [`BULK_CHUNK`]. On failure the error says how many SIMs
     /// were already queued.
-    async fn change_sims<S: AsRef<str>>(
+    async fn change_sims(
         &self,
-        iccids: &[S],
+        iccids: Result<Vec<Iccid>>,
         sets_status: bool,
         change: impl Fn(&mut SimUpdate),
     ) -> Result<()> {
-        validate::iccids(iccids).map_err(|e| e.with_operation("update_sims"))?;
+        let iccids = iccids.map_err(|e| e.with_operation("update_sims"))?;
         let updates: Vec<SimUpdate> = stream::iter(
             iccids
                 .iter()
-                .map(|i| self.current_update(i.as_ref(), sets_status)),
+                .map(|i| self.current_update(i.as_str(), sets_status)),
         )
         .buffered(4)
         .map_ok(|mut update| {
@@ -217,16 +233,18 @@ impl Client {
     /// do not send it again.
     pub async fn send_sms_text(
         &self,
-        iccid: &str,
+        iccid: impl IntoIccid,
         message: types::SmsMessage,
     ) -> Result<Option<i64>> {
-        validate::iccid(iccid).map_err(|e| e.with_operation("send_sms"))?;
+        let iccid = iccid
+            .into_iccid()
+            .map_err(|e| e.with_operation("send_sms"))?;
         if message.payload.as_deref().is_none_or(str::is_empty) {
             return Err(Error::invalid_input("the SMS payload is empty").with_operation("send_sms"));
         }
         let response = self
             .send_sms()
-            .iccid(iccid)
+            .iccid(&iccid)
             .body(message)
             .send()
             .await
@@ -239,8 +257,14 @@ impl Client {
     /// `Ok(Some(n))` is the number of the order it created (from the
     /// `Location` header); `Ok(None)` means the top-up was accepted without
     /// its order number: it was placed all the same, so do not repeat it.
-    pub async fn top_up(&self, iccid: &str, payment: Option<PaymentMethod>) -> Result<Option<i64>> {
-        validate::iccid(iccid).map_err(|e| e.with_operation("top_up_sim"))?;
+    pub async fn top_up(
+        &self,
+        iccid: impl IntoIccid,
+        payment: Option<PaymentMethod>,
+    ) -> Result<Option<i64>> {
+        let iccid = iccid
+            .into_iccid()
+            .map_err(|e| e.with_operation("top_up_sim"))?;
         let mut call = self.top_up_sim().iccid(iccid);
         if let Some(payment) = payment {
             call = call.payment_method(payment);
@@ -254,13 +278,17 @@ impl Client {
 
     /// Tops up many SIMs in one order. Sent once: never resent. The outcome
     /// reads as for [`Client::top_up`].
-    pub async fn top_up_many<S: AsRef<str>>(
+    pub async fn top_up_many<I>(
         &self,
-        iccids: &[S],
+        iccids: I,
         payment: Option<PaymentMethod>,
-    ) -> Result<Option<i64>> {
-        validate::iccids(iccids).map_err(|e| e.with_operation("top_up_sims"))?;
-        let body: Vec<String> = iccids.iter().map(|i| i.as_ref().to_string()).collect();
+    ) -> Result<Option<i64>>
+    where
+        I: IntoIterator,
+        I::Item: IntoIccid,
+    {
+        let iccids = iccid_list(iccids).map_err(|e| e.with_operation("top_up_sims"))?;
+        let body: Vec<String> = iccids.into_iter().map(String::from).collect();
         let mut call = self.top_up_sims().body(body);
         if let Some(payment) = payment {
             let method: types::TopUpSimsPaymentMethod =
@@ -320,11 +348,13 @@ impl Client {
     }
 
     /// What the SIM has left of its data volume (MB) and until when.
-    pub async fn data_quota_of(&self, iccid: &str) -> Result<types::Quota> {
-        validate::iccid(iccid).map_err(|e| e.with_operation("get_data_quota"))?;
+    pub async fn data_quota_of(&self, iccid: impl IntoIccid) -> Result<types::Quota> {
+        let iccid = iccid
+            .into_iccid()
+            .map_err(|e| e.with_operation("get_data_quota"))?;
         let quota = self
             .get_data_quota()
-            .iccid(iccid)
+            .iccid(&iccid)
             .send()
             .await
             .map_err(|e| Error::from(e).with_operation("get_data_quota"))?;
@@ -332,11 +362,13 @@ impl Client {
     }
 
     /// What the SIM has left of its SMS and until when.
-    pub async fn sms_quota_of(&self, iccid: &str) -> Result<types::Quota> {
-        validate::iccid(iccid).map_err(|e| e.with_operation("get_sms_quota"))?;
+    pub async fn sms_quota_of(&self, iccid: impl IntoIccid) -> Result<types::Quota> {
+        let iccid = iccid
+            .into_iccid()
+            .map_err(|e| e.with_operation("get_sms_quota"))?;
         let quota = self
             .get_sms_quota()
-            .iccid(iccid)
+            .iccid(&iccid)
             .send()
             .await
             .map_err(|e| Error::from(e).with_operation("get_sms_quota"))?;
@@ -346,11 +378,13 @@ impl Client {
     /// The SIM's daily usage from `from` to `to` (both included; the API keeps six months).
     pub async fn usage_between(
         &self,
-        iccid: &str,
+        iccid: impl IntoIccid,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<UsageReport> {
-        validate::iccid(iccid).map_err(|e| e.with_operation("get_sim_usage"))?;
+        let iccid = iccid
+            .into_iccid()
+            .map_err(|e| e.with_operation("get_sim_usage"))?;
         if from > to {
             return Err(Error::invalid_input(format!(
                 "the period starts ({from}) after it ends ({to})"
@@ -359,7 +393,7 @@ impl Client {
         }
         let usage = self
             .get_sim_usage()
-            .iccid(iccid)
+            .iccid(&iccid)
             .start_dt(from.format("%Y-%m-%d").to_string())
             .end_dt(to.format("%Y-%m-%d").to_string())
             .send()

@@ -19,8 +19,8 @@ use reqwest::header::HeaderMap;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::iccid::IntoIccid;
 use crate::types;
-use crate::validate::iccid;
 use crate::Client;
 
 /// One page of a list, with the totals the API reported for it.
@@ -315,11 +315,29 @@ fn header_page<T>(response: crate::ResponseValue<Vec<T>>, page: u64) -> Page<T> 
     }
 }
 
-/// A pager over one SIM's list, refusing a bad ICCID before any request.
-fn for_sim<T: Serialize + Send + 'static>(sim: &str, pager: Pager<T>) -> Pager<T> {
-    match iccid(sim) {
-        Ok(()) => pager,
-        Err(e) => pager.refuse(e.to_string()),
+/// A pager over one SIM's list: `build` makes it for a good ICCID; a bad one
+/// gives a pager that refuses before any request.
+fn for_sim<T: Serialize + Send + 'static>(
+    sim: impl IntoIccid,
+    operation: &'static str,
+    build: impl FnOnce(crate::Iccid) -> Pager<T>,
+) -> Pager<T> {
+    match sim.into_iccid() {
+        Ok(iccid) => build(iccid),
+        Err(e) => {
+            // Never called: a refused pager fails before its first fetch.
+            let fetch: Fetch<T> = Arc::new(|_, page, _| {
+                Box::pin(async move {
+                    Ok(Page {
+                        items: Vec::new(),
+                        page,
+                        total_pages: None,
+                        total_count: None,
+                    })
+                })
+            });
+            Pager::new(operation, 1, false, fetch).refuse(e.to_string())
+        }
     }
 }
 
@@ -344,47 +362,51 @@ impl Client {
     }
 
     /// Every event of one SIM (`list_sim_events`, up to 1000 a page; totals in the body).
-    pub fn all_sim_events(&self, sim: &str) -> Pager<types::SimEvent> {
-        let (client, iccid) = (self.clone(), sim.to_string());
-        let fetch: Fetch<types::SimEvent> = Arc::new(move |query: Query, page, size| {
-            let (client, iccid) = (client.clone(), iccid.clone());
-            Box::pin(async move {
-                let mut call = client
-                    .list_sim_events()
-                    .iccid(iccid)
-                    .page(page)
-                    .page_size(size);
-                if let Some(sort) = query.sort {
-                    call = call.sort(sort);
-                }
-                let body = call.send().await?.into_inner();
-                let total_pages = body.total_pages.and_then(|n| u64::try_from(*n).ok());
-                let total_count = body.total_events.and_then(|n| u64::try_from(*n).ok());
-                Ok(Page {
-                    items: body.events,
-                    page,
-                    total_pages,
-                    total_count,
+    pub fn all_sim_events(&self, sim: impl IntoIccid) -> Pager<types::SimEvent> {
+        for_sim(sim, "list_sim_events", |iccid| {
+            let client = self.clone();
+            let fetch: Fetch<types::SimEvent> = Arc::new(move |query: Query, page, size| {
+                let (client, iccid) = (client.clone(), iccid.clone());
+                Box::pin(async move {
+                    let mut call = client
+                        .list_sim_events()
+                        .iccid(iccid)
+                        .page(page)
+                        .page_size(size);
+                    if let Some(sort) = query.sort {
+                        call = call.sort(sort);
+                    }
+                    let body = call.send().await?.into_inner();
+                    let total_pages = body.total_pages.and_then(|n| u64::try_from(*n).ok());
+                    let total_count = body.total_events.and_then(|n| u64::try_from(*n).ok());
+                    Ok(Page {
+                        items: body.events,
+                        page,
+                        total_pages,
+                        total_count,
+                    })
                 })
-            })
-        });
-        for_sim(sim, Pager::new("list_sim_events", 1000, false, fetch))
+            });
+            Pager::new("list_sim_events", 1000, false, fetch)
+        })
     }
 
     /// Every SMS sent to or from one SIM (`list_sms`, up to 100 a page).
-    pub fn all_sms(&self, sim: &str) -> Pager<types::Sms> {
-        let (client, iccid) = (self.clone(), sim.to_string());
-        let fetch: Fetch<types::Sms> = Arc::new(move |query: Query, page, size| {
-            let (client, iccid) = (client.clone(), iccid.clone());
-            Box::pin(async move {
-                let mut call = client.list_sms().iccid(iccid).page(page).page_size(size);
-                if let Some(sort) = query.sort {
-                    call = call.sort(sort);
-                }
-                Ok(header_page(call.send().await?, page))
-            })
-        });
-        for_sim(sim, Pager::new("list_sms", 100, false, fetch))
+    pub fn all_sms(&self, sim: impl IntoIccid) -> Pager<types::Sms> {
+        for_sim(sim, "list_sms", |iccid| {
+            let client = self.clone();
+            let fetch: Fetch<types::Sms> = Arc::new(move |query: Query, page, size| {
+                let (client, iccid) = (client.clone(), iccid.clone());
+                Box::pin(async move {
+                    let mut call = client.list_sms().iccid(iccid).page(page).page_size(size);
+                    if let Some(sort) = query.sort {
+                        call = call.sort(sort);
+                    }
+                    Ok(header_page(call.send().await?, page))
+                })
+            });
+            Pager::new("list_sms", 100, false, fetch)
+        })
     }
 
     /// Every order of the account (`list_orders`, up to 10 a page).

@@ -50,7 +50,10 @@ async fn a_sim_in_an_unseen_state_is_never_switched_as_a_side_effect() {
     let client = client(&server);
     server.route(|r| {
         (r.method == "GET" && r.path.starts_with("/v1/sims/")).then(|| {
-            Reply::json(200, serde_json::json!({ "iccid": ICCID, "status": "Suspended", "label": "pump-7" }))
+            Reply::json(
+                200,
+                serde_json::json!({ "iccid": ICCID, "status": "Suspended", "label": "pump-7" }),
+            )
         })
     });
     server.route(|r| (r.method == "PUT").then(|| Reply::status(200)));
@@ -282,7 +285,7 @@ async fn invalid_input_makes_no_request() {
     };
     let errors = [
         client.enable_sim("89882806660000000x0").await.unwrap_err(),
-        client.disable_sims::<&str>(&[]).await.unwrap_err(),
+        client.disable_sims(Vec::<String>::new()).await.unwrap_err(),
         client
             .set_sims_imei_lock(&[ICCID, "bad"], true)
             .await

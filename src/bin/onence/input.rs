@@ -38,13 +38,14 @@ pub fn iccids(args: &[String], file: Option<&PathBuf>) -> Result<Vec<String>, Us
         if value.is_empty() {
             continue;
         }
-        if !(18..=22).contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Usage(format!(
-                "{source} {}: {value:?} is not an ICCID (18 to 22 digits)",
-                n + 1
-            )));
-        }
-        out.push(value.to_string());
+        let iccid = onence::Iccid::new(value).map_err(|e| {
+            Usage(format!(
+                "{source} {}: {}",
+                n + 1,
+                e.message().unwrap_or("not an ICCID")
+            ))
+        })?;
+        out.push(iccid.into());
     }
     if out.is_empty() {
         return Err(Usage("no ICCIDs given".into()));
