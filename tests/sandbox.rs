@@ -732,3 +732,58 @@ async fn a_dropped_sandbox_stops_listening() {
     }
     assert!(refused, "still listening after drop");
 }
+
+/// In drift mode the sandbox answers as the real service drifts: numbers as
+/// strings, undocumented enum values and fields, optional fields left out.
+/// Streams, helpers and builders read every record all the same, and keep
+/// the values the API sent.
+#[tokio::test]
+async fn a_drifting_service_costs_no_record() {
+    let sandbox = Sandbox::builder()
+        .sims(1_000)
+        .seed(5)
+        .drift(true)
+        .rate_limits(RateLimits::none())
+        .start()
+        .await
+        .unwrap();
+    let client = unlimited(&sandbox);
+    let sims: Vec<types::Sim> = client.all_sims().collect().await.unwrap();
+    let iccids: std::collections::BTreeSet<String> =
+        sims.iter().filter_map(|s| s.iccid.clone()).collect();
+    assert_eq!(iccids.len(), 1_000, "every SIM exactly once");
+    let unseen: Vec<&types::SimStatus> = sims
+        .iter()
+        .filter_map(|s| s.status.as_ref())
+        .filter(|s| !s.is_known())
+        .collect();
+    assert!(!unseen.is_empty(), "the sandbox drifted some statuses");
+    assert!(unseen.iter().all(|s| s.as_str() == "Suspended"));
+    let re_encoded = serde_json::to_value(&sims).unwrap();
+    assert!(re_encoded.to_string().contains("\"Suspended\""));
+    assert!(sims.iter().any(|s| s.current_quota.is_some()));
+
+    let iccid = sandbox.iccid(3);
+    for _ in 0..5 {
+        client.get_sim().iccid(&iccid).send().await.unwrap();
+        client.data_quota_of(&iccid).await.unwrap();
+        client.get_sim_status().iccid(&iccid).send().await.unwrap();
+        client
+            .get_connectivity_info()
+            .iccid(&iccid)
+            .send()
+            .await
+            .unwrap();
+    }
+    let events: Vec<types::SimEvent> = client.all_sim_events(&iccid).collect().await.unwrap();
+    assert!(!events.is_empty());
+    let today = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).date_naive();
+    client
+        .usage_between(&iccid, today - chrono::Days::new(10), today)
+        .await
+        .unwrap();
+    client.top_up(&iccid, None).await.unwrap();
+    let orders: Vec<types::Order> = client.all_orders().collect().await.unwrap();
+    assert_eq!(orders.len(), 1);
+    client.list_products().send().await.unwrap();
+}

@@ -8,10 +8,12 @@ use onence::RateLimits;
 
 const USAGE: &str = "\
 usage: onence-sandbox [--port P] [--sims N] [--seed S] [--latency-ms MS] [--token-lifetime S]
-                      [--error-rate R] [--drop-rate R] [--no-rate-limits]
+                      [--error-rate R] [--drop-rate R] [--no-rate-limits] [--drift]
 
 Serves a simulated 1NCE Management API on 127.0.0.1 until interrupted, and
-prints the base URL and the sandbox's own credentials as shell exports.";
+prints the base URL and the sandbox's own credentials as shell exports.
+--drift answers in the shapes the real service drifts into (numbers as
+strings, undocumented enum values and fields, optional fields left out).";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -23,6 +25,10 @@ async fn main() -> ExitCode {
         if flag == "-h" || flag == "--help" {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
+        }
+        if flag == "--drift" {
+            builder = builder.drift(true);
+            continue;
         }
         if flag == "--no-rate-limits" {
             builder = builder.rate_limits(RateLimits::none());

@@ -37,6 +37,7 @@ pub(crate) struct Shared {
     limiters: RateLimiters,
     clock: Clock,
     epoch: DateTime<Utc>,
+    drift: bool,
     state: Mutex<Data>,
     tally: Tally,
 }
@@ -124,6 +125,7 @@ impl Shared {
             limiters: RateLimiters::with_burst(&config.rate_limits, &clock, 1.0),
             clock,
             epoch,
+            drift: config.drift,
             state: Mutex::new(Data {
                 sims,
                 tokens: HashMap::new(),
@@ -236,8 +238,23 @@ pub(crate) async fn handle(
             Fault::Drop | Fault::Malformed => {}
         }
     }
-    let answer =
+    let mut answer =
         operation(&shared, &parts.method, &segments, &query, &bytes).unwrap_or_else(refusal);
+    if shared.drift && answer.status < 300 {
+        if let Some(body) = answer.body.as_mut() {
+            // The same request drifts the same way, so what a user saw can be seen again.
+            let salt = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("")
+                .bytes()
+                .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+            super::drift::drift(body, shared.seed, salt);
+        }
+    }
     if parts.method == Method::POST && answer.status < 300 {
         shared.tally.with(|c| {
             *c.posts_applied

@@ -21,6 +21,7 @@
 //! 127.0.0.1 only and stops when dropped.
 
 mod api;
+mod drift;
 mod faults;
 mod fleet;
 
@@ -74,6 +75,7 @@ pub struct SandboxBuilder {
     faults: Faults,
     token_lifetime: Duration,
     change_delay: Duration,
+    drift: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -91,6 +93,7 @@ impl Default for SandboxBuilder {
             faults: Faults::default(),
             token_lifetime: Duration::from_secs(3600),
             change_delay: Duration::from_millis(200),
+            drift: false,
         }
     }
 }
@@ -148,6 +151,16 @@ impl SandboxBuilder {
     /// How long queued SIM changes and SMS deliveries take (default 200 ms).
     pub fn change_delay(mut self, delay: Duration) -> Self {
         self.change_delay = delay;
+        self
+    }
+
+    /// Answers in the shapes the real service drifts into (default off):
+    /// numbers as strings, enum values the documents do not list (a SIM
+    /// `"Suspended"`, a network `"LTE-M"`), undocumented fields, optional
+    /// fields left out; drawn from the seed. The state behind the answers is
+    /// unchanged, and identity fields (`iccid`, `id`, `order_number`) stay.
+    pub fn drift(mut self, on: bool) -> Self {
+        self.drift = on;
         self
     }
 
