@@ -244,10 +244,12 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
                 Error::from(e)
             }
-            P::InvalidResponsePayload(_, e) => {
+            P::InvalidResponsePayload(body, e) => {
+                let at = crate::json_path::offset_of(&body, e.line(), e.column());
+                let path = crate::json_path::path_at(&body, at);
                 let mut err = Error::new(
                     ErrorKind::Decode,
-                    format!("the answer does not match the spec: {e}"),
+                    format!("the answer does not match the spec at {path}: {e}"),
                 );
                 err.inner.source = Some(Box::new(e));
                 err

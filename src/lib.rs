@@ -34,6 +34,7 @@ pub mod clock;
 mod config;
 mod error;
 mod iccid;
+mod json_path;
 mod lenient;
 mod open_enum;
 mod ops;

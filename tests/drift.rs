@@ -353,3 +353,25 @@ fn requests_accept_only_documented_values() {
     assert!("paypal".parse::<TopUpSimPaymentMethod>().is_err());
     assert!(serde_json::from_value::<SimUpdateStatus>(json!("Suspended")).is_err());
 }
+
+/// Through the client, a value that is no number is a decode error naming the
+/// field's path and the value, so the operator knows what the API got wrong.
+#[tokio::test]
+async fn a_bad_value_in_an_answer_is_named_by_its_path() {
+    let server = Scripted::start().await;
+    let client = support::client(&server);
+    server.then([Reply::json(
+        200,
+        json!([{ "iccid": ICCID }, { "iccid": ICCID, "current_quota": "plenty" }]),
+    )]);
+    let e = client
+        .list_sims()
+        .send()
+        .await
+        .map_err(onence::Error::from)
+        .unwrap_err();
+    assert_eq!(e.kind(), onence::ErrorKind::Decode);
+    let text = e.to_string();
+    assert!(text.contains("$[1].current_quota"), "{text}");
+    assert!(text.contains("\"plenty\""), "{text}");
+}
