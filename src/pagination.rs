@@ -176,7 +176,7 @@ impl<T: Serialize + Send + 'static> Pager<T> {
             in_flight: FuturesOrdered::new(),
             next_to_fetch: 1,
             last_page: None,
-            previous: None,
+            seen: std::collections::HashMap::new(),
             done: false,
         };
         stream::unfold(state, |mut walk| async move {
@@ -194,8 +194,9 @@ struct Walk<T> {
     next_to_fetch: u64,
     /// The last page, once the API's total is known and credible.
     last_page: Option<u64>,
-    /// A fingerprint of the previous full page, to catch a server repeating itself.
-    previous: Option<u64>,
+    /// Fingerprints of the full pages so far, to catch a server repeating
+    /// itself (A, B, A, B… as well as A, A…); bounded by `max_pages`.
+    seen: std::collections::HashMap<u64, u64>,
     done: bool,
 }
 
@@ -259,23 +260,27 @@ impl<T: Serialize + Send + 'static> Walk<T> {
             }
         }
         if full {
-            let fingerprint = fingerprint(&page.items);
-            if self.previous == Some(fingerprint) {
+            if let Some(earlier) = self.seen.insert(fingerprint(&page.items), page.page) {
                 return self.fail(Error::new(
                     ErrorKind::Pagination,
                     format!(
-                        "page {} repeats page {}; the server ignores paging",
-                        page.page,
-                        page.page - 1
+                        "page {} repeats page {earlier}; the server ignores paging",
+                        page.page
                     ),
                 ));
             }
-            self.previous = Some(fingerprint);
         }
         let is_last = match self.last_page {
             _ if !full => true,
-            Some(last) => page.page >= last,
-            None => false,
+            Some(last) if page.page >= last => {
+                // A full page where the total says the list ends: the total may
+                // be too small, so go on, one page at a time, until a short or
+                // empty page (one more request when the total was right).
+                tracing::debug!(page = page.page, "the last page is full; reading on");
+                self.last_page = None;
+                false
+            }
+            Some(_) | None => false,
         };
         self.done = is_last;
         if page.items.is_empty() && page.page > 1 {

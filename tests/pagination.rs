@@ -116,6 +116,67 @@ async fn a_total_too_small_for_the_items_does_not_stop_early() {
     );
 }
 
+/// The case: a credible-looking total (more than one page) that is
+/// smaller than the truth. Every item comes, each once, in order.
+#[tokio::test]
+async fn a_total_smaller_than_the_truth_reads_on_until_a_short_page() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    fleet(&server, 11, |_, _| {
+        vec![("X-Total-Pages".into(), "2".into())]
+    });
+    assert_eq!(
+        all_iccids(&client, 2).await,
+        (0..11).map(iccid).collect::<Vec<_>>()
+    );
+    assert_eq!(server.count("/v1/sims"), 6, "pages 1-5 full, page 6 short");
+}
+
+/// A right total whose last page is exactly full costs one more request,
+/// the price of never stopping early.
+#[tokio::test]
+async fn an_exactly_full_last_page_is_confirmed_by_an_empty_one() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    fleet(&server, 4, paging_headers(4));
+    assert_eq!(
+        all_iccids(&client, 2).await,
+        (0..4).map(iccid).collect::<Vec<_>>()
+    );
+    assert_eq!(server.count("/v1/sims"), 3);
+}
+
+/// Pages that alternate A, B, A, B... are caught at the first repeat of any
+/// earlier page, not only of the one before.
+#[tokio::test]
+async fn pages_that_cycle_are_an_error_not_an_endless_stream() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    server.route(|r| {
+        let page: usize = r.query("page")?.parse().ok()?;
+        let first = if page % 2 == 1 { 0 } else { 2 };
+        r.path.starts_with("/v1/sims?").then(|| {
+            Reply::json(
+                200,
+                serde_json::json!([{ "iccid": iccid(first) }, { "iccid": iccid(first + 1) }]),
+            )
+            .header("X-Total-Pages", "1000")
+        })
+    });
+    let mut seen = Vec::new();
+    let mut stream = std::pin::pin!(client.all_sims().page_size(2).concurrency(1).stream());
+    let err = loop {
+        match stream.try_next().await {
+            Ok(Some(sim)) => seen.push(sim.iccid.unwrap()),
+            Ok(None) => panic!("the stream ended without an error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.kind(), ErrorKind::Pagination);
+    assert!(err.to_string().contains("repeats page 1"), "{err}");
+    assert_eq!(seen, (0..4).map(iccid).collect::<Vec<_>>(), "no item twice");
+}
+
 #[tokio::test]
 async fn order_is_preserved_when_pages_arrive_out_of_order() {
     let server = Scripted::start().await;
@@ -131,7 +192,9 @@ async fn order_is_preserved_when_pages_arrive_out_of_order() {
         let page: usize = r.query("page")?.parse().ok()?;
         let current = now.fetch_add(1, Ordering::SeqCst) + 1;
         most.fetch_max(current, Ordering::SeqCst);
+        // Ten pages of three; past the end, an empty page, as the API answers.
         let items: Vec<serde_json::Value> = (0..3)
+            .filter(|_| page <= 10)
             .map(|i| serde_json::json!({ "iccid": iccid((page - 1) * 3 + i) }))
             .collect();
         let now = now.clone();
@@ -140,7 +203,11 @@ async fn order_is_preserved_when_pages_arrive_out_of_order() {
             now.fetch_sub(1, Ordering::SeqCst);
         });
         Some(Reply::Delayed(
-            Duration::from_millis(if page == 1 { 0 } else { (12 - page as u64) * 5 }),
+            Duration::from_millis(if page == 1 {
+                0
+            } else {
+                12u64.saturating_sub(page as u64) * 5
+            }),
             Box::new(
                 Reply::json(200, serde_json::Value::Array(items)).header("X-Total-Pages", "10"),
             ),
