@@ -2,8 +2,12 @@
 //!
 //! One token serves every clone of a client. When it must be renewed, one
 //! caller asks for a new one and the others wait for it (or, while the old
-//! token is still valid, keep using it). A token the API refused is dropped,
-//! but only if it is still the cached one.
+//! token is still valid, keep using it). The outcome is shared both ways:
+//! when the fetch fails, every caller that waited for it gets that failure
+//! instead of asking again, and callers that come later get it too until a
+//! backoff has passed (1 s, doubling per failure in a row, at most 30 s), so a
+//! refused secret costs a handful of token requests, not one per caller.
+//! A token the API refused is dropped, but only if it is still the cached one.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -13,21 +17,30 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use crate::clock::Clock;
-use crate::config::Credentials;
+use crate::credentials::Credentials;
 use crate::rate_limit::{RateLimiters, Route};
-use crate::retry::{self, RetryPolicy};
+use crate::retry::{self, Budget, Next, RetryPolicy};
 use crate::secret::Secret;
 
-/// A bearer token and when it expires (by the session's clock).
+/// The longest token life the client believes: `expires_in` is the server's
+/// word, and a value past this is taken as this.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// The wait after a first failed fetch before asking again; it doubles per
+/// failure in a row, up to [`MAX_FAILURE_BACKOFF`].
+const FAILURE_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
+
+/// A bearer token, when it is due for renewal and when it expires (by the session's clock).
 #[derive(Clone, Debug)]
 pub(crate) struct Token {
     pub(crate) value: Secret,
+    renew_at: Duration,
     expires_at: Duration,
     serial: u64,
 }
 
-/// Why no token could be had.
-#[derive(Debug)]
+/// Why no token could be had. Cloned to every caller that waited for it.
+#[derive(Clone, Debug)]
 pub(crate) enum TokenFailure {
     /// The token endpoint refused the credentials.
     Rejected {
@@ -37,14 +50,14 @@ pub(crate) enum TokenFailure {
     },
     /// The token endpoint failed in another way (after retries).
     Failed { status: StatusCode, message: String },
-    /// The token endpoint could not be reached.
-    Network(reqwest::Error),
+    /// The token endpoint could not be reached (after retries).
+    Unreachable { message: String, timeout: bool },
 }
 
 #[derive(Deserialize)]
 struct TokenAnswer {
     access_token: Option<String>,
-    expires_in: Option<u64>,
+    expires_in: Option<crate::Lenient<f64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -54,6 +67,14 @@ struct TokenError {
     message: Option<String>,
 }
 
+/// The last failed fetch: when, what, and how many in a row.
+#[derive(Clone, Debug)]
+struct LastFailure {
+    at: Duration,
+    failure: TokenFailure,
+    in_a_row: u32,
+}
+
 pub(crate) struct TokenSession {
     credentials: Credentials,
     url: String,
@@ -61,6 +82,7 @@ pub(crate) struct TokenSession {
     margin: Duration,
     clock: Clock,
     current: Mutex<Option<Token>>,
+    failed: Mutex<Option<LastFailure>>,
     refresh: tokio::sync::Mutex<()>,
     form_body: AtomicBool,
     serial: AtomicU64,
@@ -78,6 +100,8 @@ impl std::fmt::Debug for TokenSession {
 }
 
 impl TokenSession {
+    /// `http` is the client's own `reqwest::Client`, so token requests use
+    /// the same roots, proxy and timeouts as API calls.
     pub(crate) fn new(
         credentials: Credentials,
         url: String,
@@ -92,6 +116,7 @@ impl TokenSession {
             margin,
             clock,
             current: Mutex::new(None),
+            failed: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
             form_body: AtomicBool::new(false),
             serial: AtomicU64::new(0),
@@ -105,53 +130,93 @@ impl TokenSession {
             .clone()
     }
 
-    /// A token to send now: the cached one while fresh, else a new one.
+    fn last_failure(&self) -> Option<LastFailure> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The last failure, while its backoff lasts.
+    fn backing_off(&self) -> Option<TokenFailure> {
+        let last = self.last_failure()?;
+        let backoff = FAILURE_BACKOFF
+            .saturating_mul(1u32 << last.in_a_row.saturating_sub(1).min(16))
+            .min(MAX_FAILURE_BACKOFF);
+        (self.clock.now() < last.at.saturating_add(backoff)).then_some(last.failure)
+    }
+
+    /// A token to send now: the cached one while fresh, else a new one. The
+    /// wait for another caller's fetch is bounded by `wait`.
     pub(crate) async fn token(
         &self,
         limiters: &RateLimiters,
         policy: &RetryPolicy,
+        wait: Duration,
     ) -> Result<Token, TokenFailure> {
+        let now = self.clock.now();
         if let Some(token) = self.cached() {
-            let now = self.clock.now();
-            if token.expires_at > now + self.margin {
+            if now < token.renew_at {
                 return Ok(token);
             }
             // Still valid but due for renewal: if someone else is renewing, use it meanwhile.
-            if token.expires_at > now {
-                match self.refresh.try_lock() {
-                    Ok(guard) => {
-                        return Ok(self.renew(guard, limiters, policy).await.unwrap_or(token))
-                    }
-                    Err(_) => return Ok(token),
-                }
+            if now < token.expires_at {
+                return match self.refresh.try_lock() {
+                    Ok(_guard) => Ok(self.fetch_and_keep(limiters, policy).await.unwrap_or(token)),
+                    Err(_) => Ok(token),
+                };
             }
         }
-        let guard = self.refresh.lock().await;
-        self.renew(guard, limiters, policy).await
+        if let Some(failure) = self.backing_off() {
+            return Err(failure);
+        }
+        let asked_at = self.clock.now();
+        let Ok(_guard) = tokio::time::timeout(wait, self.refresh.lock()).await else {
+            return Err(TokenFailure::Unreachable {
+                message: format!(
+                    "gave up waiting {} s for a token another call was fetching",
+                    wait.as_secs()
+                ),
+                timeout: true,
+            });
+        };
+        // Whoever held the lock may have settled it while we waited: share their outcome.
+        if let Some(token) = self.cached().filter(|t| self.clock.now() < t.renew_at) {
+            return Ok(token);
+        }
+        if let Some(last) = self.last_failure().filter(|f| f.at >= asked_at) {
+            return Err(last.failure);
+        }
+        self.fetch_and_keep(limiters, policy).await
     }
 
-    /// Renews under the refresh lock, unless another caller already did.
-    async fn renew(
+    /// Fetches under the refresh lock and records the outcome for the others.
+    async fn fetch_and_keep(
         &self,
-        _guard: tokio::sync::MutexGuard<'_, ()>,
         limiters: &RateLimiters,
         policy: &RetryPolicy,
     ) -> Result<Token, TokenFailure> {
-        if let Some(token) = self.cached() {
-            if token.expires_at > self.clock.now() + self.margin {
-                return Ok(token);
-            }
-        }
         match self.fetch(limiters, policy).await {
             Ok(token) => {
                 *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+                *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 Ok(token)
             }
-            Err(failure) => match self.cached() {
-                // Keep using a token that is still valid.
-                Some(old) if old.expires_at > self.clock.now() => Ok(old),
-                _ => Err(failure),
-            },
+            Err(failure) => {
+                let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+                let in_a_row = failed.as_ref().map_or(0, |f| f.in_a_row).saturating_add(1);
+                *failed = Some(LastFailure {
+                    at: self.clock.now(),
+                    failure: failure.clone(),
+                    in_a_row,
+                });
+                drop(failed);
+                match self.cached() {
+                    // Keep using a token that is still valid.
+                    Some(old) if self.clock.now() < old.expires_at => Ok(old),
+                    _ => Err(failure),
+                }
+            }
         }
     }
 
@@ -163,109 +228,199 @@ impl TokenSession {
         }
     }
 
+    /// When a token of `lifetime` fetched at `at` is due for renewal: the
+    /// margin before expiry, but never more than half its life, so short
+    /// tokens are not renewed on every call.
+    fn renewal(&self, at: Duration, lifetime: Duration) -> (Duration, Duration) {
+        let expires_at = at.saturating_add(lifetime);
+        let margin = self.margin.min(lifetime / 2);
+        (expires_at.saturating_sub(margin), expires_at)
+    }
+
     async fn fetch(
         &self,
         limiters: &RateLimiters,
         policy: &RetryPolicy,
     ) -> Result<Token, TokenFailure> {
         let started = self.clock.now();
-        let mut attempt = 0;
+        let mut budget = Budget::start(policy, &self.clock);
         let mut switched_to_form = false;
         loop {
-            attempt += 1;
             limiters.until_ready(Route::Token).await;
             let form = self.form_body.load(Ordering::Relaxed);
-            let span = tracing::debug_span!(
-                "onence.token",
-                attempt,
-                form,
-                status = tracing::field::Empty
-            );
-            let _enter = span.enter();
-            let request = self.http.post(&self.url).basic_auth(
-                self.credentials.user(),
-                Some(self.credentials.secret().expose()),
-            );
-            let request = if form {
-                request
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .body("grant_type=client_credentials")
-            } else {
-                request
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(r#"{"grant_type":"client_credentials"}"#)
-            };
-            drop(_enter);
-            let outcome = request.send().await;
-            let retry_in = |retry_after| {
-                let delay = policy.delay(attempt, retry_after);
-                (attempt < policy.max_attempts
-                    && self.clock.now() + delay < started + policy.deadline)
-                    .then_some(delay)
-            };
-            let response = match outcome {
-                Ok(response) => response,
-                Err(e) => {
-                    if retry::is_retryable_error(&e, true) {
-                        if let Some(delay) = retry_in(None) {
-                            tokio::time::sleep(delay).await;
-                            continue;
-                        }
-                    }
-                    return Err(TokenFailure::Network(e));
+            let outcome = self.ask(form, budget.attempt()).await;
+            let next = match &outcome {
+                Ok(_) => Next::Return,
+                Err(Asked::Unsupported) if !form && !switched_to_form => {
+                    // The JSON body was refused: use the form body, now and from now on.
+                    self.form_body.store(true, Ordering::Relaxed);
+                    switched_to_form = true;
+                    Next::ResendNow
                 }
+                Err(Asked::Retryable { after, .. }) => Next::Retry { after: *after },
+                Err(_) => Next::Return,
             };
-            let status = response.status();
-            span.record("status", status.as_u16());
-            if status.is_success() {
-                let answer: TokenAnswer = response.json().await.map_err(TokenFailure::Network)?;
-                let Some(value) = answer.access_token.filter(|t| !t.is_empty()) else {
-                    return Err(TokenFailure::Failed {
-                        status: StatusCode::BAD_GATEWAY,
-                        message: "the token endpoint answered without an access_token".into(),
-                    });
-                };
-                let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
-                let serial = self.serial.fetch_add(1, Ordering::Relaxed) + 1;
-                tracing::debug!(lifetime_s = lifetime.as_secs(), "obtained a token");
-                return Ok(Token {
-                    value: Secret::new(value),
-                    expires_at: started + lifetime,
-                    serial,
-                });
-            }
-            let retry_after = retry::retry_after(response.headers());
-            let body: TokenError = response.json().await.unwrap_or_default();
-            let unsupported = status == StatusCode::UNSUPPORTED_MEDIA_TYPE
-                || (status == StatusCode::BAD_REQUEST
-                    && body.error_code.as_deref() == Some("UnsupportedContentTypeError"));
-            if unsupported && !form && !switched_to_form {
-                // The JSON body was refused: use the form body, now and from now on.
-                self.form_body.store(true, Ordering::Relaxed);
-                switched_to_form = true;
-                attempt -= 1;
+            if budget.go_again(next).await {
                 continue;
             }
-            if matches!(status.as_u16(), 400 | 401 | 403) {
-                return Err(TokenFailure::Rejected {
-                    status,
-                    message: body.message,
-                    code: body.error_code,
+            return match outcome {
+                Ok(answer) => self.token_from(answer, started),
+                Err(asked) => Err(asked.into_failure()),
+            };
+        }
+    }
+
+    /// One token request.
+    async fn ask(&self, form: bool, attempt: u32) -> Result<TokenAnswer, Asked> {
+        let span = tracing::debug_span!(
+            "onence.token",
+            attempt,
+            form,
+            status = tracing::field::Empty
+        );
+        let request = self.http.post(&self.url).basic_auth(
+            self.credentials.user(),
+            Some(self.credentials.secret().expose()),
+        );
+        let request = if form {
+            request
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body("grant_type=client_credentials")
+        } else {
+            request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(r#"{"grant_type":"client_credentials"}"#)
+        };
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let (timeout, retryable) = (e.is_timeout(), retry::is_retryable_error(&e, true));
+                let unreachable = Asked::Unreachable {
+                    message: e.without_url().to_string(),
+                    timeout,
+                };
+                return Err(match retryable {
+                    true => Asked::Retryable {
+                        after: None,
+                        then: Box::new(unreachable),
+                    },
+                    false => unreachable,
                 });
             }
-            if retry::is_retryable_status(status) || status.is_server_error() {
-                if let Some(delay) = retry_in(retry_after) {
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
-            }
-            let message = body
+        };
+        let status = response.status();
+        span.record("status", status.as_u16());
+        if status.is_success() {
+            let bytes = response.bytes().await.map_err(|e| Asked::Unreachable {
+                timeout: e.is_timeout(),
+                message: e.without_url().to_string(),
+            })?;
+            return serde_json::from_slice(&bytes).map_err(|_| Asked::Failed {
+                status: StatusCode::BAD_GATEWAY,
+                message: "the token endpoint's answer is not a token".into(),
+            });
+        }
+        let after = retry::retry_after(response.headers());
+        let body: TokenError = response.json().await.unwrap_or_default();
+        let unsupported = status == StatusCode::UNSUPPORTED_MEDIA_TYPE
+            || (status == StatusCode::BAD_REQUEST
+                && body.error_code.as_deref() == Some("UnsupportedContentTypeError"));
+        if unsupported {
+            return Err(Asked::Unsupported);
+        }
+        if matches!(status.as_u16(), 400 | 401 | 403) {
+            return Err(Asked::Rejected {
+                status,
+                message: body.message,
+                code: body.error_code,
+            });
+        }
+        let failed = Asked::Failed {
+            message: body
                 .message
-                .unwrap_or_else(|| format!("the token endpoint answered {status}"));
-            return Err(TokenFailure::Failed { status, message });
+                .unwrap_or_else(|| format!("the token endpoint answered {status}")),
+            status,
+        };
+        if retry::is_retryable_status(status) || status.is_server_error() {
+            return Err(Asked::Retryable {
+                after,
+                then: Box::new(failed),
+            });
+        }
+        Err(failed)
+    }
+
+    fn token_from(&self, answer: TokenAnswer, started: Duration) -> Result<Token, TokenFailure> {
+        let Some(value) = answer.access_token.filter(|t| !t.is_empty()) else {
+            return Err(TokenFailure::Failed {
+                status: StatusCode::BAD_GATEWAY,
+                message: "the token endpoint answered without an access_token".into(),
+            });
+        };
+        // The server's word, bounded: a negative, absurd or missing life is
+        // taken as at most a day (3600 s when absent, as 1NCE documents).
+        let seconds = answer.expires_in.map_or(3600.0, |s| s.get());
+        let lifetime = Duration::try_from_secs_f64(seconds.max(0.0))
+            .unwrap_or(MAX_LIFETIME)
+            .min(MAX_LIFETIME);
+        let (renew_at, expires_at) = self.renewal(started, lifetime);
+        let serial = self.serial.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        tracing::debug!(lifetime_s = lifetime.as_secs(), "obtained a token");
+        Ok(Token {
+            value: Secret::new(value),
+            renew_at,
+            expires_at,
+            serial,
+        })
+    }
+}
+
+/// The outcome of one token request that gave no token.
+enum Asked {
+    Unsupported,
+    Retryable {
+        after: Option<Duration>,
+        then: Box<Asked>,
+    },
+    Rejected {
+        status: StatusCode,
+        message: Option<String>,
+        code: Option<String>,
+    },
+    Failed {
+        status: StatusCode,
+        message: String,
+    },
+    Unreachable {
+        message: String,
+        timeout: bool,
+    },
+}
+
+impl Asked {
+    fn into_failure(self) -> TokenFailure {
+        match self {
+            Asked::Retryable { then, .. } => then.into_failure(),
+            Asked::Unsupported => TokenFailure::Failed {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                message: "the token endpoint accepts neither a JSON nor a form body".into(),
+            },
+            Asked::Rejected {
+                status,
+                message,
+                code,
+            } => TokenFailure::Rejected {
+                status,
+                message,
+                code,
+            },
+            Asked::Failed { status, message } => TokenFailure::Failed { status, message },
+            Asked::Unreachable { message, timeout } => {
+                TokenFailure::Unreachable { message, timeout }
+            }
         }
     }
 }

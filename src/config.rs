@@ -4,50 +4,15 @@ use std::time::Duration;
 
 use crate::auth::TokenSession;
 use crate::clock::Clock;
+use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind};
 use crate::rate_limit::{RateLimiters, RateLimits};
 use crate::retry::RetryPolicy;
-use crate::secret::Secret;
 use crate::session::Session;
 use crate::Client;
 
 /// The API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.1nce.com/management-api";
-
-/// How the client authenticates: both kinds are sent as HTTP Basic
-/// credentials to the token endpoint.
-#[derive(Clone, Debug)]
-pub struct Credentials {
-    user: String,
-    secret: Secret,
-}
-
-impl Credentials {
-    /// An API user: its client id (with the account number as prefix) and client secret.
-    pub fn api_user(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Credentials {
-        Credentials {
-            user: client_id.into(),
-            secret: client_secret.into(),
-        }
-    }
-
-    /// The account owner: the customer portal's e-mail address and password.
-    pub fn owner(email: impl Into<String>, password: impl Into<Secret>) -> Credentials {
-        Credentials {
-            user: email.into(),
-            secret: password.into(),
-        }
-    }
-
-    /// The client id or e-mail address.
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-
-    pub(crate) fn secret(&self) -> &Secret {
-        &self.secret
-    }
-}
 
 /// Builds a [`Client`]. Start with [`Client::builder`].
 #[derive(Debug)]
@@ -149,26 +114,27 @@ impl ClientBuilder {
                 format!("base URL {base:?} is not http(s)"),
             ));
         }
+        check_settings(&self)?;
+        // One client for API calls and token requests: the same roots, proxy
+        // and timeouts. Built here, it follows no redirects (the API sends
+        // none, and a redirect must not carry the Basic credentials on); an
+        // injected client's own policy applies, and reqwest drops the
+        // credentials on a redirect to another host.
         let http = match self.http {
             Some(client) => client,
             None => http_builder(self.connect_timeout, self.request_timeout)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| {
                     Error::new(ErrorKind::Config, "cannot build the HTTP client").with_source(e)
                 })?,
         };
-        let token_http = http_builder(self.connect_timeout, self.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                Error::new(ErrorKind::Config, "cannot build the HTTP client").with_source(e)
-            })?;
         let limiters = RateLimiters::new(&self.rate_limits, &self.clock);
         let auth = self.credentials.map(|credentials| {
             TokenSession::new(
                 credentials,
                 format!("{base}/oauth/token"),
-                token_http,
+                http.clone(),
                 self.refresh_margin,
                 self.clock.clone(),
             )
@@ -176,6 +142,42 @@ impl ClientBuilder {
         let session = Session::new(auth, self.retry, limiters, self.clock);
         Ok(Client::new_with_client(&base, http, session))
     }
+}
+
+/// Refuses settings that would misbehave, naming the setting: a rate limit
+/// of no requests or over no time (use `None` to turn a limit off), a retry
+/// policy without a first attempt, a zero timeout.
+fn check_settings(builder: &ClientBuilder) -> Result<(), Error> {
+    let config = |message: String| Err(Error::new(ErrorKind::Config, message));
+    let limits = &builder.rate_limits;
+    for (route, limit) in [
+        ("sims", limits.sims),
+        ("orders_and_products", limits.orders_and_products),
+        ("token", limits.token),
+    ] {
+        if let Some(limit) = limit {
+            if limit.requests == 0 || limit.period.is_zero() {
+                return config(format!(
+                    "rate limit {route}: {} requests per {:?} is no limit; use None to turn it off",
+                    limit.requests, limit.period
+                ));
+            }
+        }
+    }
+    if builder.retry.max_attempts == 0 {
+        return config("retry policy: max_attempts must be at least 1 (the first attempt)".into());
+    }
+    for (name, timeout) in [
+        ("connect_timeout", builder.connect_timeout),
+        ("request_timeout", builder.request_timeout),
+    ] {
+        if timeout.is_some_and(|t| t.is_zero()) {
+            return config(format!(
+                "{name} of zero would fail every request; use None for no limit"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn http_builder(connect: Option<Duration>, request: Option<Duration>) -> reqwest::ClientBuilder {

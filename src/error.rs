@@ -99,6 +99,8 @@ impl Error {
 
     fn from_status(status: StatusCode, body: Option<&ApiError>, origin: Option<&str>) -> Error {
         let kind = match (origin, status.as_u16()) {
+            (Some("token-network"), _) => ErrorKind::Network,
+            (Some("token-timeout"), _) => ErrorKind::Timeout,
             (Some("auth"), _) | (None, 401) => ErrorKind::Auth,
             (Some("empty"), _) => ErrorKind::NotFound,
             (_, 404) => ErrorKind::NotFound,

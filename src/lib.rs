@@ -32,6 +32,7 @@ pub mod types {
 mod auth;
 pub mod clock;
 mod config;
+mod credentials;
 mod error;
 mod iccid;
 mod json_path;
@@ -53,7 +54,8 @@ pub use generated::builder;
 pub use generated::{ByteStream, Client, ResponseValue};
 
 pub use clock::Clock;
-pub use config::{ClientBuilder, Credentials, DEFAULT_BASE_URL};
+pub use config::{ClientBuilder, DEFAULT_BASE_URL};
+pub use credentials::Credentials;
 pub use error::{Error, ErrorKind, Result};
 pub use iccid::{Iccid, IntoIccid};
 pub use lenient::{Lenient, LenientNumber};

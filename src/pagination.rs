@@ -177,6 +177,8 @@ impl<T: Serialize + Send + 'static> Pager<T> {
             next_to_fetch: 1,
             last_page: None,
             seen: std::collections::HashMap::new(),
+            items_so_far: 0,
+            total_count: None,
             done: false,
         };
         stream::unfold(state, |mut walk| async move {
@@ -197,6 +199,9 @@ struct Walk<T> {
     /// Fingerprints of the full pages so far, to catch a server repeating
     /// itself (A, B, A, B… as well as A, A…); bounded by `max_pages`.
     seen: std::collections::HashMap<u64, u64>,
+    /// Items yielded so far, and the API's count of them, when it gave one.
+    items_so_far: u64,
+    total_count: Option<u64>,
     done: bool,
 }
 
@@ -270,8 +275,14 @@ impl<T: Serialize + Send + 'static> Walk<T> {
                 ));
             }
         }
+        if page.page == 1 {
+            self.total_count = page.total_count;
+        }
+        self.items_so_far = self.items_so_far.saturating_add(page.items.len() as u64);
         let is_last = match self.last_page {
             _ if !full => true,
+            // The count the API gave is reached: the full last page is the last.
+            Some(last) if page.page >= last && self.total_count == Some(self.items_so_far) => true,
             Some(last) if page.page >= last => {
                 // A full page where the total says the list ends: the total may
                 // be too small, so go on, one page at a time, until a short or

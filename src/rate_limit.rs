@@ -122,7 +122,9 @@ impl RateLimiters {
         let make = |limit: Option<Limit>| {
             let limit = limit?;
             let burst = NonZeroU32::new(((f64::from(limit.requests) * burst_share) as u32).max(1))?;
-            let quota = Quota::with_period(limit.period / limit.requests)?.allow_burst(burst);
+            // No panic on a limit of zero requests (build() refuses it before this).
+            let spacing = limit.period.checked_div(limit.requests)?;
+            let quota = Quota::with_period(spacing)?.allow_burst(burst);
             Some(Arc::new(RateLimiter::direct_with_clock(
                 quota,
                 clock.clone(),

@@ -4,6 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::{Method, StatusCode};
 
+use crate::clock::Clock;
+
 /// Retries of GET, PUT and DELETE on connect errors, timeouts, 429, 502, 503
 /// and 504, with exponential backoff and full jitter; `Retry-After` is
 /// honoured up to the cap. A POST is never sent again once it may have
@@ -42,16 +44,88 @@ impl RetryPolicy {
     }
 
     /// The wait before attempt `attempt + 1`: full jitter over the exponential
-    /// backoff, or the server's `Retry-After` when it asks for longer, capped.
+    /// backoff, or the server's `Retry-After` when it asks for longer, capped
+    /// by `max_delay`. Never panics, whatever the settings or the server say.
     pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         let exp = self
             .base_delay
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
         let ceiling = exp.min(self.max_delay);
-        let jittered = ceiling.mul_f64(fastrand::f64());
+        let jittered = Duration::try_from_secs_f64(ceiling.as_secs_f64() * fastrand::f64())
+            .unwrap_or(ceiling)
+            .min(ceiling);
         match retry_after {
             Some(asked) => asked.min(self.max_delay).max(jittered),
             None => jittered,
+        }
+    }
+}
+
+/// What one attempt's outcome asks for; the callers classify, [`Budget`] decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// The outcome is final: hand it over.
+    Return,
+    /// Worth another attempt, after the backoff or the server's `Retry-After`.
+    Retry { after: Option<Duration> },
+    /// Send again at once, without counting an attempt (a renewed token, a
+    /// body in another format); each caller allows this once per cause.
+    ResendNow,
+}
+
+/// The attempts of one operation under a [`RetryPolicy`]: the one place that
+/// counts attempts, keeps the deadline and waits between them. API calls and
+/// token requests both run their loop through it.
+#[derive(Debug)]
+pub(crate) struct Budget<'a> {
+    policy: &'a RetryPolicy,
+    clock: &'a Clock,
+    deadline: Duration,
+    attempt: u32,
+}
+
+impl<'a> Budget<'a> {
+    /// A budget starting now.
+    pub(crate) fn start(policy: &'a RetryPolicy, clock: &'a Clock) -> Budget<'a> {
+        Budget {
+            policy,
+            clock,
+            deadline: clock.now().saturating_add(policy.deadline),
+            attempt: 1,
+        }
+    }
+
+    /// The attempt under way, from 1.
+    pub(crate) fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// What is left until the deadline.
+    pub(crate) fn remaining(&self) -> Duration {
+        self.deadline.saturating_sub(self.clock.now())
+    }
+
+    /// Whether to go again after an attempt that asked for `next`; waits first
+    /// when it retries. False means: return the outcome as it is.
+    pub(crate) async fn go_again(&mut self, next: Next) -> bool {
+        match next {
+            Next::Return => false,
+            Next::ResendNow => true,
+            Next::Retry { after } => {
+                let delay = self.policy.delay(self.attempt, after);
+                let in_time = self.clock.now().saturating_add(delay) < self.deadline;
+                if self.attempt >= self.policy.max_attempts || !in_time {
+                    return false;
+                }
+                tracing::debug!(
+                    attempt = self.attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying"
+                );
+                tokio::time::sleep(delay).await;
+                self.attempt += 1;
+                true
+            }
         }
     }
 }
@@ -77,9 +151,14 @@ pub(crate) fn may_resend_after(status: StatusCode, idempotent: bool) -> bool {
 }
 
 /// Failures worth another try: a failed connect (nothing was sent, so any
-/// method), or for idempotent requests a timeout or broken connection.
+/// method), or for idempotent requests a timeout, a broken connection or a
+/// broken-off answer.
 pub(crate) fn is_retryable_error(error: &reqwest::Error, idempotent: bool) -> bool {
-    error.is_connect() || (idempotent && (error.is_timeout() || error.is_request()))
+    // For an idempotent request, an answer broken off mid-body (reqwest's
+    // body or decode error while reading the bytes) is retried like a
+    // connection that broke before it.
+    let broken = error.is_timeout() || error.is_request() || error.is_body() || error.is_decode();
+    error.is_connect() || (idempotent && broken)
 }
 
 /// `Retry-After` as seconds or an HTTP date.
@@ -112,6 +191,54 @@ mod tests {
                 assert!(policy.delay(attempt, None) <= ceiling);
             }
         }
+    }
+
+    #[test]
+    fn extreme_settings_and_server_values_never_panic() {
+        let policy = RetryPolicy {
+            max_attempts: u32::MAX,
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            deadline: Duration::MAX,
+        };
+        for attempt in [0, 1, 31, 64, u32::MAX] {
+            let _ = policy.delay(attempt, Some(Duration::MAX));
+            let _ = policy.delay(attempt, None);
+        }
+        let clock = Clock::manual();
+        let budget = Budget::start(&policy, &clock);
+        assert_eq!(budget.remaining(), Duration::MAX);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_budget_counts_attempts_and_keeps_the_deadline() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(10),
+            deadline: Duration::from_secs(60),
+        };
+        let clock = Clock::system();
+        let mut budget = Budget::start(&policy, &clock);
+        assert!(budget.go_again(Next::ResendNow).await);
+        assert_eq!(budget.attempt(), 1, "a resend is not an attempt");
+        assert!(budget.go_again(Next::Retry { after: None }).await);
+        assert!(budget.go_again(Next::Retry { after: None }).await);
+        assert_eq!(budget.attempt(), 3);
+        assert!(
+            !budget.go_again(Next::Retry { after: None }).await,
+            "3 attempts in all"
+        );
+        // A wait that would end past the deadline is not started.
+        let short = RetryPolicy {
+            max_delay: Duration::from_secs(5),
+            deadline: Duration::from_secs(1),
+            ..policy
+        };
+        let mut budget = Budget::start(&short, &clock);
+        let asked = Some(Duration::from_secs(5));
+        assert!(!budget.go_again(Next::Retry { after: asked }).await);
+        assert!(!budget.go_again(Next::Return).await);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::auth::{TokenFailure, TokenSession};
 use crate::clock::Clock;
 use crate::error::{OPERATION_HEADER, ORIGIN_HEADER, TOKEN_STATUS_HEADER};
 use crate::rate_limit::{RateLimiters, Route};
-use crate::retry::{self, RetryPolicy};
+use crate::retry::{self, Budget, Next, RetryPolicy};
 use crate::tidy::{json_response, tidy};
 
 /// Per-client state shared by the generated calls and by every clone of the
@@ -57,7 +57,9 @@ impl Session {
     }
 
     /// Sends `request`: waits for the rate limit, adds the bearer token,
-    /// retries what may be retried, and renews a refused token once.
+    /// retries what may be retried, and renews a refused token once. Every
+    /// attempt runs through one [`Budget`]: attempts, deadline and waits are
+    /// decided there, the same way as for token requests.
     async fn execute(
         &self,
         http: &reqwest::Client,
@@ -72,41 +74,43 @@ impl Session {
         // streaming body would be sent once, as it is.
         let replayable = request.try_clone().is_some();
         let mut original = Some(request);
-        let started = inner.clock.now();
-        let mut attempt: u32 = 0;
+        let mut budget = Budget::start(&inner.retry, &inner.clock);
         let mut renewed = false;
         loop {
-            attempt += 1;
             inner.limiters.until_ready(route).await;
             let mut this_try = match original.as_ref().and_then(Request::try_clone) {
                 Some(copy) => copy,
-                None => original
-                    .take()
-                    .expect("a request that cannot replay is sent once"),
+                None => match original.take() {
+                    Some(request) => request,
+                    None => unreachable!("a request that cannot replay is never retried"),
+                },
             };
             let token = match &inner.auth {
-                Some(auth) => match auth.token(&inner.limiters, &inner.retry).await {
-                    Ok(token) => {
-                        let mut value = reqwest::header::HeaderValue::try_from(format!(
-                            "Bearer {}",
-                            token.value.expose()
-                        ))
-                        .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
-                        value.set_sensitive(true);
-                        this_try
-                            .headers_mut()
-                            .insert(reqwest::header::AUTHORIZATION, value);
-                        Some(token)
+                Some(auth) => {
+                    let wait = budget.remaining();
+                    match auth.token(&inner.limiters, &inner.retry, wait).await {
+                        Ok(token) => {
+                            let mut value = reqwest::header::HeaderValue::try_from(format!(
+                                "Bearer {}",
+                                token.value.expose()
+                            ))
+                            .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
+                            value.set_sensitive(true);
+                            this_try
+                                .headers_mut()
+                                .insert(reqwest::header::AUTHORIZATION, value);
+                            Some(token)
+                        }
+                        Err(failure) => return Ok(stand_in_for(failure)),
                     }
-                    Err(failure) => return stand_in_for(failure),
-                },
+                }
                 None => None,
             };
             let span = tracing::info_span!(
                 "onence.request",
                 operation,
                 method = %method,
-                attempt,
+                attempt = budget.attempt(),
                 status = tracing::field::Empty,
                 elapsed_ms = tracing::field::Empty,
             );
@@ -114,74 +118,66 @@ impl Session {
             let outcome = http.execute(this_try).instrument(span.clone()).await;
             span.record(
                 "elapsed_ms",
-                (inner.clock.now() - sent_at).as_millis() as u64,
+                inner.clock.now().saturating_sub(sent_at).as_millis() as u64,
             );
-            let retry_in = |attempt: u32, retry_after| {
-                let delay = inner.retry.delay(attempt, retry_after);
-                (replayable
-                    && attempt < inner.retry.max_attempts
-                    && inner.clock.now() + delay < started + inner.retry.deadline)
-                    .then_some(delay)
-            };
-            match outcome {
+            // Read an idempotent answer's body here, so that a connection that
+            // breaks mid-answer is retried like one that broke before it.
+            let outcome = match outcome {
+                Ok(response) if idempotent => {
+                    span.record("status", response.status().as_u16());
+                    buffered(response).await
+                }
                 Ok(response) => {
-                    let status = response.status();
-                    span.record("status", status.as_u16());
-                    if status == StatusCode::UNAUTHORIZED && !renewed && replayable {
-                        if let (Some(auth), Some(token)) = (&inner.auth, &token) {
+                    span.record("status", response.status().as_u16());
+                    Ok(response)
+                }
+                Err(e) => Err(e),
+            };
+            let next = match &outcome {
+                Ok(response) if response.status() == StatusCode::UNAUTHORIZED => {
+                    match (&inner.auth, &token) {
+                        (Some(auth), Some(token)) if !renewed && replayable => {
                             // The token was refused: drop it, get another, send once more.
                             auth.invalidate(token);
                             renewed = true;
-                            attempt -= 1;
-                            continue;
+                            Next::ResendNow
                         }
-                    }
-                    if retry::may_resend_after(status, idempotent) {
-                        if let Some(delay) =
-                            retry_in(attempt, retry::retry_after(response.headers()))
-                        {
-                            tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying");
-                            tokio::time::sleep(delay).await;
-                            continue;
-                        }
-                    }
-                    if !idempotent {
-                        return Ok(response);
-                    }
-                    // Read the whole body here, so that a connection that breaks
-                    // mid-answer is retried like one that broke before it.
-                    match buffered(response).await {
-                        Ok(response) => return Ok(response),
-                        Err(error) => {
-                            if let Some(delay) = retry_in(attempt, None) {
-                                tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying after a broken answer");
-                                tokio::time::sleep(delay).await;
-                                continue;
-                            }
-                            return Err(error);
-                        }
+                        _ => Next::Return,
                     }
                 }
-                Err(error) => {
-                    if retry::is_retryable_error(&error, idempotent) {
-                        if let Some(delay) = retry_in(attempt, None) {
-                            tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying after a failure");
-                            tokio::time::sleep(delay).await;
-                            continue;
-                        }
+                Ok(response) if retry::may_resend_after(response.status(), idempotent) => {
+                    Next::Retry {
+                        after: retry::retry_after(response.headers()),
                     }
-                    return Err(error);
                 }
+                Ok(_) => Next::Return,
+                Err(error) if retry::is_retryable_error(error, idempotent) => {
+                    Next::Retry { after: None }
+                }
+                Err(_) => Next::Return,
+            };
+            let next = match next {
+                Next::Retry { .. } | Next::ResendNow if !replayable => Next::Return,
+                next => next,
+            };
+            if budget.go_again(next).await {
+                continue;
             }
+            return outcome;
         }
     }
 }
 
-/// The same response with its body read into memory.
+/// The same response with its body read into memory, and a success's
+/// `null`s dropped (see [`drop_nulls`](crate::tidy::drop_nulls)).
 async fn buffered(response: Response) -> reqwest::Result<Response> {
     let status = response.status();
-    let headers = response.headers().clone();
+    let mut headers = response.headers().clone();
     let bytes = response.bytes().await?;
+    let bytes = match status.is_success() {
+        true => crate::tidy::without_null_bytes(bytes, &mut headers),
+        false => bytes,
+    };
     let mut rebuilt = http::Response::builder()
         .status(status)
         .body(bytes)
@@ -192,28 +188,35 @@ async fn buffered(response: Response) -> reqwest::Result<Response> {
 
 /// The answer to give the generated code when no token could be had: a
 /// stand-in 401 carrying the token endpoint's message, its real status in
-/// [`TOKEN_STATUS_HEADER`], and a mark so that [`Error`](crate::Error) reports
-/// an auth failure; or the network error itself.
-fn stand_in_for(failure: TokenFailure) -> reqwest::Result<Response> {
+/// [`TOKEN_STATUS_HEADER`], and a mark ([`ORIGIN_HEADER`]) so that
+/// [`Error`](crate::Error) reports an auth, API, network or timeout failure.
+fn stand_in_for(failure: TokenFailure) -> Response {
     let (status, origin, message, code) = match failure {
-        TokenFailure::Network(error) => return Err(error),
         TokenFailure::Rejected {
             status,
             message,
             code,
         } => (status, "auth", message, code),
         TokenFailure::Failed { status, message } => (status, "token", Some(message), None),
+        TokenFailure::Unreachable { message, timeout } => {
+            let origin = if timeout {
+                "token-timeout"
+            } else {
+                "token-network"
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, origin, Some(message), None)
+        }
     };
     let message = message.unwrap_or_else(|| format!("the token endpoint answered {status}"));
     let body = serde_json::json!({ "message": format!("token request refused: {message}"), "error_code": code });
-    Ok(json_response(
+    json_response(
         StatusCode::UNAUTHORIZED,
         &[
             (ORIGIN_HEADER, origin),
             (TOKEN_STATUS_HEADER, status.as_str()),
         ],
         &body,
-    ))
+    )
 }
 
 impl ClientHooks<Session> for crate::Client {

@@ -29,7 +29,8 @@ pub(crate) fn json_response(
 /// is not a JSON object (empty, HTML from a gateway, plain text) is replaced
 /// by `{"message": ...}` holding its text, keeping status and headers. A 200
 /// with an empty body to a GET — how the API answers an unknown ICCID — is
-/// reported as 404. A JSON success has its `null`s removed (see [`drop_nulls`]).
+/// reported as 404. A JSON success has its `null`s removed (see [`drop_nulls`];
+/// for idempotent requests the session did it while reading the body).
 pub(crate) async fn tidy(
     response: Response,
     method: &reqwest::Method,
@@ -50,6 +51,10 @@ pub(crate) async fn tidy(
         ));
     }
     if status.is_success() {
+        // An idempotent request's answer was read whole, nulls dropped, by the session.
+        if crate::retry::is_idempotent(method) {
+            return Ok(response);
+        }
         return without_nulls(response).await;
     }
     let headers = response.headers().clone();
@@ -85,38 +90,43 @@ pub(crate) async fn tidy(
     Ok(Response::from(rebuilt))
 }
 
-/// The same answer without `null` members or items, when it is JSON that
-/// holds any (one look at the bytes first, so most answers pass untouched).
+/// The same answer without `null` members or items (see [`without_null_bytes`]).
 async fn without_nulls(response: Response) -> reqwest::Result<Response> {
-    let is_json = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
-    if !is_json {
-        return Ok(response);
-    }
     let status = response.status();
     let mut headers = response.headers().clone();
     let bytes = response.bytes().await?;
-    let bytes = match bytes.windows(4).any(|w| w == b"null") {
-        false => bytes,
-        true => match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(mut value) => {
-                drop_nulls(&mut value);
-                headers.remove(reqwest::header::CONTENT_LENGTH);
-                bytes::Bytes::from(value.to_string())
-            }
-            // Not JSON after all: the generated code reports it as it is.
-            Err(_) => bytes,
-        },
-    };
+    let bytes = without_null_bytes(bytes, &mut headers);
     let mut rebuilt = http::Response::builder()
         .status(status)
         .body(bytes)
         .expect("a valid response");
     *rebuilt.headers_mut() = headers;
     Ok(Response::from(rebuilt))
+}
+
+/// A JSON body without its `null`s, when it holds any: one scan of the bytes
+/// first, so most answers pass untouched and uncopied. `headers` lose a
+/// `Content-Length` the change makes wrong.
+pub(crate) fn without_null_bytes(
+    bytes: bytes::Bytes,
+    headers: &mut reqwest::header::HeaderMap,
+) -> bytes::Bytes {
+    let is_json = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+    if !is_json || memchr::memmem::find(&bytes, b"null").is_none() {
+        return bytes;
+    }
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(mut value) => {
+            drop_nulls(&mut value);
+            headers.remove(reqwest::header::CONTENT_LENGTH);
+            bytes::Bytes::from(value.to_string())
+        }
+        // Not JSON after all: the generated code reports it as it is.
+        Err(_) => bytes,
+    }
 }
 
 /// `null` means absent. Every field of every response model is optional, so

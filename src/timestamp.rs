@@ -20,23 +20,23 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// let odd: Timestamp = serde_json::from_str(r#""next Tuesday""#).unwrap();
 /// assert_eq!((odd.as_str(), odd.to_utc()), ("next Tuesday", None));
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
+///
+/// Decoding keeps the text only; the instant is read when asked for, so a
+/// page of SIMs costs no date parsing nobody uses.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Timestamp {
     raw: String,
-    parsed: Option<DateTime<Utc>>,
 }
 
 impl Timestamp {
     /// A timestamp from the API's text.
     pub fn new(raw: impl Into<String>) -> Timestamp {
-        let raw = raw.into();
-        let parsed = parse(&raw);
-        Timestamp { raw, parsed }
+        Timestamp { raw: raw.into() }
     }
 
     /// The instant, when the text is in a known form.
     pub fn to_utc(&self) -> Option<DateTime<Utc>> {
-        self.parsed
+        parse(&self.raw)
     }
 
     /// The text as the API sent it.
@@ -50,7 +50,6 @@ impl From<DateTime<Utc>> for Timestamp {
     fn from(instant: DateTime<Utc>) -> Timestamp {
         Timestamp {
             raw: instant.format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string(),
-            parsed: Some(instant),
         }
     }
 }

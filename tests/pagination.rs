@@ -132,10 +132,11 @@ async fn a_total_smaller_than_the_truth_reads_on_until_a_short_page() {
     assert_eq!(server.count("/v1/sims"), 6, "pages 1-5 full, page 6 short");
 }
 
-/// A right total whose last page is exactly full costs one more request,
-/// the price of never stopping early.
+/// A last page that is exactly full: with the API's item count the walk
+/// knows it is complete; with only a page total it confirms with one more
+/// (empty) request, the price of never stopping early.
 #[tokio::test]
-async fn an_exactly_full_last_page_is_confirmed_by_an_empty_one() {
+async fn an_exactly_full_last_page_ends_the_walk_when_the_count_says_so() {
     let server = Scripted::start().await;
     let client = client(&server);
     fleet(&server, 4, paging_headers(4));
@@ -143,7 +144,22 @@ async fn an_exactly_full_last_page_is_confirmed_by_an_empty_one() {
         all_iccids(&client, 2).await,
         (0..4).map(iccid).collect::<Vec<_>>()
     );
-    assert_eq!(server.count("/v1/sims"), 3);
+    assert_eq!(server.count("/v1/sims"), 2, "the count is reached");
+
+    let server = Scripted::start().await;
+    let client = support::client(&server);
+    fleet(&server, 4, |_, _| {
+        vec![("X-Total-Pages".into(), "2".into())]
+    });
+    assert_eq!(
+        all_iccids(&client, 2).await,
+        (0..4).map(iccid).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        server.count("/v1/sims"),
+        3,
+        "no count: one more page to be sure"
+    );
 }
 
 /// Pages that alternate A, B, A, B... are caught at the first repeat of any

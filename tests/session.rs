@@ -502,3 +502,191 @@ async fn an_answer_broken_off_mid_body_is_retried_for_a_get() {
     assert_eq!(sim.iccid.as_deref(), Some(ICCID));
     assert_eq!(server.count(ICCID), 2);
 }
+
+/// Refused credentials with 200 callers at once: the refusal is handed to
+/// every caller that waited for it, and later callers get it from the
+/// backoff, so the token endpoint sees a handful of requests and every caller
+/// fails within seconds (one at a time, they used to take ~20 s and 200
+/// requests).
+#[tokio::test]
+async fn a_refusal_is_shared_by_every_waiting_caller() {
+    let server = Scripted::start().await;
+    server.route(|r| {
+        r.path.ends_with("/oauth/token").then(|| {
+            Reply::json(
+                400,
+                serde_json::json!({ "statusCode": 400, "errorCode": "CognitoAuthenticationError", "message": "Incorrect username or password." }),
+            )
+        })
+    });
+    let client = client(&server, Clock::system());
+    let started = std::time::Instant::now();
+    let calls = (0..200).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.get_sim().iccid(ICCID).send().await.map(|_| ()) })
+    });
+    for call in futures::future::join_all(calls).await {
+        let err = onence::Error::from(call.unwrap().unwrap_err());
+        assert!(err.is_auth(), "{err}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let asked = server.count("/oauth/token");
+    assert!(asked <= 3, "{asked} token requests for 200 callers");
+    assert_eq!(server.count(ICCID), 0, "no API call without a token");
+}
+
+/// A token endpoint answering 503: one fetch (with its retries) serves every
+/// waiting caller; the failure is not fetched again per caller.
+#[tokio::test]
+async fn a_failing_token_endpoint_is_asked_once_for_many_callers() {
+    let server = Scripted::start().await;
+    server.route(|r| r.path.ends_with("/oauth/token").then(|| Reply::status(503)));
+    let client = client(&server, Clock::system());
+    let calls = (0..50).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.get_sim().iccid(ICCID).send().await.map(|_| ()) })
+    });
+    for call in futures::future::join_all(calls).await {
+        assert!(call.unwrap().is_err());
+    }
+    let attempts = quick_retries().max_attempts as usize;
+    assert!(
+        server.count("/oauth/token") <= 2 * attempts,
+        "{} token requests",
+        server.count("/oauth/token")
+    );
+}
+
+/// Server values and settings at their extremes never panic: an `expires_in`
+/// of 2^64-1 (or negative, or text), a refresh margin of `Duration::MAX`, a
+/// retry deadline of `Duration::MAX`.
+#[tokio::test]
+async fn extreme_token_lifetimes_and_settings_never_panic() {
+    for expires_in in [
+        serde_json::json!(u64::MAX),
+        serde_json::json!(1e300),
+        serde_json::json!(-5),
+        serde_json::json!("3600"),
+        serde_json::json!("soon"),
+    ] {
+        let server = Scripted::start().await;
+        let body = serde_json::json!({ "access_token": "tok", "expires_in": expires_in });
+        server.route(move |r| {
+            r.path
+                .ends_with("/oauth/token")
+                .then(|| Reply::json(200, body.clone()))
+        });
+        server.route(|r| r.path.contains("/v1/sims/").then(sim_ok));
+        let clock = Clock::manual();
+        let client = Client::builder()
+            .base_url(&server.base_url)
+            .credentials(Credentials::api_user("1234_api-user", SECRET))
+            .rate_limits(RateLimits::none())
+            .refresh_margin(Duration::MAX)
+            .retry_policy(RetryPolicy {
+                deadline: Duration::MAX,
+                max_delay: Duration::MAX,
+                ..quick_retries()
+            })
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let _ = client.get_sim().iccid(ICCID).send().await;
+        clock.advance(Duration::from_secs(u64::MAX / 2));
+        let _ = client.get_sim().iccid(ICCID).send().await;
+        clock.advance(Duration::MAX);
+        let _ = client.get_sim().iccid(ICCID).send().await;
+    }
+}
+
+/// A token shorter-lived than the refresh margin is renewed at half its life,
+/// not on every call.
+#[tokio::test]
+async fn short_lived_tokens_are_not_renewed_on_every_call() {
+    let server = Scripted::start().await;
+    let issued = numbered_tokens(&server, 60);
+    server.route(|r| r.path.contains("/v1/sims/").then(sim_ok));
+    let clock = Clock::manual();
+    let client = client(&server, clock.clone());
+    for _ in 0..200 {
+        client.get_sim().iccid(ICCID).send().await.unwrap();
+        clock.advance(Duration::from_millis(100));
+    }
+    // 20 s of calls with 60 s tokens renewed at 30 s: one token.
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+    clock.advance(Duration::from_secs(15));
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        2,
+        "renewed past half its life"
+    );
+}
+
+/// Settings that would misbehave are refused by build(), naming the setting.
+#[test]
+fn bad_settings_are_refused_by_build_naming_them() {
+    use onence::Limit;
+    let build = |limits: RateLimits, policy: RetryPolicy| {
+        Client::builder()
+            .rate_limits(limits)
+            .retry_policy(policy)
+            .build()
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    let zero = RateLimits {
+        sims: Some(Limit::new(0, Duration::from_secs(1))),
+        ..RateLimits::default()
+    };
+    assert!(build(zero, RetryPolicy::default()).contains("rate limit sims"));
+    let instant = RateLimits {
+        token: Some(Limit::new(1, Duration::ZERO)),
+        ..RateLimits::default()
+    };
+    assert!(build(instant, RetryPolicy::default()).contains("rate limit token"));
+    let never = RetryPolicy {
+        max_attempts: 0,
+        ..RetryPolicy::default()
+    };
+    assert!(build(RateLimits::default(), never).contains("max_attempts"));
+    let err = Client::builder()
+        .request_timeout(Some(Duration::ZERO))
+        .build()
+        .map(|_| ())
+        .unwrap_err();
+    assert!(err.to_string().contains("request_timeout"), "{err}");
+}
+
+/// Token requests go through the injected `reqwest::Client`, so its proxy,
+/// roots, timeouts and headers apply to them as to API calls.
+#[tokio::test]
+async fn token_requests_use_the_injected_http_client() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.route(|r| r.path.contains("/v1/sims/").then(sim_ok));
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-corporate-proxy", "yes".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::api_user("1234_api-user", SECRET))
+        .http_client(http)
+        .build()
+        .unwrap();
+    client.get_sim().iccid(ICCID).send().await.unwrap();
+    let token_request = server
+        .received()
+        .into_iter()
+        .find(|r| r.path.ends_with("/oauth/token"))
+        .unwrap();
+    assert_eq!(token_request.header("x-corporate-proxy"), Some("yes"));
+}
