@@ -41,6 +41,11 @@ pub enum ErrorKind {
     Config,
     /// Paging went wrong (the server kept repeating a page, or there were too many).
     Pagination,
+    /// A write was sent but no answer came (a timeout, a broken connection):
+    /// it may have taken effect. Not retried; read back before sending again
+    /// (see [`Client::reconcile_top_up`](crate::Client::reconcile_top_up) and
+    /// [`Client::reconcile_sms`](crate::Client::reconcile_sms)).
+    OutcomeUnknown,
 }
 
 /// An error from the 1NCE client.
@@ -99,6 +104,7 @@ impl Error {
 
     fn from_status(status: StatusCode, body: Option<&ApiError>, origin: Option<&str>) -> Error {
         let kind = match (origin, status.as_u16()) {
+            (Some("outcome-unknown"), _) => ErrorKind::OutcomeUnknown,
             (Some("token-network"), _) => ErrorKind::Network,
             (Some("token-timeout"), _) => ErrorKind::Timeout,
             (Some("auth"), _) | (None, 401) => ErrorKind::Auth,
@@ -109,11 +115,16 @@ impl Error {
         };
         let message = body.and_then(|b| b.message.clone().or_else(|| b.error.clone()));
         let code = body.and_then(|b| b.error_code.clone());
+        // The client's own stand-in answers carry no status the API sent.
+        let status = match origin {
+            Some("outcome-unknown" | "token-network" | "token-timeout") => None,
+            _ => Some(status),
+        };
         Error {
             inner: Box::new(Inner {
                 kind,
                 operation: None,
-                status: Some(status),
+                status,
                 message,
                 code,
                 source: None,
@@ -149,6 +160,13 @@ impl Error {
     /// True when the request timed out.
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == ErrorKind::Timeout
+    }
+
+    /// True when a write was sent and no answer came: it may have taken
+    /// effect, so it must not simply be sent again. A write that was never
+    /// sent (the connection failed) is a [`ErrorKind::Network`] error instead.
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.inner.kind == ErrorKind::OutcomeUnknown
     }
 
     /// The API's message (or the client's, for failures before an answer).
@@ -196,6 +214,7 @@ impl fmt::Display for Error {
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::Config => "invalid configuration",
             ErrorKind::Pagination => "paging failed",
+            ErrorKind::OutcomeUnknown => "sent, but no answer came: it may have taken effect",
         };
         f.write_str(what)?;
         if let Some(status) = self.inner.status {

@@ -41,6 +41,7 @@ mod open_enum;
 mod ops;
 mod pagination;
 mod rate_limit;
+mod reconcile;
 mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -62,6 +63,7 @@ pub use lenient::{Lenient, LenientNumber};
 pub use ops::{PaymentMethod, UsageDay, UsageReport, BULK_CHUNK};
 pub use pagination::{Page, Pager};
 pub use rate_limit::{Limit, RateLimits};
+pub use reconcile::{Checked, Reconciled};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use session::Session;

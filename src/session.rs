@@ -163,7 +163,11 @@ impl Session {
             if budget.go_again(next).await {
                 continue;
             }
-            return outcome;
+            return match outcome {
+                // A write that may have reached the server: its outcome is unknown.
+                Err(error) if !idempotent && !error.is_connect() => Ok(outcome_unknown(&error)),
+                outcome => outcome,
+            };
         }
     }
 }
@@ -215,6 +219,25 @@ fn stand_in_for(failure: TokenFailure) -> Response {
             (ORIGIN_HEADER, origin),
             (TOKEN_STATUS_HEADER, status.as_str()),
         ],
+        &body,
+    )
+}
+
+/// The answer to give the generated code for a write that was sent (or may
+/// have been) and got no answer: marked so that [`Error`](crate::Error)
+/// reports [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+fn outcome_unknown(error: &reqwest::Error) -> Response {
+    let what = if error.is_timeout() {
+        "no answer in time"
+    } else {
+        "the connection broke"
+    };
+    let body = serde_json::json!({
+        "message": format!("sent, but {what}: it may have taken effect; read back before sending it again"),
+    });
+    json_response(
+        StatusCode::BAD_GATEWAY,
+        &[(ORIGIN_HEADER, "outcome-unknown")],
         &body,
     )
 }

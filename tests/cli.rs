@@ -340,7 +340,7 @@ async fn failures_are_one_line_with_the_right_exit_code_and_no_secret() {
     .await
     .unwrap();
     let stderr = String::from_utf8_lossy(&wrong.stderr);
-    assert_eq!(wrong.status.code(), Some(1));
+    assert_eq!(wrong.status.code(), Some(3), "credentials refused");
     assert!(stderr.contains("check ONENCE_CLIENT_ID"), "{stderr}");
     assert!(!stderr.contains("definitely-wrong-secret"));
 
@@ -520,4 +520,60 @@ async fn a_write_answered_without_location_succeeds_and_says_so() {
         .contains("did not give its order_number"));
     assert_eq!(sms.calls_async().await, 1, "sent once");
     assert_eq!(order.calls_async().await, 1, "placed once");
+}
+
+/// Exit codes say what kind of failure it was: 3 for refused credentials, 4
+/// for a write whose answer never came (it may have happened).
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_codes_tell_auth_failures_and_unknown_outcomes_apart() {
+    use httpmock::prelude::*;
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/oauth/token")
+                .header_exists("authorization");
+            then.status(200)
+                .json_body(serde_json::json!({ "access_token": "t", "expires_in": 3600 }));
+        })
+        .await;
+    let late = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/sims/8988280666000000000/sms");
+            then.status(201).delay(Duration::from_secs(3));
+        })
+        .await;
+    let sent = onence_at(
+        server.base_url(),
+        "id".into(),
+        "secret".into(),
+        &[
+            "--timeout",
+            "0.5",
+            "sms",
+            "send",
+            "8988280666000000000",
+            "reboot",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(sent.code, 4, "{}", sent.stderr);
+    assert!(
+        sent.stderr.contains("may have taken effect"),
+        "{}",
+        sent.stderr
+    );
+    assert_eq!(late.calls_async().await, 1, "never resent");
+
+    let sandbox = sandbox().await;
+    let refused = onence_at(
+        sandbox.base_url().to_string(),
+        sandbox.credentials().user().to_string(),
+        "not-the-secret".into(),
+        &["sims", "list"],
+        "",
+    )
+    .await;
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use futures::TryStreamExt;
 use onence::sandbox::{Faults, Sandbox};
-use onence::{types, Client, ErrorKind, PaymentMethod, RateLimits, RetryPolicy};
+use onence::{
+    types, Checked, Client, ErrorKind, PaymentMethod, RateLimits, Reconciled, RetryPolicy,
+};
 
 async fn sandbox(sims: u64) -> Sandbox {
     Sandbox::builder()
@@ -786,4 +788,101 @@ async fn a_drifting_service_costs_no_record() {
     let orders: Vec<types::Order> = client.all_orders().collect().await.unwrap();
     assert_eq!(orders.len(), 1);
     client.list_products().send().await.unwrap();
+}
+
+/// A write whose answer is lost after the service applied it: the client
+/// reports an unknown outcome (not a plain network error), never sends it
+/// again, and the read-back helpers tell what happened.
+#[tokio::test]
+async fn a_lost_answer_is_an_unknown_outcome_and_the_read_back_tells_the_truth() {
+    let sandbox = Sandbox::builder()
+        .sims(3)
+        .seed(9)
+        .faults(Faults {
+            late_rate: 1.0,
+            late_by: Duration::from_secs(5),
+            routes: vec!["POST /topup".into(), "POST /sms".into()],
+            ..Faults::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .request_timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let iccid = sandbox.iccid(1);
+
+    let err = client.top_up(&iccid, None).await.unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err}");
+    assert_eq!(err.status(), None, "no status the API did not send");
+    assert!(err.to_string().contains("may have taken effect"), "{err}");
+    let counters = sandbox.counters();
+    assert_eq!(
+        counters.requests_to("POST /v1/sims/{iccid}/topup"),
+        1,
+        "never resent"
+    );
+    assert_eq!(counters.top_ups_applied, 1, "the top-up happened");
+
+    let checked = client.top_up_checked(&iccid, None).await.unwrap();
+    assert_eq!(
+        checked,
+        Checked::AnswerLost(Reconciled::Applied { id: None })
+    );
+    assert_eq!(sandbox.counters().top_ups_applied, 2);
+    let untouched = sandbox.iccid(2);
+    let before = client.data_quota_of(&untouched).await.unwrap();
+    assert_eq!(
+        client.reconcile_top_up(&untouched, &before).await,
+        Reconciled::NotApplied
+    );
+
+    let message = types::SmsMessage {
+        payload: Some("reboot-7".into()),
+        ..Default::default()
+    };
+    let checked = client.send_sms_checked(&iccid, message).await.unwrap();
+    assert!(
+        matches!(
+            checked,
+            Checked::AnswerLost(Reconciled::Applied { id: Some(_) })
+        ),
+        "{checked:?}"
+    );
+    assert_eq!(
+        sandbox
+            .counters()
+            .posts_applied_to("POST /v1/sims/{iccid}/sms"),
+        1,
+        "sent once"
+    );
+    let since = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    assert_eq!(
+        client.reconcile_sms(&iccid, "never sent", since).await,
+        Reconciled::NotApplied
+    );
+}
+
+/// A write that never reached the service (nothing listens) is a network
+/// error, not an unknown outcome: sending it again is safe.
+#[tokio::test]
+async fn a_write_that_was_never_sent_is_not_an_unknown_outcome() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let client = Client::builder()
+        .base_url(url)
+        .rate_limits(RateLimits::none())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client
+        .top_up("8988280666000000000", None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(!err.is_outcome_unknown());
 }

@@ -390,7 +390,9 @@ async fn a_dropped_connection_is_retried_for_a_get_but_not_for_a_post() {
             .await
             .unwrap_err(),
     );
-    assert_eq!(err.kind(), onence::ErrorKind::Network, "{err:?}");
+    // It arrived, and no answer came: the outcome is unknown, not "not sent".
+    assert_eq!(err.kind(), onence::ErrorKind::OutcomeUnknown, "{err:?}");
+    assert!(err.is_outcome_unknown());
     assert_eq!(
         server.count("/sms"),
         1,

@@ -204,7 +204,7 @@ pub(crate) async fn handle(
     let (pause, fault) = {
         let mut data = shared.data();
         let jitter = shared.jitter.mul_f64(data.rng.f64());
-        let fault = if shared.faults.applies_to(path) {
+        let fault = if shared.faults.applies_to(parts.method.as_str(), path) {
             shared.faults.draw(&mut data.rng)
         } else {
             None
@@ -220,6 +220,7 @@ pub(crate) async fn handle(
             Fault::Throttle => "throttle",
             Fault::Drop => "drop",
             Fault::Malformed => "malformed",
+            Fault::Late => "late",
         };
         shared
             .tally
@@ -235,7 +236,7 @@ pub(crate) async fn handle(
                         .header("Retry-After", after),
                 );
             }
-            Fault::Drop | Fault::Malformed => {}
+            Fault::Drop | Fault::Malformed | Fault::Late => {}
         }
     }
     let mut answer =
@@ -261,6 +262,13 @@ pub(crate) async fn handle(
                 .entry(format!("POST {template}"))
                 .or_default() += 1
         });
+    }
+    if fault == Some(Fault::Late) {
+        let late_by = match shared.faults.late_by {
+            d if d.is_zero() => Duration::from_secs(60),
+            d => d,
+        };
+        tokio::time::sleep(late_by).await;
     }
     match fault {
         Some(Fault::Drop) => broken(answer),

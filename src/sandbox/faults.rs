@@ -4,8 +4,11 @@
 /// Each request draws once: with probability `error_rate` it gets one of
 /// `error_statuses` (500, 502, 503 and 504 when empty), with `throttle_rate` a 429 with `Retry-After`, with
 /// `drop_rate` a connection that breaks mid-answer, with `malformed_rate`
-/// a 200 whose JSON is cut short. `routes` limits faults to paths containing
-/// one of its strings (all API paths when empty).
+/// a 200 whose JSON is cut short, with `late_rate` an answer held back for
+/// `late_by` after the request took effect (a client that gives up first has
+/// lost the answer to a write that happened). `routes` limits faults to
+/// paths containing one of its strings (all API paths when empty); a route
+/// may start with a method (`"POST /topup"`) to fault only that method.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Faults {
     /// Share of requests answered with a server error.
@@ -20,7 +23,12 @@ pub struct Faults {
     pub drop_rate: f64,
     /// Share of requests answered with malformed JSON.
     pub malformed_rate: f64,
-    /// Paths (substrings) the faults apply to; empty for all.
+    /// Share of requests that take effect but are answered only after `late_by`.
+    pub late_rate: f64,
+    /// How long those answers are held back (a minute when zero).
+    pub late_by: std::time::Duration,
+    /// Paths (substrings, optionally after a method: `"POST /sms"`) the
+    /// faults apply to; empty for all.
     pub routes: Vec<String>,
 }
 
@@ -31,11 +39,16 @@ pub(crate) enum Fault {
     Throttle,
     Drop,
     Malformed,
+    Late,
 }
 
 impl Faults {
-    pub(crate) fn applies_to(&self, path: &str) -> bool {
-        self.routes.is_empty() || self.routes.iter().any(|r| path.contains(r.as_str()))
+    pub(crate) fn applies_to(&self, method: &str, path: &str) -> bool {
+        self.routes.is_empty()
+            || self.routes.iter().any(|route| match route.split_once(' ') {
+                Some((m, part)) => m.eq_ignore_ascii_case(method) && path.contains(part),
+                None => path.contains(route.as_str()),
+            })
     }
 
     /// Draws the fault for one request, if any.
@@ -59,6 +72,10 @@ impl Faults {
             return Some(Fault::Drop);
         }
         edge += self.malformed_rate;
-        (x < edge).then_some(Fault::Malformed)
+        if x < edge {
+            return Some(Fault::Malformed);
+        }
+        edge += self.late_rate;
+        (x < edge).then_some(Fault::Late)
     }
 }

@@ -47,7 +47,7 @@ pub struct Counters {
     pub top_ups_applied: u64,
     /// Requests answered 429 by the sandbox's rate limits.
     pub rate_limited: u64,
-    /// Faults injected, by kind (`error`, `throttle`, `drop`, `malformed`).
+    /// Faults injected, by kind (`error`, `throttle`, `drop`, `malformed`, `late`).
     pub faults: BTreeMap<String, u64>,
 }
 

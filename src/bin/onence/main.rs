@@ -54,6 +54,18 @@ struct Cli {
     /// Print what would be sent, and send nothing.
     #[arg(long, global = true)]
     dry_run: bool,
+    /// How long one request may take, in seconds (default 30).
+    #[arg(long, global = true, env = "ONENCE_TIMEOUT", value_name = "SECONDS", value_parser = seconds)]
+    timeout: Option<std::time::Duration>,
+}
+
+/// A positive number of seconds.
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{text:?} is not a positive number of seconds"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -280,8 +292,18 @@ fn main() -> ExitCode {
         }
         Err(Failure::Api(e)) => {
             eprintln!("onence: {}", explain(&e));
-            ExitCode::from(1)
+            ExitCode::from(exit_code(&e))
         }
+    }
+}
+
+/// The exit code of a failure: 3 for refused credentials, 4 for a write
+/// that may have taken effect (never repeat it blindly), 1 for the rest.
+fn exit_code(e: &onence::Error) -> u8 {
+    match e.kind() {
+        onence::ErrorKind::Auth => 3,
+        onence::ErrorKind::OutcomeUnknown => 4,
+        _ => 1,
     }
 }
 
@@ -295,6 +317,9 @@ fn explain(e: &onence::Error) -> String {
             " (check the network, or ONENCE_BASE_URL)"
         }
         onence::ErrorKind::Config => " (check the environment)",
+        onence::ErrorKind::OutcomeUnknown => {
+            " (do not repeat it blindly: check `onence orders list` or `onence sms list ICCID` first)"
+        }
         _ => "",
     };
     format!("{e}{hint}")
@@ -364,6 +389,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Client::builder().credentials(Credentials::api_user(id, input::secret()?));
         if let Some(url) = &cli.base_url {
             builder = builder.base_url(url);
+        }
+        if let Some(timeout) = cli.timeout {
+            builder = builder.request_timeout(Some(timeout));
         }
         (Some(builder.build()?), None)
     };
