@@ -30,6 +30,7 @@ pub mod types {
 }
 
 mod auth;
+mod checks;
 pub mod clock;
 mod config;
 mod credentials;
@@ -40,6 +41,7 @@ mod lenient;
 mod open_enum;
 mod ops;
 mod pagination;
+mod paths;
 mod rate_limit;
 mod reconcile;
 mod retry;
@@ -54,6 +56,7 @@ pub mod timestamp;
 pub use generated::builder;
 pub use generated::{ByteStream, Client, ResponseValue};
 
+pub use checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
 pub use clock::Clock;
 pub use config::{ClientBuilder, DEFAULT_BASE_URL};
 pub use credentials::Credentials;

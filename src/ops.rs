@@ -65,6 +65,8 @@ impl Client {
 
     /// Sets one SIM's label, keeping its status and IMEI lock.
     pub async fn set_sim_label(&self, iccid: impl IntoIccid, label: &str) -> Result<()> {
+        crate::checks::label(label)
+            .map_err(|e| Error::invalid_input(e).with_operation("update_sim"))?;
         let label = label.to_string();
         self.change_sim(iccid.into_iccid(), false, move |u| u.label = Some(label))
             .await
@@ -105,6 +107,11 @@ impl Client {
         &self,
         labels: &[(S, L)],
     ) -> Result<()> {
+        for (n, (_, label)) in labels.iter().enumerate() {
+            crate::checks::label(label.as_ref()).map_err(|e| {
+                Error::invalid_input(format!("item {}: {e}", n + 1)).with_operation("update_sims")
+            })?;
+        }
         let iccids = iccid_list(labels.iter().map(|(i, _)| i.as_ref()));
         let wanted: std::collections::HashMap<&str, &str> = labels
             .iter()
@@ -239,9 +246,8 @@ impl Client {
         let iccid = iccid
             .into_iccid()
             .map_err(|e| e.with_operation("send_sms"))?;
-        if message.payload.as_deref().is_none_or(str::is_empty) {
-            return Err(Error::invalid_input("the SMS payload is empty").with_operation("send_sms"));
-        }
+        crate::checks::sms(&message)
+            .map_err(|e| Error::invalid_input(e).with_operation("send_sms"))?;
         let response = self
             .send_sms()
             .iccid(&iccid)

@@ -242,15 +242,38 @@ fn outcome_unknown(error: &reqwest::Error) -> Response {
     )
 }
 
+/// The path of a base URL (`/management-api` of `https://api.1nce.com/management-api`).
+fn base_path(base_url: &str) -> &str {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    after_scheme
+        .find('/')
+        .map_or("", |i| after_scheme[i..].trim_end_matches('/'))
+}
+
 impl ClientHooks<Session> for crate::Client {
     /// Removes progenitor's `api-version` header: the 1NCE API documents no such
     /// header, and requests carry only what the API documents.
+    ///
+    /// Then checks the request before anything is sent, whichever way it was
+    /// built: its path against the operation's template (so no parameter
+    /// can change which operation is called; `src/paths.rs`) and the SMS
+    /// and labels it carries (`src/checks.rs`).
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         request.headers_mut().remove("api-version");
+        let path = request.url().path();
+        let below = path.strip_prefix(base_path(&self.baseurl)).unwrap_or(path);
+        crate::paths::check(info.operation_id, below)
+            .map_err(progenitor_client::Error::InvalidRequest)?;
+        if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
+            crate::checks::body(info.operation_id, body)
+                .map_err(progenitor_client::Error::InvalidRequest)?;
+        }
         Ok(())
     }
 

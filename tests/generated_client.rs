@@ -136,22 +136,101 @@ async fn requests_carry_no_undocumented_api_version_header() {
     assert_eq!(products[0].id, Some(1001.into()));
 }
 
+/// No parameter can change which operation is called: a dot segment, a
+/// slash or anything but an ICCID where the path wants one is refused before
+/// any request, through the generated builders as through the helpers. (Sent,
+/// `"."` would have become `GET /v1/sims` and `top_up_sim` the bulk top-up.)
 #[tokio::test]
-async fn an_iccid_cannot_escape_its_path_segment() {
+async fn path_parameters_are_checked_before_any_request() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/sims/..%2Forders%3Fx");
+    let any = server
+        .mock_async(|_, then| {
             then.status(200).body("{}");
         })
         .await;
-    client(&server)
-        .get_sim()
-        .iccid("../orders?x")
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
+    let client = client(&server);
+    let refused = |e: onence::GeneratedError, what: &str| {
+        let e = onence::Error::from(e);
+        assert_eq!(e.kind(), onence::ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains(what), "{e}");
+    };
+    refused(
+        client.get_sim().iccid(".").send().await.unwrap_err(),
+        "iccid",
+    );
+    refused(
+        client
+            .get_sim()
+            .iccid("../orders?x")
+            .send()
+            .await
+            .unwrap_err(),
+        "\"../orders?x\"",
+    );
+    refused(
+        client.top_up_sim().iccid(".").send().await.unwrap_err(),
+        "iccid",
+    );
+    refused(
+        client
+            .list_sms()
+            .iccid("8988280666000000000/sms")
+            .send()
+            .await
+            .unwrap_err(),
+        "iccid",
+    );
+    refused(
+        client.get_sim().iccid("").send().await.unwrap_err(),
+        "iccid",
+    );
+    assert_eq!(any.calls_async().await, 0, "nothing was sent");
+}
+
+/// SMS and labels are checked before sending, through the generated builders
+/// too: a 2 MB payload, a label with a newline or an escape character.
+#[tokio::test]
+async fn bodies_carrying_sms_and_labels_are_checked_before_any_request() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(201);
+        })
+        .await;
+    let client = client(&server);
+    let huge = types::SmsMessage {
+        payload: Some("x".repeat(2_000_000)),
+        ..Default::default()
+    };
+    let e = onence::Error::from(
+        client
+            .send_sms()
+            .iccid("8988280666000000000")
+            .body(huge)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.to_string().contains("one SMS holds 160"), "{e}");
+    for label in ["two\nlines", "\u{1b}[2Jcleared"] {
+        let update = types::SimUpdate {
+            iccid: "8988280666000000000".into(),
+            status: types::SimUpdateStatus::Enabled,
+            imei_lock: false,
+            label: Some(label.into()),
+        };
+        let e = onence::Error::from(
+            client
+                .update_sims()
+                .body(vec![update])
+                .send()
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(e.kind(), onence::ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("control character"), "{e}");
+    }
+    assert_eq!(any.calls_async().await, 0, "nothing was sent");
 }
 
 #[tokio::test]

@@ -173,6 +173,48 @@ fn open_enum_source(open_enums: &[OpenEnum]) -> String {
     out
 }
 
+/// The table of every operation's path template and the kind of each path
+/// parameter (`iccid`, `integer` or `text`), for the request hook that checks
+/// paths before anything is sent (`src/paths.rs`).
+fn path_table_source(doc: &Value) -> String {
+    let mut rows = Vec::new();
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for op in item.as_object().into_iter().flatten().map(|(_, op)| op) {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let params: Vec<String> = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
+                .filter_map(|p| {
+                    let name = p.get("name")?.as_str()?;
+                    let kind = match p.pointer("/schema/type").and_then(Value::as_str) {
+                        _ if name == "iccid" => "iccid",
+                        Some("integer") => "integer",
+                        _ => "text",
+                    };
+                    Some(format!("({name:?}, {kind:?})"))
+                })
+                .collect();
+            rows.push(format!("    ({id:?}, {path:?}, &[{}]),", params.join(", ")));
+        }
+    }
+    rows.sort();
+    format!(
+        "/// Every operation's path template and the kind of each path parameter, from the spec.\n\
+         pub(crate) const PATHS: &[(&str, &str, &[(&str, &str)])] = &[\n{}\n];\n",
+        rows.join("\n")
+    )
+}
+
 /// Generates the client from the text of an OpenAPI 3 document and returns
 /// pretty-printed Rust source.
 ///
@@ -201,7 +243,8 @@ pub fn generate(openapi_json: &str) -> Result<String, String> {
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let enums: syn::File = syn::parse_str(&open_enum_source(&open))
-        .map_err(|e| format!("the open enums do not parse: {e}"))?;
-    Ok(prettyplease::unparse(&file) + "\n" + &prettyplease::unparse(&enums))
+    let extra = open_enum_source(&open) + &path_table_source(&doc);
+    let extra: syn::File = syn::parse_str(&extra)
+        .map_err(|e| format!("the open enums and path table do not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file) + "\n" + &prettyplease::unparse(&extra))
 }
