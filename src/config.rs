@@ -26,6 +26,7 @@ pub struct ClientBuilder {
     refresh_margin: Duration,
     http: Option<reqwest::Client>,
     clock: Clock,
+    max_body: usize,
 }
 
 impl Default for ClientBuilder {
@@ -40,6 +41,7 @@ impl Default for ClientBuilder {
             refresh_margin: Duration::from_secs(300),
             http: None,
             clock: Clock::system(),
+            max_body: crate::body_limit::DEFAULT_MAX_BODY,
         }
     }
 }
@@ -93,6 +95,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest answer the client reads, in bytes (default 32 MiB); a
+    /// larger one is an error naming this limit, and is not held in memory.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
     /// The clock for token expiry and rate limits (default: the runtime's).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
@@ -139,7 +148,7 @@ impl ClientBuilder {
                 self.clock.clone(),
             )
         });
-        let session = Session::new(auth, self.retry, limiters, self.clock);
+        let session = Session::new(auth, self.retry, limiters, self.clock, self.max_body);
         Ok(Client::new_with_client(&base, http, session))
     }
 }
@@ -163,6 +172,9 @@ fn check_settings(builder: &ClientBuilder) -> Result<(), Error> {
                 ));
             }
         }
+    }
+    if builder.max_body == 0 {
+        return config("max_body_size of zero would refuse every answer".into());
     }
     if builder.retry.max_attempts == 0 {
         return config("retry policy: max_attempts must be at least 1 (the first attempt)".into());

@@ -105,6 +105,7 @@ impl Error {
     fn from_status(status: StatusCode, body: Option<&ApiError>, origin: Option<&str>) -> Error {
         let kind = match (origin, status.as_u16()) {
             (Some("outcome-unknown"), _) => ErrorKind::OutcomeUnknown,
+            (Some("too-large"), _) => ErrorKind::Decode,
             (Some("token-network"), _) => ErrorKind::Network,
             (Some("token-timeout"), _) => ErrorKind::Timeout,
             (Some("auth"), _) | (None, 401) => ErrorKind::Auth,
@@ -117,7 +118,7 @@ impl Error {
         let code = body.and_then(|b| b.error_code.clone());
         // The client's own stand-in answers carry no status the API sent.
         let status = match origin {
-            Some("outcome-unknown" | "token-network" | "token-timeout") => None,
+            Some("outcome-unknown" | "token-network" | "token-timeout" | "too-large") => None,
             _ => Some(status),
         };
         Error {

@@ -30,6 +30,7 @@ pub mod types {
 }
 
 mod auth;
+mod body_limit;
 mod checks;
 pub mod clock;
 mod config;
@@ -56,6 +57,7 @@ pub mod timestamp;
 pub use generated::builder;
 pub use generated::{ByteStream, Client, ResponseValue};
 
+pub use body_limit::DEFAULT_MAX_BODY;
 pub use checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
 pub use clock::Clock;
 pub use config::{ClientBuilder, DEFAULT_BASE_URL};

@@ -8,6 +8,7 @@ use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
 use crate::auth::{TokenFailure, TokenSession};
+use crate::body_limit::{self, Bounded};
 use crate::clock::Clock;
 use crate::error::{OPERATION_HEADER, ORIGIN_HEADER, TOKEN_STATUS_HEADER};
 use crate::rate_limit::{RateLimiters, Route};
@@ -29,13 +30,20 @@ struct Inner {
     retry: RetryPolicy,
     limiters: RateLimiters,
     clock: Clock,
+    max_body: usize,
 }
 
 impl Default for Session {
     fn default() -> Self {
         let clock = Clock::system();
         let limiters = RateLimiters::new(&crate::RateLimits::default(), &clock);
-        Session::new(None, RetryPolicy::default(), limiters, clock)
+        Session::new(
+            None,
+            RetryPolicy::default(),
+            limiters,
+            clock,
+            body_limit::DEFAULT_MAX_BODY,
+        )
     }
 }
 
@@ -45,6 +53,7 @@ impl Session {
         retry: RetryPolicy,
         limiters: RateLimiters,
         clock: Clock,
+        max_body: usize,
     ) -> Session {
         Session {
             inner: Arc::new(Inner {
@@ -52,6 +61,7 @@ impl Session {
                 retry,
                 limiters,
                 clock,
+                max_body,
             }),
         }
     }
@@ -125,7 +135,7 @@ impl Session {
             let outcome = match outcome {
                 Ok(response) if idempotent => {
                     span.record("status", response.status().as_u16());
-                    buffered(response).await
+                    buffered(response, inner.max_body).await
                 }
                 Ok(response) => {
                     span.record("status", response.status().as_u16());
@@ -134,6 +144,8 @@ impl Session {
                 Err(e) => Err(e),
             };
             let next = match &outcome {
+                // The client's own answer (too large): final.
+                Ok(response) if response.headers().contains_key(ORIGIN_HEADER) => Next::Return,
                 Ok(response) if response.status() == StatusCode::UNAUTHORIZED => {
                     match (&inner.auth, &token) {
                         (Some(auth), Some(token)) if !renewed && replayable => {
@@ -172,22 +184,32 @@ impl Session {
     }
 }
 
-/// The same response with its body read into memory, and a success's
-/// `null`s dropped (see [`drop_nulls`](crate::tidy::drop_nulls)).
-async fn buffered(response: Response) -> reqwest::Result<Response> {
-    let status = response.status();
-    let mut headers = response.headers().clone();
-    let bytes = response.bytes().await?;
+/// The same response with its body read into memory (up to `limit`), and a
+/// success's `null`s dropped (see [`drop_nulls`](crate::tidy::drop_nulls)).
+/// An answer past the limit becomes the client's own error answer.
+async fn buffered(response: Response, limit: usize) -> reqwest::Result<Response> {
+    let (status, mut headers, bytes) = match body_limit::read(response, limit).await? {
+        Bounded::Whole(status, headers, bytes) => (status, headers, bytes),
+        Bounded::TooLarge { limit } => return Ok(too_large(limit)),
+    };
     let bytes = match status.is_success() {
         true => crate::tidy::without_null_bytes(bytes, &mut headers),
         false => bytes,
     };
-    let mut rebuilt = http::Response::builder()
-        .status(status)
-        .body(bytes)
-        .expect("a valid response");
-    *rebuilt.headers_mut() = headers;
-    Ok(Response::from(rebuilt))
+    Ok(body_limit::rebuild(status, headers, bytes))
+}
+
+/// The answer to give the generated code for an answer past the body limit:
+/// marked so that [`Error`](crate::Error) reports a decode failure naming the limit.
+pub(crate) fn too_large(limit: usize) -> Response {
+    let body = serde_json::json!({
+        "message": format!("the answer is larger than the limit of {limit} bytes (ClientBuilder::max_body_size); it was not read"),
+    });
+    json_response(
+        StatusCode::BAD_GATEWAY,
+        &[(ORIGIN_HEADER, "too-large")],
+        &body,
+    )
 }
 
 /// The answer to give the generated code when no token could be had: a
@@ -289,7 +311,7 @@ impl ClientHooks<Session> for crate::Client {
             .inner
             .execute(&self.client, request, info.operation_id)
             .await?;
-        let mut response = tidy(response, &method).await?;
+        let mut response = tidy(response, &method, self.inner.inner.max_body).await?;
         if !response.status().is_success() {
             let name = reqwest::header::HeaderValue::from_static(info.operation_id);
             response.headers_mut().insert(OPERATION_HEADER, name);

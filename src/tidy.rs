@@ -34,6 +34,7 @@ pub(crate) fn json_response(
 pub(crate) async fn tidy(
     response: Response,
     method: &reqwest::Method,
+    max_body: usize,
 ) -> reqwest::Result<Response> {
     let status = response.status();
     let empty_success = status == StatusCode::OK
@@ -55,10 +56,11 @@ pub(crate) async fn tidy(
         if crate::retry::is_idempotent(method) {
             return Ok(response);
         }
-        return without_nulls(response).await;
+        return without_nulls(response, max_body).await;
     }
     let headers = response.headers().clone();
-    let bytes = response.bytes().await?;
+    let bytes =
+        crate::body_limit::read_prefix(response, crate::body_limit::ERROR_BODY_READ).await?;
     let is_object =
         serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| v.is_object());
     let body = if is_object {
@@ -91,17 +93,14 @@ pub(crate) async fn tidy(
 }
 
 /// The same answer without `null` members or items (see [`without_null_bytes`]).
-async fn without_nulls(response: Response) -> reqwest::Result<Response> {
-    let status = response.status();
-    let mut headers = response.headers().clone();
-    let bytes = response.bytes().await?;
+async fn without_nulls(response: Response, max_body: usize) -> reqwest::Result<Response> {
+    use crate::body_limit::{self, Bounded};
+    let (status, mut headers, bytes) = match body_limit::read(response, max_body).await? {
+        Bounded::Whole(status, headers, bytes) => (status, headers, bytes),
+        Bounded::TooLarge { limit } => return Ok(crate::session::too_large(limit)),
+    };
     let bytes = without_null_bytes(bytes, &mut headers);
-    let mut rebuilt = http::Response::builder()
-        .status(status)
-        .body(bytes)
-        .expect("a valid response");
-    *rebuilt.headers_mut() = headers;
-    Ok(Response::from(rebuilt))
+    Ok(body_limit::rebuild(status, headers, bytes))
 }
 
 /// A JSON body without its `null`s, when it holds any: one scan of the bytes

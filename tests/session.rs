@@ -692,3 +692,92 @@ async fn token_requests_use_the_injected_http_client() {
         .unwrap();
     assert_eq!(token_request.header("x-corporate-proxy"), Some("yes"));
 }
+
+/// A server that answers `GET` with an endless chunked body (stopping at
+/// 1 GiB or 20 s, or when the client leaves); returns its address and how
+/// many body bytes it managed to write.
+async fn endless_answer() -> (String, Arc<std::sync::atomic::AtomicU64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let written = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = written.clone();
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = vec![b' '; 64 * 1024];
+        let framed = [
+            format!("{:x}\r\n", chunk.len()).into_bytes(),
+            chunk,
+            b"\r\n".to_vec(),
+        ]
+        .concat();
+        let started = std::time::Instant::now();
+        while counter.load(Ordering::SeqCst) < 1 << 30
+            && started.elapsed() < Duration::from_secs(20)
+        {
+            if socket.write_all(&framed).await.is_err() {
+                return;
+            }
+            counter.fetch_add(64 * 1024, Ordering::SeqCst);
+        }
+    });
+    (base, written)
+}
+
+/// An answer past the body limit is an error naming the limit, and is not
+/// read on: the client stops at the limit, so memory stays bounded however
+/// much the server sends.
+#[tokio::test]
+async fn an_endless_answer_is_an_error_with_bounded_memory() {
+    let (base, written) = endless_answer().await;
+    let client = Client::builder()
+        .base_url(&base)
+        .rate_limits(RateLimits::none())
+        .retry_policy(RetryPolicy::none())
+        .max_body_size(1 << 20)
+        .build()
+        .unwrap();
+    let err = onence::Error::from(client.list_sims().send().await.unwrap_err());
+    assert_eq!(err.kind(), onence::ErrorKind::Decode, "{err}");
+    assert!(err.to_string().contains("limit of 1048576 bytes"), "{err}");
+    assert_eq!(err.status(), None);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = written.load(Ordering::SeqCst);
+    assert!(
+        sent < 64 << 20,
+        "the client stopped reading: the server wrote {sent} bytes"
+    );
+}
+
+/// A `Content-Length` past the limit fails before reading any of the body.
+#[tokio::test]
+async fn a_declared_length_past_the_limit_fails_at_once() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.then([Reply::json(
+        200,
+        serde_json::json!({ "label": "x".repeat(4096) }),
+    )]);
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::api_user("1234_api-user", SECRET))
+        .rate_limits(RateLimits::none())
+        .max_body_size(1024)
+        .build()
+        .unwrap();
+    let err = onence::Error::from(client.get_sim().iccid(ICCID).send().await.unwrap_err());
+    assert!(err.to_string().contains("limit of 1024 bytes"), "{err}");
+    assert_eq!(
+        server.count(ICCID),
+        1,
+        "an answer too large is not fetched again"
+    );
+}
