@@ -200,18 +200,15 @@ impl Client {
         change: impl Fn(&mut SimUpdate),
     ) -> Result<()> {
         let iccids = iccids.map_err(|e| e.with_operation("update_sims"))?;
-        let updates: Vec<SimUpdate> = stream::iter(
-            iccids
-                .iter()
-                .map(|i| self.current_update(i.as_str(), sets_status)),
-        )
-        .buffered(4)
-        .map_ok(|mut update| {
-            change(&mut update);
-            update
-        })
-        .try_collect()
-        .await?;
+        // Each lookup owns its ICCID and a client handle, so the futures are
+        // 'static and the whole helper stays Send (borrowing closures here
+        // hit rustc's higher-ranked Send limitation).
+        let lookups = iccids.into_iter().map(|iccid| {
+            let client = self.clone();
+            async move { client.current_update(iccid.as_str(), sets_status).await }
+        });
+        let mut updates: Vec<SimUpdate> = stream::iter(lookups).buffered(4).try_collect().await?;
+        updates.iter_mut().for_each(&change);
         let chunks: Vec<&[SimUpdate]> = updates.chunks(BULK_CHUNK).collect();
         for (n, chunk) in chunks.iter().enumerate() {
             if let Err(e) = self.update_sims().body(chunk.to_vec()).send().await {

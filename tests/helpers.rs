@@ -365,3 +365,58 @@ async fn placing_an_order_returns_its_number_from_location_or_body() {
     );
     assert_eq!(writes(&server).len(), 2);
 }
+
+/// Every helper's future can be spawned: `Send + 'static` once its inputs are
+/// owned, so fleet code can fan out with `tokio::spawn`.
+#[tokio::test]
+async fn every_helper_future_is_spawnable() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    locked_labelled_sims(&server);
+    server.route(|r| (r.method != "GET").then(|| Reply::status(201)));
+    server.route(|r| {
+        r.path
+            .contains("/quota/")
+            .then(|| Reply::json(200, serde_json::json!({ "volume": 1 })))
+    });
+    let iccid = onence::Iccid::new(ICCID).unwrap();
+    let many = vec![
+        iccid.clone(),
+        onence::Iccid::new("8988280666000000001").unwrap(),
+    ];
+    let sms = || types::SmsMessage {
+        payload: Some("ping".into()),
+        ..Default::default()
+    };
+    let owned = || (client.clone(), iccid.clone(), many.clone());
+    let mut handles: Vec<tokio::task::JoinHandle<Result<(), onence::Error>>> = Vec::new();
+    macro_rules! spawn {
+        (|$client:ident, $iccid:ident, $many:ident| $call:expr) => {{
+            let ($client, $iccid, $many) = owned();
+            let _ = (&$iccid, &$many);
+            handles.push(tokio::spawn(async move { $call.await.map(|_| ()) }));
+        }};
+    }
+    let today = NaiveDate::from_ymd_opt(2024, 1, 31).unwrap();
+    spawn!(|c, i, m| c.enable_sim(i));
+    spawn!(|c, i, m| c.disable_sim(i));
+    spawn!(|c, i, m| c.set_sim_label(i, "pump"));
+    spawn!(|c, i, m| c.set_sim_imei_lock(i, true));
+    spawn!(|c, i, m| c.enable_sims(m));
+    spawn!(|c, i, m| c.disable_sims(m));
+    spawn!(|c, i, m| c.set_sims_imei_lock(m, false));
+    spawn!(|c, i, m| c.set_sim_labels(&[(ICCID, "a"), ("8988280666000000001", "b")]));
+    spawn!(|c, i, m| c.send_sms_text(i, sms()));
+    spawn!(|c, i, m| c.send_sms_checked(i, sms()));
+    spawn!(|c, i, m| c.top_up(i, None));
+    spawn!(|c, i, m| c.top_up_checked(i, None));
+    spawn!(|c, i, m| c.top_up_many(m, None));
+    spawn!(|c, i, m| c.data_quota_of(i));
+    spawn!(|c, i, m| c.sms_quota_of(i));
+    spawn!(|c, i, m| c.usage_between(i, today, today));
+    spawn!(|c, i, m| c.all_sims().collect());
+    spawn!(|c, i, m| c.all_sms(i).collect());
+    for handle in handles {
+        let _ = handle.await.expect("the spawned helper ran");
+    }
+}
