@@ -347,12 +347,10 @@ fn peak_rss_kib() -> u64 {
 
 /// Scenario 5: GETs and top-ups under 5% injected 503s and 1% broken connections.
 async fn resilience() -> Vec<Row> {
-    let faults = Faults {
-        error_rate: 0.05,
-        error_statuses: vec![503],
-        drop_rate: 0.01,
-        ..Faults::default()
-    };
+    let faults = Faults::none()
+        .with_error_rate(0.05)
+        .with_error_statuses([503])
+        .with_drop_rate(0.01);
     let sandbox = Sandbox::builder()
         .sims(1_000)
         .seed(5)
@@ -361,11 +359,9 @@ async fn resilience() -> Vec<Row> {
         .start()
         .await
         .unwrap();
-    let policy = RetryPolicy {
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(100),
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::standard()
+        .with_base_delay(Duration::from_millis(5))
+        .with_max_delay(Duration::from_millis(100));
     let client = sandbox
         .client_builder()
         .rate_limits(RateLimits::none())

@@ -162,7 +162,10 @@ impl TokenSession {
             // Still valid but due for renewal: if someone else is renewing, use it meanwhile.
             if now < token.expires_at {
                 return match self.refresh.try_lock() {
-                    Ok(_guard) => Ok(self.fetch_and_keep(limiters, policy).await.unwrap_or(token)),
+                    Ok(_guard) => Ok(self
+                        .fetch_and_keep(limiters, policy, wait)
+                        .await
+                        .unwrap_or(token)),
                     Err(_) => Ok(token),
                 };
             }
@@ -187,7 +190,7 @@ impl TokenSession {
         if let Some(last) = self.last_failure().filter(|f| f.at >= asked_at) {
             return Err(last.failure);
         }
-        self.fetch_and_keep(limiters, policy).await
+        self.fetch_and_keep(limiters, policy, wait).await
     }
 
     /// Fetches under the refresh lock and records the outcome for the others.
@@ -195,8 +198,9 @@ impl TokenSession {
         &self,
         limiters: &RateLimiters,
         policy: &RetryPolicy,
+        within: Duration,
     ) -> Result<Token, TokenFailure> {
-        match self.fetch(limiters, policy).await {
+        match self.fetch(limiters, policy, within).await {
             Ok(token) => {
                 *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
                 *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = None;
@@ -241,9 +245,10 @@ impl TokenSession {
         &self,
         limiters: &RateLimiters,
         policy: &RetryPolicy,
+        within: Duration,
     ) -> Result<Token, TokenFailure> {
         let started = self.clock.now();
-        let mut budget = Budget::start(policy, &self.clock);
+        let mut budget = Budget::start(policy, within, &self.clock);
         let mut switched_to_form = false;
         loop {
             limiters.until_ready(Route::Token).await;

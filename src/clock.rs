@@ -1,18 +1,21 @@
 //! The time source for token expiry and rate limiting.
 
+#[cfg(feature = "test-util")]
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "test-util")]
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Where the client reads the time: the runtime's clock (the default; it
-/// follows tokio's paused time in tests), or a manual clock that only moves
-/// when told to, for tests of token expiry.
+/// follows tokio's paused time in tests), or, with the `test-util` feature, a
+/// manual clock that only moves when told to, for tests of token expiry.
 #[derive(Clone, Debug)]
 pub struct Clock(Source);
 
 #[derive(Clone, Debug)]
 enum Source {
     Tokio(tokio::time::Instant),
+    #[cfg(feature = "test-util")]
     Manual(Arc<AtomicU64>),
 }
 
@@ -28,18 +31,21 @@ impl Clock {
         Clock(Source::Tokio(tokio::time::Instant::now()))
     }
 
-    /// A clock that stands still until [`Clock::advance`] moves it.
+    /// A clock that stands still until [`Clock::advance`] moves it (feature `test-util`).
+    #[cfg(feature = "test-util")]
     pub fn manual() -> Clock {
         Clock(Source::Manual(Arc::new(AtomicU64::new(0))))
     }
 
-    /// Moves a manual clock forward; the system clock ignores this.
+    /// Moves a manual clock forward (feature `test-util`).
+    #[cfg(feature = "test-util")]
     pub fn advance(&self, by: Duration) {
         if let Source::Manual(nanos) = &self.0 {
-            nanos.fetch_add(
-                u64::try_from(by.as_nanos()).unwrap_or(u64::MAX),
-                Ordering::SeqCst,
-            );
+            let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+            // Saturating: a huge step stops at the end of time, it never wraps back.
+            let _ = nanos.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(by))
+            });
         }
     }
 
@@ -47,6 +53,7 @@ impl Clock {
     pub(crate) fn now(&self) -> Duration {
         match &self.0 {
             Source::Tokio(origin) => origin.elapsed(),
+            #[cfg(feature = "test-util")]
             Source::Manual(nanos) => Duration::from_nanos(nanos.load(Ordering::SeqCst)),
         }
     }

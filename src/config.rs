@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind};
 use crate::rate_limit::{RateLimiters, RateLimits};
 use crate::retry::RetryPolicy;
 use crate::session::Session;
+use crate::timeout::Timeouts;
 use crate::Client;
 
 /// The API's base URL.
@@ -19,8 +20,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.1nce.com/management-api";
 pub struct ClientBuilder {
     credentials: Option<Credentials>,
     base_url: String,
-    connect_timeout: Option<Duration>,
-    request_timeout: Option<Duration>,
+    timeouts: Timeouts,
     retry: RetryPolicy,
     rate_limits: RateLimits,
     refresh_margin: Duration,
@@ -34,9 +34,8 @@ impl Default for ClientBuilder {
         ClientBuilder {
             credentials: None,
             base_url: DEFAULT_BASE_URL.to_string(),
-            connect_timeout: Some(Duration::from_secs(10)),
-            request_timeout: Some(Duration::from_secs(30)),
-            retry: RetryPolicy::default(),
+            timeouts: Timeouts::standard(),
+            retry: RetryPolicy::standard(),
             rate_limits: RateLimits::default(),
             refresh_margin: Duration::from_secs(300),
             http: None,
@@ -59,15 +58,21 @@ impl ClientBuilder {
         self
     }
 
-    /// How long connecting may take (default 10 s; `None`: no limit).
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
+    /// All timeouts at once (default [`Timeouts::standard`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
         self
     }
 
-    /// How long one request may take (default 30 s; `None`: no limit).
+    /// How long connecting may take (default 10 s; `None`: no limit).
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeouts = self.timeouts.with_connect(timeout);
+        self
+    }
+
+    /// How long one request (one attempt) may take (default 30 s; `None`: no limit).
     pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.request_timeout = timeout;
+        self.timeouts = self.timeouts.with_attempt(timeout);
         self
     }
 
@@ -131,7 +136,7 @@ impl ClientBuilder {
         // credentials on a redirect to another host.
         let http = match self.http {
             Some(client) => client,
-            None => http_builder(self.connect_timeout, self.request_timeout)
+            None => http_builder(self.timeouts.connect(), self.timeouts.attempt())
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| {
@@ -148,7 +153,15 @@ impl ClientBuilder {
                 self.clock.clone(),
             )
         });
-        let session = Session::new(auth, self.retry, limiters, self.clock, self.max_body);
+        let operation = self.timeouts.operation().unwrap_or(Duration::MAX);
+        let session = Session::new(
+            auth,
+            self.retry,
+            operation,
+            limiters,
+            self.clock,
+            self.max_body,
+        );
         Ok(Client::new_with_client(&base, http, session))
     }
 }
@@ -160,15 +173,16 @@ fn check_settings(builder: &ClientBuilder) -> Result<(), Error> {
     let config = |message: String| Err(Error::new(ErrorKind::Config, message));
     let limits = &builder.rate_limits;
     for (route, limit) in [
-        ("sims", limits.sims),
-        ("orders_and_products", limits.orders_and_products),
-        ("token", limits.token),
+        ("sims", limits.sims()),
+        ("orders_and_products", limits.orders_and_products()),
+        ("token", limits.token()),
     ] {
         if let Some(limit) = limit {
-            if limit.requests == 0 || limit.period.is_zero() {
+            if limit.requests() == 0 || limit.period().is_zero() {
                 return config(format!(
                     "rate limit {route}: {} requests per {:?} is no limit; use None to turn it off",
-                    limit.requests, limit.period
+                    limit.requests(),
+                    limit.period()
                 ));
             }
         }
@@ -176,12 +190,16 @@ fn check_settings(builder: &ClientBuilder) -> Result<(), Error> {
     if builder.max_body == 0 {
         return config("max_body_size of zero would refuse every answer".into());
     }
-    if builder.retry.max_attempts == 0 {
+    if builder.retry.max_attempts() == 0 {
         return config("retry policy: max_attempts must be at least 1 (the first attempt)".into());
     }
     for (name, timeout) in [
-        ("connect_timeout", builder.connect_timeout),
-        ("request_timeout", builder.request_timeout),
+        ("connect timeout", builder.timeouts.connect()),
+        (
+            "attempt timeout (request_timeout)",
+            builder.timeouts.attempt(),
+        ),
+        ("operation timeout", builder.timeouts.operation()),
     ] {
         if timeout.is_some_and(|t| t.is_zero()) {
             return config(format!(

@@ -51,6 +51,7 @@ pub mod sandbox;
 mod secret;
 mod session;
 mod tidy;
+mod timeout;
 pub mod timestamp;
 
 /// Request builders returned by the [`Client`] methods, one per operation.
@@ -71,7 +72,11 @@ pub use rate_limit::{Limit, RateLimits};
 pub use reconcile::{Checked, Reconciled};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+/// The per-client state the generated client carries; built by
+/// [`Client::builder`], never by hand.
+#[doc(hidden)]
 pub use session::Session;
+pub use timeout::Timeouts;
 
 /// The error type of the generated calls; convert it with `?` or `Error::from`.
 pub type GeneratedError = generated::Error<types::ApiError>;

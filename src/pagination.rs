@@ -24,6 +24,7 @@ use crate::types;
 use crate::Client;
 
 /// One page of a list, with the totals the API reported for it.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {
     /// The items on this page.

@@ -11,45 +11,62 @@ use crate::clock::Clock;
 /// A limit of `requests` per `period`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limit {
-    /// How many requests...
-    pub requests: u32,
-    /// ...per how long.
-    pub period: Duration,
+    requests: u32,
+    period: Duration,
 }
 
 impl Limit {
-    /// `requests` per `period`.
+    /// `requests` per `period` (both above zero; `build()` refuses others).
     pub const fn new(requests: u32, period: Duration) -> Limit {
         Limit { requests, period }
     }
+
+    /// How many requests...
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    /// ...per how long.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
 }
 
-/// Client-side limits by route. The defaults are 1NCE's published limits
-/// (which its own pages state differently, hence configurable): 10 requests/s
-/// for `/v1/sims...`, 100 per 5 minutes for `/v1/orders` and `/v1/products`,
-/// and 600 per minute for the token endpoint. `None` turns a limit off;
-/// [`RateLimits::none`] turns all off.
+/// Client-side limits by route. The standard ones are 1NCE's published
+/// limits (which its own pages state differently, hence configurable): 10
+/// requests/s for `/v1/sims...`, 100 per 5 minutes for `/v1/orders` and
+/// `/v1/products`, and 600 per minute for the token endpoint. `None` turns a
+/// limit off; [`RateLimits::none`] turns all off.
+///
+/// ```
+/// use std::time::Duration;
+/// use onence::{Limit, RateLimits};
+/// let limits = RateLimits::standard().with_sims(Some(Limit::new(5, Duration::from_secs(1))));
+/// assert_eq!(limits.sims().map(|l| l.requests()), Some(5));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RateLimits {
-    /// `/v1/sims` and everything below it.
-    pub sims: Option<Limit>,
-    /// `/v1/orders` and `/v1/products`.
-    pub orders_and_products: Option<Limit>,
-    /// `/oauth/token`.
-    pub token: Option<Limit>,
+    sims: Option<Limit>,
+    orders_and_products: Option<Limit>,
+    token: Option<Limit>,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
+        RateLimits::standard()
+    }
+}
+
+impl RateLimits {
+    /// 1NCE's published limits.
+    pub fn standard() -> RateLimits {
         RateLimits {
             sims: Some(Limit::new(10, Duration::from_secs(1))),
             orders_and_products: Some(Limit::new(100, Duration::from_secs(300))),
             token: Some(Limit::new(600, Duration::from_secs(60))),
         }
     }
-}
 
-impl RateLimits {
     /// No client-side limits.
     pub fn none() -> RateLimits {
         RateLimits {
@@ -57,6 +74,39 @@ impl RateLimits {
             orders_and_products: None,
             token: None,
         }
+    }
+
+    /// The limit of `/v1/sims` and everything below it.
+    pub fn with_sims(mut self, limit: Option<Limit>) -> RateLimits {
+        self.sims = limit;
+        self
+    }
+
+    /// The limit of `/v1/orders` and `/v1/products`.
+    pub fn with_orders_and_products(mut self, limit: Option<Limit>) -> RateLimits {
+        self.orders_and_products = limit;
+        self
+    }
+
+    /// The limit of `/oauth/token`.
+    pub fn with_token(mut self, limit: Option<Limit>) -> RateLimits {
+        self.token = limit;
+        self
+    }
+
+    /// The limit of `/v1/sims...`.
+    pub fn sims(&self) -> Option<Limit> {
+        self.sims
+    }
+
+    /// The limit of `/v1/orders` and `/v1/products`.
+    pub fn orders_and_products(&self) -> Option<Limit> {
+        self.orders_and_products
+    }
+
+    /// The limit of `/oauth/token`.
+    pub fn token(&self) -> Option<Limit> {
+        self.token
     }
 }
 

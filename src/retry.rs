@@ -10,37 +10,74 @@ use crate::clock::Clock;
 /// and 504, with exponential backoff and full jitter; `Retry-After` is
 /// honoured up to the cap. A POST is never sent again once it may have
 /// been acted on: only a failure to connect, or a 429 (refused unprocessed),
-/// is retried.
+/// is retried. How long an operation may take in all is a [`Timeouts`](crate::Timeouts) setting.
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = onence::RetryPolicy::standard()
+///     .with_max_attempts(6)
+///     .with_base_delay(Duration::from_millis(200));
+/// assert_eq!(policy.max_attempts(), 6);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included (default 4).
-    pub max_attempts: u32,
-    /// Backoff base: attempt n waits up to `base_delay * 2^(n-1)` (default 0.5 s).
-    pub base_delay: Duration,
-    /// No single wait is longer (default 20 s).
-    pub max_delay: Duration,
-    /// No retry starts after this much time since the first attempt (default 60 s).
-    pub deadline: Duration,
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(20),
-            deadline: Duration::from_secs(60),
-        }
+        RetryPolicy::standard()
     }
 }
 
 impl RetryPolicy {
+    /// 4 attempts in all, backoff from 0.5 s, no wait over 20 s.
+    pub fn standard() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(20),
+        }
+    }
+
     /// Every request is sent once.
     pub fn none() -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy::standard().with_max_attempts(1)
+    }
+
+    /// Attempts in all, the first included (at least 1; `build()` refuses 0).
+    pub fn with_max_attempts(mut self, attempts: u32) -> RetryPolicy {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// Backoff base: attempt n waits up to `base_delay * 2^(n-1)`, with full jitter.
+    pub fn with_base_delay(mut self, delay: Duration) -> RetryPolicy {
+        self.base_delay = delay;
+        self
+    }
+
+    /// No single wait is longer, whatever `Retry-After` asks.
+    pub fn with_max_delay(mut self, delay: Duration) -> RetryPolicy {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Attempts in all, the first included.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The backoff base.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// The longest single wait.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
     }
 
     /// The wait before attempt `attempt + 1`: full jitter over the exponential
@@ -85,12 +122,12 @@ pub(crate) struct Budget<'a> {
 }
 
 impl<'a> Budget<'a> {
-    /// A budget starting now.
-    pub(crate) fn start(policy: &'a RetryPolicy, clock: &'a Clock) -> Budget<'a> {
+    /// A budget starting now, with no retry or wait starting after `within`.
+    pub(crate) fn start(policy: &'a RetryPolicy, within: Duration, clock: &'a Clock) -> Budget<'a> {
         Budget {
             policy,
             clock,
-            deadline: clock.now().saturating_add(policy.deadline),
+            deadline: clock.now().saturating_add(within),
             attempt: 1,
         }
     }
@@ -195,31 +232,27 @@ mod tests {
 
     #[test]
     fn extreme_settings_and_server_values_never_panic() {
-        let policy = RetryPolicy {
-            max_attempts: u32::MAX,
-            base_delay: Duration::MAX,
-            max_delay: Duration::MAX,
-            deadline: Duration::MAX,
-        };
+        let policy = RetryPolicy::standard()
+            .with_max_attempts(u32::MAX)
+            .with_base_delay(Duration::MAX)
+            .with_max_delay(Duration::MAX);
         for attempt in [0, 1, 31, 64, u32::MAX] {
             let _ = policy.delay(attempt, Some(Duration::MAX));
             let _ = policy.delay(attempt, None);
         }
-        let clock = Clock::manual();
-        let budget = Budget::start(&policy, &clock);
-        assert_eq!(budget.remaining(), Duration::MAX);
+        let clock = Clock::system();
+        let budget = Budget::start(&policy, Duration::MAX, &clock);
+        assert!(budget.remaining() > Duration::from_secs(u64::MAX / 2));
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_budget_counts_attempts_and_keeps_the_deadline() {
-        let policy = RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(10),
-            deadline: Duration::from_secs(60),
-        };
+        let policy = RetryPolicy::standard()
+            .with_max_attempts(3)
+            .with_base_delay(Duration::from_millis(10))
+            .with_max_delay(Duration::from_millis(10));
         let clock = Clock::system();
-        let mut budget = Budget::start(&policy, &clock);
+        let mut budget = Budget::start(&policy, Duration::from_secs(60), &clock);
         assert!(budget.go_again(Next::ResendNow).await);
         assert_eq!(budget.attempt(), 1, "a resend is not an attempt");
         assert!(budget.go_again(Next::Retry { after: None }).await);
@@ -230,12 +263,8 @@ mod tests {
             "3 attempts in all"
         );
         // A wait that would end past the deadline is not started.
-        let short = RetryPolicy {
-            max_delay: Duration::from_secs(5),
-            deadline: Duration::from_secs(1),
-            ..policy
-        };
-        let mut budget = Budget::start(&short, &clock);
+        let short = policy.with_max_delay(Duration::from_secs(5));
+        let mut budget = Budget::start(&short, Duration::from_secs(1), &clock);
         let asked = Some(Duration::from_secs(5));
         assert!(!budget.go_again(Next::Retry { after: asked }).await);
         assert!(!budget.go_again(Next::Return).await);

@@ -28,6 +28,7 @@ pub struct Session {
 struct Inner {
     auth: Option<TokenSession>,
     retry: RetryPolicy,
+    operation: std::time::Duration,
     limiters: RateLimiters,
     clock: Clock,
     max_body: usize,
@@ -37,9 +38,13 @@ impl Default for Session {
     fn default() -> Self {
         let clock = Clock::system();
         let limiters = RateLimiters::new(&crate::RateLimits::default(), &clock);
+        let operation = crate::Timeouts::standard()
+            .operation()
+            .unwrap_or(std::time::Duration::MAX);
         Session::new(
             None,
-            RetryPolicy::default(),
+            RetryPolicy::standard(),
+            operation,
             limiters,
             clock,
             body_limit::DEFAULT_MAX_BODY,
@@ -51,6 +56,7 @@ impl Session {
     pub(crate) fn new(
         auth: Option<TokenSession>,
         retry: RetryPolicy,
+        operation: std::time::Duration,
         limiters: RateLimiters,
         clock: Clock,
         max_body: usize,
@@ -59,6 +65,7 @@ impl Session {
             inner: Arc::new(Inner {
                 auth,
                 retry,
+                operation,
                 limiters,
                 clock,
                 max_body,
@@ -84,7 +91,7 @@ impl Session {
         // streaming body would be sent once, as it is.
         let replayable = request.try_clone().is_some();
         let mut original = Some(request);
-        let mut budget = Budget::start(&inner.retry, &inner.clock);
+        let mut budget = Budget::start(&inner.retry, inner.operation, &inner.clock);
         let mut renewed = false;
         loop {
             inner.limiters.until_ready(route).await;

@@ -449,11 +449,7 @@ fn no_retries(sandbox: &Sandbox) -> Client {
 
 #[tokio::test]
 async fn each_fault_is_observable() {
-    let errors = faulty(Faults {
-        error_rate: 1.0,
-        ..Faults::default()
-    })
-    .await;
+    let errors = faulty(Faults::none().with_error_rate(1.0)).await;
     let err = onence::Error::from(
         no_retries(&errors)
             .get_sim()
@@ -468,21 +464,12 @@ async fn each_fault_is_observable() {
     );
     assert_eq!(errors.counters().faults["error"], 1);
 
-    let throttled = faulty(Faults {
-        throttle_rate: 1.0,
-        retry_after_secs: 7,
-        ..Faults::default()
-    })
-    .await;
+    let throttled = faulty(Faults::none().with_throttle_rate(1.0, 7)).await;
     let response = reqwest_get(&throttled, "/v1/products").await;
     assert_eq!(response.status().as_u16(), 429);
     assert_eq!(response.headers()["retry-after"], "7");
 
-    let dropped = faulty(Faults {
-        drop_rate: 1.0,
-        ..Faults::default()
-    })
-    .await;
+    let dropped = faulty(Faults::none().with_drop_rate(1.0)).await;
     let message = types::SmsMessage {
         payload: Some("x".into()),
         ..Default::default()
@@ -512,11 +499,7 @@ async fn each_fault_is_observable() {
     );
     assert_eq!(err.kind(), ErrorKind::Network, "{err:?}");
 
-    let malformed = faulty(Faults {
-        malformed_rate: 1.0,
-        ..Faults::default()
-    })
-    .await;
+    let malformed = faulty(Faults::none().with_malformed_rate(1.0)).await;
     let err = onence::Error::from(
         no_retries(&malformed)
             .get_sim()
@@ -527,11 +510,11 @@ async fn each_fault_is_observable() {
     );
     assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
 
-    let scoped = faulty(Faults {
-        error_rate: 1.0,
-        routes: vec!["/v1/orders".into()],
-        ..Faults::default()
-    })
+    let scoped = faulty(
+        Faults::none()
+            .with_error_rate(1.0)
+            .with_routes(["/v1/orders"]),
+    )
     .await;
     no_retries(&scoped)
         .get_sim()
@@ -544,22 +527,22 @@ async fn each_fault_is_observable() {
 
 #[tokio::test]
 async fn faults_are_ridden_out_by_retries_of_gets() {
-    let sandbox = faulty(Faults {
-        error_rate: 0.2,
-        error_statuses: vec![502, 503, 504],
-        drop_rate: 0.1,
-        ..Faults::default()
-    })
+    let sandbox = faulty(
+        Faults::none()
+            .with_error_rate(0.2)
+            .with_error_statuses([502, 503, 504])
+            .with_drop_rate(0.1),
+    )
     .await;
     let client = sandbox
         .client_builder()
         .rate_limits(RateLimits::none())
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            max_attempts: 8,
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::standard()
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(5))
+                .with_max_attempts(8),
+        )
         .build()
         .unwrap();
     for _ in 0..50 {
@@ -798,12 +781,11 @@ async fn a_lost_answer_is_an_unknown_outcome_and_the_read_back_tells_the_truth()
     let sandbox = Sandbox::builder()
         .sims(3)
         .seed(9)
-        .faults(Faults {
-            late_rate: 1.0,
-            late_by: Duration::from_secs(5),
-            routes: vec!["POST /topup".into(), "POST /sms".into()],
-            ..Faults::default()
-        })
+        .faults(
+            Faults::none()
+                .with_late_rate(1.0, Duration::from_secs(5))
+                .with_routes(["POST /topup", "POST /sms"]),
+        )
         .start()
         .await
         .unwrap();

@@ -24,11 +24,11 @@ fn client(server: &Scripted, clock: Clock) -> Client {
         .base_url(&server.base_url)
         .credentials(Credentials::api_user("1234_api-user", SECRET))
         .rate_limits(RateLimits::none())
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::standard()
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(5)),
+        )
         .clock(clock)
         .build()
         .unwrap()

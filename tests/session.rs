@@ -13,11 +13,9 @@ const SECRET: &str = "s3cr3t-client-secret";
 const ICCID: &str = "8988280666000000000";
 
 fn quick_retries() -> RetryPolicy {
-    RetryPolicy {
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::standard()
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5))
 }
 
 fn client(server: &Scripted, clock: Clock) -> Client {
@@ -406,10 +404,7 @@ async fn retry_after_is_honoured() {
     numbered_tokens(&server, 3600);
     server.then([Reply::status(429).header("retry-after", "1"), sim_ok()]);
     let started = std::time::Instant::now();
-    let policy = RetryPolicy {
-        max_delay: Duration::from_secs(5),
-        ..quick_retries()
-    };
+    let policy = quick_retries().with_max_delay(Duration::from_secs(5));
     let client = Client::builder()
         .base_url(&server.base_url)
         .credentials(Credentials::api_user("1234_api-user", SECRET))
@@ -555,7 +550,7 @@ async fn a_failing_token_endpoint_is_asked_once_for_many_callers() {
     for call in futures::future::join_all(calls).await {
         assert!(call.unwrap().is_err());
     }
-    let attempts = quick_retries().max_attempts as usize;
+    let attempts = quick_retries().max_attempts() as usize;
     assert!(
         server.count("/oauth/token") <= 2 * attempts,
         "{} token requests",
@@ -564,8 +559,8 @@ async fn a_failing_token_endpoint_is_asked_once_for_many_callers() {
 }
 
 /// Server values and settings at their extremes never panic: an `expires_in`
-/// of 2^64-1 (or negative, or text), a refresh margin of `Duration::MAX`, a
-/// retry deadline of `Duration::MAX`.
+/// of 2^64-1 (or negative, or text), a refresh margin of `Duration::MAX`, no
+/// operation timeout, a clock moved to the end of time.
 #[tokio::test]
 async fn extreme_token_lifetimes_and_settings_never_panic() {
     for expires_in in [
@@ -589,11 +584,8 @@ async fn extreme_token_lifetimes_and_settings_never_panic() {
             .credentials(Credentials::api_user("1234_api-user", SECRET))
             .rate_limits(RateLimits::none())
             .refresh_margin(Duration::MAX)
-            .retry_policy(RetryPolicy {
-                deadline: Duration::MAX,
-                max_delay: Duration::MAX,
-                ..quick_retries()
-            })
+            .retry_policy(quick_retries().with_max_delay(Duration::MAX))
+            .timeouts(onence::Timeouts::standard().with_operation(None))
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -642,20 +634,11 @@ fn bad_settings_are_refused_by_build_naming_them() {
             .unwrap_err()
             .to_string()
     };
-    let zero = RateLimits {
-        sims: Some(Limit::new(0, Duration::from_secs(1))),
-        ..RateLimits::default()
-    };
+    let zero = RateLimits::standard().with_sims(Some(Limit::new(0, Duration::from_secs(1))));
     assert!(build(zero, RetryPolicy::default()).contains("rate limit sims"));
-    let instant = RateLimits {
-        token: Some(Limit::new(1, Duration::ZERO)),
-        ..RateLimits::default()
-    };
+    let instant = RateLimits::standard().with_token(Some(Limit::new(1, Duration::ZERO)));
     assert!(build(instant, RetryPolicy::default()).contains("rate limit token"));
-    let never = RetryPolicy {
-        max_attempts: 0,
-        ..RetryPolicy::default()
-    };
+    let never = RetryPolicy::standard().with_max_attempts(0);
     assert!(build(RateLimits::default(), never).contains("max_attempts"));
     let err = Client::builder()
         .request_timeout(Some(Duration::ZERO))

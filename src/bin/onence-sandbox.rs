@@ -50,11 +50,11 @@ async fn main() -> ExitCode {
             "--latency-ms" => builder.latency(Duration::from_millis(n as u64)),
             "--token-lifetime" => builder.token_lifetime(Duration::from_secs(n as u64)),
             "--error-rate" => {
-                faults.error_rate = n;
+                faults = faults.with_error_rate(n);
                 builder
             }
             "--drop-rate" => {
-                faults.drop_rate = n;
+                faults = faults.with_drop_rate(n);
                 builder
             }
             other => {

@@ -9,27 +9,80 @@
 /// lost the answer to a write that happened). `routes` limits faults to
 /// paths containing one of its strings (all API paths when empty); a route
 /// may start with a method (`"POST /topup"`) to fault only that method.
+///
+/// ```
+/// use std::time::Duration;
+/// use onence::sandbox::Faults;
+/// let faults = Faults::none()
+///     .with_error_rate(0.05)
+///     .with_drop_rate(0.01)
+///     .with_routes(["POST /topup"]);
+/// # let _ = faults;
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Faults {
+    pub(crate) error_rate: f64,
+    pub(crate) error_statuses: Vec<u16>,
+    pub(crate) throttle_rate: f64,
+    pub(crate) retry_after_secs: u64,
+    pub(crate) drop_rate: f64,
+    pub(crate) malformed_rate: f64,
+    pub(crate) late_rate: f64,
+    pub(crate) late_by: std::time::Duration,
+    pub(crate) routes: Vec<String>,
+}
+
+impl Faults {
+    /// No faults.
+    pub fn none() -> Faults {
+        Faults::default()
+    }
+
     /// Share of requests answered with a server error.
-    pub error_rate: f64,
+    pub fn with_error_rate(mut self, rate: f64) -> Faults {
+        self.error_rate = rate;
+        self
+    }
+
     /// The statuses of those errors, drawn evenly (500, 502, 503, 504 when empty).
-    pub error_statuses: Vec<u16>,
-    /// Share of requests answered 429.
-    pub throttle_rate: f64,
-    /// `Retry-After` of those 429s, in seconds.
-    pub retry_after_secs: u64,
+    pub fn with_error_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Faults {
+        self.error_statuses = statuses.into_iter().collect();
+        self
+    }
+
+    /// Share of requests answered 429, with this `Retry-After` in seconds.
+    pub fn with_throttle_rate(mut self, rate: f64, retry_after_secs: u64) -> Faults {
+        self.throttle_rate = rate;
+        self.retry_after_secs = retry_after_secs;
+        self
+    }
+
     /// Share of requests whose connection breaks mid-answer.
-    pub drop_rate: f64,
+    pub fn with_drop_rate(mut self, rate: f64) -> Faults {
+        self.drop_rate = rate;
+        self
+    }
+
     /// Share of requests answered with malformed JSON.
-    pub malformed_rate: f64,
-    /// Share of requests that take effect but are answered only after `late_by`.
-    pub late_rate: f64,
-    /// How long those answers are held back (a minute when zero).
-    pub late_by: std::time::Duration,
+    pub fn with_malformed_rate(mut self, rate: f64) -> Faults {
+        self.malformed_rate = rate;
+        self
+    }
+
+    /// Share of requests that take effect but are answered only after `by`
+    /// (a minute when zero).
+    pub fn with_late_rate(mut self, rate: f64, by: std::time::Duration) -> Faults {
+        self.late_rate = rate;
+        self.late_by = by;
+        self
+    }
+
     /// Paths (substrings, optionally after a method: `"POST /sms"`) the
-    /// faults apply to; empty for all.
-    pub routes: Vec<String>,
+    /// faults apply to; all API paths when none are given.
+    pub fn with_routes<S: Into<String>>(mut self, routes: impl IntoIterator<Item = S>) -> Faults {
+        self.routes = routes.into_iter().map(Into::into).collect();
+        self
+    }
 }
 
 /// The fault drawn for one request.

@@ -86,10 +86,7 @@ impl Default for SandboxBuilder {
             port: 0,
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
-            rate_limits: RateLimits {
-                token: None,
-                ..RateLimits::default()
-            },
+            rate_limits: RateLimits::standard().with_token(None),
             faults: Faults::default(),
             token_lifetime: Duration::from_secs(3600),
             change_delay: Duration::from_millis(200),
