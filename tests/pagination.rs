@@ -377,3 +377,41 @@ async fn invalid_input_makes_no_request() {
     assert!(errors[4].to_string().contains("../orders"), "{}", errors[4]);
     assert!(server.received().is_empty());
 }
+
+/// Headers at their extremes never panic and never cost an item: totals of
+/// 2^64-1 or below zero, and a `Retry-After` of 2^64-1 seconds (waited at most
+/// the policy's longest wait).
+#[tokio::test]
+async fn extreme_header_values_never_panic() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    fleet(&server, 5, |_, _| {
+        vec![
+            ("X-Total-Pages".into(), u64::MAX.to_string()),
+            ("X-Total-Count".into(), "-1".into()),
+            ("X-Current-Page".into(), "99999999999999999999999".into()),
+        ]
+    });
+    assert_eq!(
+        all_iccids(&client, 2).await,
+        (0..5).map(iccid).collect::<Vec<_>>()
+    );
+
+    let server = Scripted::start().await;
+    let client = onence::Client::builder()
+        .base_url(&server.base_url)
+        .rate_limits(onence::RateLimits::none())
+        .retry_policy(
+            onence::RetryPolicy::standard()
+                .with_max_attempts(2)
+                .with_max_delay(std::time::Duration::from_millis(10)),
+        )
+        .build()
+        .unwrap();
+    server.then([
+        Reply::status(503).header("retry-after", &u64::MAX.to_string()),
+        Reply::json(200, serde_json::json!([])),
+    ]);
+    let sims = client.list_sims().send().await.unwrap();
+    assert!(sims.is_empty());
+}
