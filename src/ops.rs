@@ -350,6 +350,29 @@ impl Client {
         Ok(number)
     }
 
+    /// Opens a service request with 1NCE support. Sent once: never resent.
+    /// The subject must be one non-empty line, the text non-empty.
+    pub async fn open_service_request(&self, request: types::NewServiceRequest) -> Result<()> {
+        let refuse =
+            |why: &str| Err(Error::invalid_input(why).with_operation("create_service_request"));
+        match request.subject.as_deref().map(str::trim) {
+            None | Some("") => return refuse("the subject is empty"),
+            Some(subject) if subject.chars().any(char::is_control) => {
+                return refuse("the subject must be one line without control characters")
+            }
+            Some(_) => {}
+        }
+        if request.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+            return refuse("the text is empty");
+        }
+        self.create_service_request()
+            .body(request)
+            .send()
+            .await
+            .map_err(|e| Error::from(e).with_operation("create_service_request"))?;
+        Ok(())
+    }
+
     /// What the SIM has left of its data volume (MB) and until when.
     pub async fn data_quota_of(&self, iccid: impl IntoIccid) -> Result<types::Quota> {
         let iccid = iccid

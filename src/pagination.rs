@@ -426,6 +426,19 @@ impl Client {
         })
     }
 
+    /// Every service request of the account (`list_service_requests`, up to 100 a page).
+    pub fn all_service_requests(&self) -> Pager<types::ServiceRequest> {
+        let client = self.clone();
+        let fetch: Fetch<types::ServiceRequest> = Arc::new(move |_query: Query, page, size| {
+            let client = client.clone();
+            Box::pin(async move {
+                let call = client.list_service_requests().page(page).page_size(size);
+                Ok(header_page(call.send().await?, page))
+            })
+        });
+        Pager::new("list_service_requests", 100, false, fetch)
+    }
+
     /// Every order of the account (`list_orders`, up to 10 a page).
     pub fn all_orders(&self) -> Pager<types::Order> {
         let client = self.clone();

@@ -577,3 +577,38 @@ async fn exit_codes_tell_auth_failures_and_unknown_outcomes_apart() {
     .await;
     assert_eq!(refused.code, 3, "{}", refused.stderr);
 }
+
+/// `onence support`: create asks first (refuses without a terminal unless
+/// --yes), its dry run sends nothing, and list shows what was opened.
+#[tokio::test(flavor = "multi_thread")]
+async fn support_requests_are_created_and_listed() {
+    let sandbox = sandbox().await;
+    let create = [
+        "support",
+        "create",
+        "--subject",
+        "No data",
+        "--text",
+        "attached, no traffic",
+    ];
+    let refused = onence(&sandbox, &create, "").await;
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    let dry: Vec<&str> = [&create[..], &["--dry-run"]].concat();
+    let planned = onence(&sandbox, &dry, "").await;
+    assert_eq!(planned.code, 0, "{}", planned.stderr);
+    assert!(
+        planned.stdout.contains("POST /v1/support"),
+        "{}",
+        planned.stdout
+    );
+    assert_eq!(sandbox.counters().requests_to("POST /v1/support"), 0);
+    let yes: Vec<&str> = [&create[..], &["--yes"]].concat();
+    let done = onence(&sandbox, &yes, "").await;
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let listed = onence(&sandbox, &["support", "list"], "").await;
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let line: serde_json::Value =
+        serde_json::from_str(listed.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(line["subject"], "No data");
+    assert_eq!(line["status"], "OPEN");
+}

@@ -456,6 +456,37 @@ fn cases() -> Vec<Case> {
             None,
             call!(|c| Ok(to_json(c.list_products().send().await?.into_inner()))),
         ),
+        case(
+            "list_service_requests",
+            "/v1/support",
+            &[("page", "2"), ("pageSize", "100")],
+            None,
+            call!(|c| Ok(to_json(
+                c.list_service_requests()
+                    .page(2)
+                    .page_size(100)
+                    .send()
+                    .await?
+                    .into_inner()
+            ))),
+        ),
+        case(
+            "create_service_request",
+            "/v1/support",
+            &[],
+            Some(
+                json!({ "subject": "Connectivity Issue", "text": "Custom Text", "replyToMail": "e-mail@address.com", "senderName": "Hans Mustermann" }),
+            ),
+            call!(|c| {
+                let request: types::NewServiceRequest = serde_json::from_value(json!({
+                    "subject": "Connectivity Issue", "text": "Custom Text",
+                    "replyToMail": "e-mail@address.com", "senderName": "Hans Mustermann",
+                }))
+                .unwrap();
+                c.open_service_request(request).await?;
+                Ok(Value::Null)
+            }),
+        ),
     ]
 }
 
@@ -672,7 +703,7 @@ fn every_operation_has_a_contract_test() {
         missing.is_empty(),
         "operations without a contract test: {missing:?}"
     );
-    assert_eq!(covered.len(), 27);
+    assert_eq!(covered.len(), 29);
 }
 
 #[test]

@@ -868,3 +868,56 @@ async fn a_write_that_was_never_sent_is_not_an_unknown_outcome() {
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert!(!err.is_outcome_unknown());
 }
+
+/// Support Management: a request opened through the client is listed back,
+/// open, with its message; a request without a subject is refused by name.
+#[tokio::test]
+async fn service_requests_are_opened_and_listed() {
+    let sandbox = sandbox(3).await;
+    let client = unlimited(&sandbox);
+    assert!(client
+        .all_service_requests()
+        .collect()
+        .await
+        .unwrap()
+        .is_empty());
+    let request: types::NewServiceRequest = serde_json::from_value(serde_json::json!({
+        "subject": "No data", "text": "SIM 8988280666000000001 attaches but moves no data",
+        "senderName": "Ops", "replyToMail": "ops@example.com"
+    }))
+    .unwrap();
+    client.open_service_request(request).await.unwrap();
+    let listed = client.all_service_requests().collect().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].status, Some(types::ServiceRequestStatus::Open));
+    assert_eq!(listed[0].subject.as_deref(), Some("No data"));
+    assert_eq!(
+        listed[0].communications[0].originator.as_deref(),
+        Some("Ops")
+    );
+    assert!(listed[0].create_date.as_ref().unwrap().to_utc().is_some());
+
+    let no_subject: types::NewServiceRequest =
+        serde_json::from_value(serde_json::json!({ "text": "help" })).unwrap();
+    let refused = onence::Error::from(
+        client
+            .create_service_request()
+            .body(no_subject.clone())
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(400));
+    assert!(refused.to_string().contains("subject"), "{refused}");
+    let err = client.open_service_request(no_subject).await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::InvalidInput,
+        "the helper refuses before sending"
+    );
+    assert_eq!(
+        sandbox.counters().requests_to("POST /v1/support"),
+        2,
+        "one opened, one refused by the sandbox, none by the helper"
+    );
+}

@@ -1,4 +1,4 @@
-//! The sandbox's HTTP side: authentication, rate limits, faults, and the 27 operations.
+//! The sandbox's HTTP side: authentication, rate limits, faults, and the 29 operations.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -50,6 +50,7 @@ struct Data {
     next_sms: i64,
     orders: Vec<types::Order>,
     next_order: i64,
+    service_requests: Vec<types::ServiceRequest>,
     limits: (i64, i64, i64),
     pending: Vec<(Duration, types::SimUpdate)>,
     rng: fastrand::Rng,
@@ -133,6 +134,7 @@ impl Shared {
                 next_sms: 1,
                 orders: Vec::new(),
                 next_order: 2_000_000_001,
+                service_requests: Vec::new(),
                 limits: (3, 12, 22),
                 pending: Vec::new(),
                 rng: fastrand::Rng::with_seed(config.seed),
@@ -513,7 +515,7 @@ fn payment(query: &HashMap<String, String>, allowed: &[&str]) -> Result<(), Refu
     }
 }
 
-/// Runs one of the 27 operations.
+/// Runs one of the 29 operations.
 fn operation(
     shared: &Shared,
     method: &Method,
@@ -943,6 +945,44 @@ fn operation(
             Ok(Answer::json(200, order))
         }
         ("GET", ["v1", "products"]) => Ok(Answer::json(200, fleet::products())),
+        ("GET", ["v1", "support"]) => {
+            let (page, size) = paging(query, 100)?;
+            let (items, headers) = page_of(&data.service_requests, page, size);
+            let mut answer = Answer::json(200, items);
+            answer.headers = headers;
+            Ok(answer)
+        }
+        ("POST", ["v1", "support"]) => {
+            let request: types::NewServiceRequest = parse(body)?;
+            let subject = request
+                .subject
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| bad("subject is missing"))?;
+            let text = request
+                .text
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| bad("text is missing"))?;
+            let now: crate::timestamp::Timestamp = fleet::api_time(shared.now()).into();
+            let case = 10_000 + data.service_requests.len() as u64 + 1;
+            data.service_requests.push(types::ServiceRequest {
+                case_id: Some(case.to_string()),
+                status: Some(types::ServiceRequestStatus::Open),
+                subject: Some(subject.clone()),
+                text: Some(text.clone()),
+                create_date: Some(now.clone()),
+                solved_date: None,
+                communications: vec![types::Communication {
+                    id: Some("1".into()),
+                    direction: Some(types::CommunicationDirection::In),
+                    type_: Some(types::CommunicationType::Portal),
+                    originator: request.sender_name,
+                    subject: Some(subject),
+                    text: Some(text),
+                    communication_date: Some(now),
+                }],
+            });
+            Ok(Answer::empty(201))
+        }
         _ => Err(Refusal(404, format!("no operation {m} /{}", s.join("/")))),
     }
 }

@@ -12,7 +12,7 @@
 //! # }
 //! ```
 //!
-//! It answers all 27 operations from a deterministic fleet built from the
+//! It answers all 29 operations from a deterministic fleet built from the
 //! seed, with the real service's habits (timestamps like
 //! `2018-03-09T07:59:09.000+0000`, `application/json;charset=UTF-8`, an empty
 //! 200 for an unknown ICCID, queued SIM changes, `Location` headers, paging

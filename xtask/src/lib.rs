@@ -25,6 +25,54 @@ pub const DEFAULT_URL: &str = "https://api.1nce.com/management-api/api-docs";
 pub const SWAGGER_NAME: &str = "management-api.swagger.json";
 /// The vendored OpenAPI document, relative to the spec directory.
 pub const OPENAPI_NAME: &str = "management-api.openapi.json";
+/// The vendored Support Management document (OpenAPI 3), relative to the spec directory.
+pub const SUPPORT_NAME: &str = "support-management.openapi.json";
+
+/// The form a family's document comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Swagger 2.0: converted to OpenAPI 3 by [`convert`].
+    Swagger2,
+    /// OpenAPI 3.0: used as it is.
+    OpenApi3,
+}
+
+/// One family of the API documents 1NCE publishes, vendored in `spec/` as
+/// its own source. Every family's paths and models are merged into the one
+/// normalised document of their API version (`/v1`), so they share one
+/// client, one session and one set of rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Family {
+    /// The name `--only` takes.
+    pub name: &'static str,
+    /// The vendored source, relative to the spec directory.
+    pub file: &'static str,
+    /// Its form.
+    pub format: Format,
+    /// Where 1NCE serves it, when it serves it at a stable address.
+    pub url: Option<&'static str>,
+}
+
+/// The families merged into `management-api.openapi.json`, the first one the base.
+pub const FAMILIES: &[Family] = &[
+    Family {
+        name: "management-api",
+        file: SWAGGER_NAME,
+        format: Format::Swagger2,
+        url: Some(DEFAULT_URL),
+    },
+    Family {
+        name: "support-management",
+        file: SUPPORT_NAME,
+        format: Format::OpenApi3,
+        url: None,
+    },
+];
+
+/// The family named `name`.
+pub fn family(name: &str) -> Option<&'static Family> {
+    FAMILIES.iter().find(|f| f.name == name)
+}
 
 /// Why a refresh or check failed. Each displays as one line naming the cause.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +120,104 @@ pub struct Derived {
     pub openapi_value: Value,
     /// What the normalisation noticed.
     pub notes: normalise::Notes,
+}
+
+/// Every family's source, in canonical form, and the normalised document
+/// they derive together.
+#[derive(Debug, Clone)]
+pub struct DerivedAll {
+    /// (vendored file name, canonical text) of every family, in [`FAMILIES`] order.
+    pub sources: Vec<(&'static str, String)>,
+    /// The merged, normalised OpenAPI 3.0.3 document, canonical.
+    pub openapi: String,
+    /// The OpenAPI document as a value.
+    pub openapi_value: Value,
+    /// What the normalisation noticed.
+    pub notes: normalise::Notes,
+}
+
+/// Derives the one normalised document from every family's source text, in
+/// [`FAMILIES`] order: the first converted (Swagger 2.0) or taken as it is
+/// (OpenAPI 3), the others' paths and models merged in (a path or model
+/// name two families share is refused), then normalised once.
+pub fn derive_all(texts: &[String]) -> Result<DerivedAll, Failure> {
+    if texts.len() != FAMILIES.len() {
+        return Err(Failure::Invalid(format!(
+            "{} sources for {} families",
+            texts.len(),
+            FAMILIES.len()
+        )));
+    }
+    let mut sources = Vec::new();
+    let mut merged: Option<Value> = None;
+    for (family, text) in FAMILIES.iter().zip(texts) {
+        let source: Value = serde_json::from_str(text)
+            .map_err(|e| Failure::Json(format!("{}: {e}", family.file)))?;
+        let openapi = match family.format {
+            Format::Swagger2 => convert::convert(&source)?,
+            Format::OpenApi3 => {
+                let version = source.get("openapi").and_then(Value::as_str).unwrap_or("");
+                if !version.starts_with("3.0") {
+                    return Err(Failure::Invalid(format!(
+                        "{}: an OpenAPI 3.0 document was expected, not {version:?}",
+                        family.file
+                    )));
+                }
+                source.clone()
+            }
+        };
+        sources.push((family.file, render(&canonical(&source))));
+        merged = Some(match merged {
+            None => openapi,
+            Some(base) => merge(base, &openapi, family.file)?,
+        });
+    }
+    let mut openapi = merged.expect("at least one family");
+    let notes = normalise::normalise(&mut openapi)?;
+    let openapi = canonical(&openapi);
+    Ok(DerivedAll {
+        sources,
+        openapi: render(&openapi),
+        openapi_value: openapi,
+        notes,
+    })
+}
+
+/// `base` with the paths and models of `other` added; a name both hold is refused.
+fn merge(mut base: Value, other: &Value, file: &str) -> Result<Value, Failure> {
+    for (section, pointer) in [("path", "/paths"), ("model", "/components/schemas")] {
+        let Some(added) = other.pointer(pointer).and_then(Value::as_object) else {
+            continue;
+        };
+        if base.pointer(pointer).is_none() {
+            let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
+            let key = pointer.rsplit('/').next().unwrap_or("");
+            let holder = if parent.is_empty() {
+                base.as_object_mut()
+            } else {
+                if base.pointer(parent).is_none() {
+                    base[parent.trim_start_matches('/')] = Value::Object(Map::new());
+                }
+                base.pointer_mut(parent).and_then(Value::as_object_mut)
+            };
+            if let Some(holder) = holder {
+                holder.insert(key.to_string(), Value::Object(Map::new()));
+            }
+        }
+        let into = base
+            .pointer_mut(pointer)
+            .and_then(Value::as_object_mut)
+            .ok_or_else(|| Failure::Invalid(format!("{file}: cannot merge its {section}s")))?;
+        for (name, value) in added {
+            if into.contains_key(name) {
+                return Err(Failure::Invalid(format!(
+                    "{file}: the {section} {name} is defined by another family too"
+                )));
+            }
+            into.insert(name.clone(), value.clone());
+        }
+    }
+    Ok(base)
 }
 
 /// Parses, validates, converts and normalises a Swagger 2.0 document.
@@ -139,41 +285,94 @@ pub fn fetch(source: &Source) -> Result<String, Failure> {
     }
 }
 
-/// Refreshes `spec_dir` from `source`: derives both files, proves they
-/// generate, reports the change against the vendored OpenAPI document, and
-/// only then replaces the files (each through a temporary file and a rename).
-/// On any failure the directory is left as it was.
-pub fn refresh(source: &Source, spec_dir: &Path) -> Result<Report, Failure> {
-    let text = fetch(source)?;
-    let derived = derive(&text)?;
+/// Refreshes `spec_dir`: reads each family's source (the `source` given for
+/// the family named `only`, or for the first family when `only` is `None`;
+/// for the others, the address 1NCE serves them at when refreshing all, or
+/// else their vendored file), derives the normalised document, proves it
+/// generates, reports the change against the vendored one, and only then
+/// replaces the files (each through a temporary file and a rename). On any
+/// failure the directory is left as it was.
+pub fn refresh(
+    source: Option<&Source>,
+    only: Option<&str>,
+    spec_dir: &Path,
+) -> Result<Report, Failure> {
+    let target = match only {
+        Some(name) => Some(family(name).ok_or_else(|| {
+            let names: Vec<&str> = FAMILIES.iter().map(|f| f.name).collect();
+            Failure::Invalid(format!(
+                "no family {name:?}; the families are {}",
+                names.join(", ")
+            ))
+        })?),
+        None => None,
+    };
+    let mut texts = Vec::new();
+    for (n, family) in FAMILIES.iter().enumerate() {
+        let chosen = match (target, source) {
+            (Some(t), Some(s)) if t == family => Some(s.clone()),
+            (None, Some(s)) if n == 0 => Some(s.clone()),
+            (Some(t), None) if t == family => Some(family_source(family)?),
+            (None, None) => family.url.map(|u| Source::Url(u.to_string())),
+            _ => None,
+        };
+        let text = match chosen {
+            Some(s) => fetch(&s)?,
+            None => fetch(&Source::File(spec_dir.join(family.file)))?,
+        };
+        texts.push(text);
+    }
+    let derived = derive_all(&texts)?;
     codegen::generate(&derived.openapi).map_err(Failure::Codegen)?;
     let openapi_path = spec_dir.join(OPENAPI_NAME);
     let old: Option<Value> = fs::read_to_string(&openapi_path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
     let report = Report::between(old.as_ref(), &derived.openapi_value, derived.notes.clone());
-    write_atomically(&[
-        (spec_dir.join(SWAGGER_NAME), &derived.swagger),
-        (openapi_path, &derived.openapi),
-    ])?;
+    let mut files: Vec<(PathBuf, &String)> = derived
+        .sources
+        .iter()
+        .map(|(file, text)| (spec_dir.join(file), text))
+        .collect();
+    files.push((openapi_path, &derived.openapi));
+    write_atomically(&files)?;
     Ok(report)
 }
 
-/// Re-derives the OpenAPI document from the vendored Swagger document and
-/// fails, with a summary of the differences, when the vendored files disagree.
+/// Where a family is downloaded from by default; one without an address must be given `--from`.
+fn family_source(family: &Family) -> Result<Source, Failure> {
+    family
+        .url
+        .map(|u| Source::Url(u.to_string()))
+        .ok_or_else(|| {
+            Failure::Fetch(format!(
+                "1NCE serves {} at no stable address; give it with --from FILE",
+                family.name
+            ))
+        })
+}
+
+/// Re-derives the OpenAPI document from every vendored source and fails,
+/// with a summary of the differences, when the vendored files disagree.
 pub fn check(spec_dir: &Path) -> Result<(), Failure> {
     let read = |name: &str| {
         let path = spec_dir.join(name);
         fs::read_to_string(&path).map_err(|e| Failure::Fetch(format!("{}: {e}", path.display())))
     };
-    let (swagger, openapi) = (read(SWAGGER_NAME)?, read(OPENAPI_NAME)?);
-    let derived = derive(&swagger)?;
+    let texts = FAMILIES
+        .iter()
+        .map(|f| read(f.file))
+        .collect::<Result<Vec<_>, _>>()?;
+    let openapi = read(OPENAPI_NAME)?;
+    let derived = derive_all(&texts)?;
     let mut problems = Vec::new();
-    if derived.swagger != swagger {
-        problems.push(format!(
-            "{SWAGGER_NAME} is not in canonical form ({})",
-            first_difference(&swagger, &derived.swagger)
-        ));
+    for ((file, canonical), text) in derived.sources.iter().zip(&texts) {
+        if canonical != text {
+            problems.push(format!(
+                "{file} is not in canonical form ({})",
+                first_difference(text, canonical)
+            ));
+        }
     }
     if derived.openapi != openapi {
         let vendored: Option<Value> = serde_json::from_str(&openapi).ok();
@@ -184,7 +383,7 @@ pub fn check(spec_dir: &Path) -> Result<(), Failure> {
         );
         let summary: Vec<String> = report.to_string().lines().map(str::to_string).collect();
         problems.push(format!(
-            "{OPENAPI_NAME} differs from what {SWAGGER_NAME} derives ({}): {}",
+            "{OPENAPI_NAME} differs from what the sources derive ({}): {}",
             first_difference(&openapi, &derived.openapi),
             summary.join("; ")
         ));

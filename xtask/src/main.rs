@@ -3,17 +3,21 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::{Source, DEFAULT_URL};
+use xtask::Source;
 
 const USAGE: &str = "\
-usage: cargo xtask refresh-spec [--url URL | --from FILE] [--spec-dir DIR]
+usage: cargo xtask refresh-spec [--only FAMILY] [--url URL | --from FILE] [--spec-dir DIR]
        cargo xtask refresh-spec --check [--spec-dir DIR]
 
-refresh-spec   download (default: https://api.1nce.com/management-api/api-docs) or read
-               the Swagger 2.0 document, convert and normalise it, print what changed,
-               and rewrite spec/; spec/ is left untouched on any error
---check        re-derive the OpenAPI document from the vendored Swagger document and
-               fail if the vendored files disagree";
+refresh-spec   refresh the vendored documents and derive the normalised one: download
+               each family 1NCE serves at a stable address (management-api from
+               https://api.1nce.com/management-api/api-docs), keep the others as vendored,
+               merge, normalise, print what changed, and rewrite spec/; spec/ is left
+               untouched on any error
+--only FAMILY  refresh one family (management-api, support-management); --url/--from
+               then give that family's document (without --only, management-api's)
+--check        re-derive the OpenAPI document from the vendored sources and fail if
+               the vendored files disagree";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -53,6 +57,7 @@ fn run(args: &[String]) -> Result<(), Stop> {
         return Err(Stop::Usage(format!("unknown command {command:?}")));
     }
     let mut source = None;
+    let mut only: Option<String> = None;
     let mut check = false;
     let mut spec_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec");
     let mut it = rest.iter();
@@ -66,21 +71,21 @@ fn run(args: &[String]) -> Result<(), Stop> {
             "--url" => set_source(&mut source, Source::Url(value("--url")?))?,
             "--from" => set_source(&mut source, Source::File(PathBuf::from(value("--from")?)))?,
             "--spec-dir" => spec_dir = PathBuf::from(value("--spec-dir")?),
+            "--only" => only = Some(value("--only")?),
             "--check" => check = true,
             "-h" | "--help" => return Err(Stop::Usage(String::new())),
             other => return Err(Stop::Usage(format!("unknown argument {other:?}"))),
         }
     }
     let outcome = if check {
-        if source.is_some() {
+        if source.is_some() || only.is_some() {
             return Err(Stop::Usage(
-                "--check reads the vendored files; it takes no --url or --from".into(),
+                "--check reads every vendored file; it takes no --url, --from or --only".into(),
             ));
         }
         xtask::check(&spec_dir).map(|()| println!("spec/ is up to date"))
     } else {
-        let source = source.unwrap_or_else(|| Source::Url(DEFAULT_URL.into()));
-        xtask::refresh(&source, &spec_dir).map(|report| {
+        xtask::refresh(source.as_ref(), only.as_deref(), &spec_dir).map(|report| {
             print!("{report}");
             println!("spec/ rewritten");
         })

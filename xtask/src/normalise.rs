@@ -45,6 +45,8 @@ pub const OPERATION_NAMES: &[(&str, &str)] = &[
     ("postOrderUsingPOST", "create_order"),
     ("getOrderUsingGET", "get_order"),
     ("getProductsUsingGET", "list_products"),
+    ("getServiceRequestsUsingGET", "list_service_requests"),
+    ("createServiceRequestUsingPOST", "create_service_request"),
 ];
 
 /// Idiomatic model names for upstream schema names that read badly in Rust.
@@ -69,6 +71,8 @@ pub const TYPE_NAMES: &[(&str, &str)] = &[
     ("Ordered_product", "OrderedProduct"),
     ("Product_information", "OrderProduct"),
     ("SIM", "OrderSim"),
+    ("Service_request", "ServiceRequest"),
+    ("ManagementApiServiceRequest", "NewServiceRequest"),
 ];
 
 /// Values the API sends as whole numbers although the documents say `number`:

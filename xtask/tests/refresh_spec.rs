@@ -16,7 +16,11 @@ fn vendored(name: &str) -> String {
 /// A temporary spec directory holding copies of the vendored files.
 fn spec_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for name in [xtask::SWAGGER_NAME, xtask::OPENAPI_NAME] {
+    for name in xtask::FAMILIES
+        .iter()
+        .map(|f| f.file)
+        .chain([xtask::OPENAPI_NAME])
+    {
         fs::write(dir.path().join(name), vendored(name)).unwrap();
     }
     dir
@@ -98,10 +102,14 @@ fn refresh_from_a_modified_copy_reports_the_change_and_rewrites_spec() {
     assert!(stdout.contains("field removed: Sim.label"), "{stdout}");
     assert!(stdout.contains("field added: Sim.sim_label"), "{stdout}");
 
-    let derived = xtask::derive(&serde_json::to_string(&swagger).unwrap()).unwrap();
+    let derived = xtask::derive_all(&[
+        serde_json::to_string(&swagger).unwrap(),
+        vendored(xtask::SUPPORT_NAME),
+    ])
+    .unwrap();
     assert_eq!(
         fs::read_to_string(dir.path().join(xtask::SWAGGER_NAME)).unwrap(),
-        derived.swagger
+        derived.sources[0].1
     );
     assert_eq!(
         fs::read_to_string(dir.path().join(xtask::OPENAPI_NAME)).unwrap(),
@@ -251,4 +259,65 @@ fn bad_command_lines_exit_2() {
         let out = xtask(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
+}
+
+/// One family is refreshed alone with --only; an unknown family is refused by name.
+#[test]
+fn one_family_is_refreshed_alone() {
+    let dir = spec_copy();
+    let dir_arg = dir.path().to_str().unwrap();
+    let mut support: Value = serde_json::from_str(&vendored(xtask::SUPPORT_NAME)).unwrap();
+    support["components"]["schemas"]["Service_request"]["properties"]["priority"] =
+        serde_json::json!({ "type": "string" });
+    let from = dir.path().join("support-new.json");
+    fs::write(&from, serde_json::to_string(&support).unwrap()).unwrap();
+    let out = xtask(&[
+        "refresh-spec",
+        "--only",
+        "support-management",
+        "--from",
+        from.to_str().unwrap(),
+        "--spec-dir",
+        dir_arg,
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("field added: ServiceRequest.priority"),
+        "{stdout}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join(xtask::SWAGGER_NAME)).unwrap(),
+        vendored(xtask::SWAGGER_NAME),
+        "the other family is untouched"
+    );
+    let check = xtask(&["refresh-spec", "--check", "--spec-dir", dir_arg]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let unknown = xtask(&["refresh-spec", "--only", "billing", "--spec-dir", dir_arg]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no family \"billing\""));
+}
+
+/// Two families defining the same path (or model) are refused, naming it.
+#[test]
+fn families_that_clash_are_refused() {
+    let mut support: Value = serde_json::from_str(&vendored(xtask::SUPPORT_NAME)).unwrap();
+    let paths = support["paths"].as_object_mut().unwrap();
+    let op = paths["/v1/support"].clone();
+    paths.insert("/v1/products".into(), op);
+    let err = xtask::derive_all(&[
+        vendored(xtask::SWAGGER_NAME),
+        serde_json::to_string(&support).unwrap(),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("/v1/products"), "{err}");
 }

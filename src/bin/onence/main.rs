@@ -1,5 +1,6 @@
 //! `onence`: everyday 1NCE fleet operations from a terminal.
 
+mod cmd;
 mod input;
 mod output;
 
@@ -24,10 +25,11 @@ Examples:
   onence sims disable --file old.txt --yes   disable the SIMs listed in a file
   onence sms send 8988280666000000000 'reboot'
   onence topup one 8988280666000000000 --dry-run
+  onence support list                        the account's service requests
 
 Credentials: ONENCE_CLIENT_ID (or --client-id) and ONENCE_CLIENT_SECRET (or a prompt).";
 
-/// Everyday 1NCE fleet operations: SIMs, SMS, top-ups, limits, orders, products.
+/// Everyday 1NCE fleet operations: SIMs, SMS, top-ups, limits, orders, products, support.
 #[derive(Parser, Debug)]
 #[command(name = "onence", version, after_help = EXAMPLES)]
 struct Cli {
@@ -88,6 +90,9 @@ enum Noun {
     /// The product catalogue.
     #[command(subcommand)]
     Products(ProductsVerb),
+    /// Service requests to 1NCE support.
+    #[command(subcommand)]
+    Support(cmd::support::SupportVerb),
 }
 
 /// ICCIDs as arguments, from --file, or one per line on stdin.
@@ -413,6 +418,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let products = ctx.client().list_products().send().await?.into_inner();
             ctx.print(output::PRODUCTS, &to_values(products))
         }
+        Noun::Support(verb) => cmd::support::run(&ctx, verb).await,
     }
 }
 

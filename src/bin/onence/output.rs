@@ -46,6 +46,12 @@ pub const ORDERS: Columns = &[
     ("DATE", "/order_date"),
     ("AMOUNT", "/invoice_amount"),
 ];
+pub const SERVICE_REQUESTS: Columns = &[
+    ("CASE", "/caseId"),
+    ("STATUS", "/status"),
+    ("OPENED", "/createDate"),
+    ("SUBJECT", "/subject"),
+];
 pub const PRODUCTS: Columns = &[
     ("ID", "/id"),
     ("PRODUCT", "/product"),
