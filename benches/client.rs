@@ -158,6 +158,9 @@ fn thread_cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
+/// Rounds of scenario 2, each one pair of onence and raw reqwest runs.
+const ROUNDS: u64 = 25;
+
 /// Scenario 2: 5,000 get_sim calls, onence against raw reqwest with the same
 /// pool and the same decoding, on one thread, the sandbox in its own process.
 fn call_overhead() -> Row {
@@ -193,29 +196,32 @@ fn call_overhead() -> Row {
             client.get_sim().iccid(iccid).send().await.unwrap();
             raw(&http, &base, iccid, &bearer).await;
         }
-        let mut best = (u64::MAX, u64::MAX);
-        // Interleaved rounds; the best round of each is reported.
-        for _ in 0..5 {
+        // Interleaved pairs of rounds; each pair gives a ratio, and the median
+        // ratio is reported (the machine's noise moves both sides of a pair
+        // together far more than it moves pairs apart).
+        let mut pairs = Vec::new();
+        for _ in 0..ROUNDS {
             let start = thread_cpu_ns();
-            for _ in 0..calls / 5 {
+            for _ in 0..calls / ROUNDS {
                 client.get_sim().iccid(iccid).send().await.unwrap();
             }
-            best.0 = best.0.min(thread_cpu_ns() - start);
+            let ours = thread_cpu_ns() - start;
             let start = thread_cpu_ns();
-            for _ in 0..calls / 5 {
+            for _ in 0..calls / ROUNDS {
                 raw(&http, &base, iccid, &bearer).await;
             }
-            best.1 = best.1.min(thread_cpu_ns() - start);
+            pairs.push((ours, thread_cpu_ns() - start));
         }
-        best
+        pairs.sort_by(|a, b| (a.0 as f64 / a.1 as f64).total_cmp(&(b.0 as f64 / b.1 as f64)));
+        pairs[pairs.len() / 2]
     });
     let _ = server.kill();
     let _ = server.wait();
-    let per = |ns: u64| ns as f64 / (calls / 5) as f64 / 1000.0;
+    let per = |ns: u64| ns as f64 / (calls / ROUNDS) as f64 / 1000.0;
     Row {
         scenario: "2. get_sim CPU time per call (thread CPU, client side only)".into(),
         figures: format!(
-            "onence {:.1} µs, raw reqwest {:.1} µs: ratio {:.2}",
+            "median of {ROUNDS} paired rounds: onence {:.1} µs, raw reqwest {:.1} µs: ratio {:.2}",
             per(onence_ns),
             per(raw_ns),
             onence_ns as f64 / raw_ns as f64
@@ -392,6 +398,10 @@ async fn resilience() -> Vec<Row> {
         .collect()
         .await;
     let succeeded = results.iter().filter(|r| r.is_ok()).count() as u64;
+    let unknown = results
+        .iter()
+        .filter(|r| r.as_ref().is_err_and(|e| e.is_outcome_unknown()))
+        .count() as u64;
     let counters = sandbox.counters();
     let posted = counters.requests_to("POST /v1/sims/{iccid}/topup");
     vec![
@@ -403,12 +413,12 @@ async fn resilience() -> Vec<Row> {
         Row {
             scenario: "5. 1,000 top-ups under the same faults".into(),
             figures: format!(
-                "{posted} sent, {} applied, {succeeded} reported done, {} reported failed; duplicates: {}",
+                "{posted} sent, {} applied, {succeeded} reported done, {unknown} reported 'outcome unknown', {} refused; duplicates: {}",
                 counters.top_ups_applied,
-                top_ups - succeeded,
+                top_ups - succeeded - unknown,
                 posted.saturating_sub(top_ups)
             ),
-            target: "each applied at most once; every failure an error".into(),
+            target: "each applied at most once; a lost answer reported as unknown, never as done or refused".into(),
         },
     ]
 }
