@@ -921,3 +921,71 @@ async fn service_requests_are_opened_and_listed() {
         "one opened, one refused by the sandbox, none by the helper"
     );
 }
+
+/// The main job's shortcut is exact: the SIMs under 20% found by reading
+/// quotas only where the list's `quota_status` does not rule them out are the
+/// SIMs a read of every quota finds, at a fraction of the calls, also after
+/// top-ups changed some SIMs' quotas.
+#[tokio::test]
+async fn low_data_sims_equal_a_brute_force_check_at_a_fraction_of_the_calls() {
+    let sandbox = Sandbox::builder()
+        .sims(1_000)
+        .seed(21)
+        .rate_limits(RateLimits::none())
+        .start()
+        .await
+        .unwrap();
+    let client = unlimited(&sandbox);
+    // Top up a few low SIMs so that the list's statuses had to follow.
+    let brute = |client: Client| async move {
+        let sims: Vec<types::Sim> = client.all_sims().collect().await.unwrap();
+        let mut low = BTreeSet::new();
+        for sim in sims {
+            let iccid = sim.iccid.unwrap();
+            let quota = client.data_quota_of(&iccid).await.unwrap();
+            if *quota.volume.unwrap() / *quota.total_volume.unwrap() < 0.2 {
+                low.insert(iccid);
+            }
+        }
+        low
+    };
+    let before = brute(client.clone()).await;
+    assert!(
+        before.len() > 50,
+        "the seeded fleet has low SIMs: {}",
+        before.len()
+    );
+    for iccid in before.iter().take(5) {
+        client.top_up(iccid, None).await.unwrap();
+    }
+    let truth = brute(client.clone()).await;
+    assert!(
+        truth.len() < before.len(),
+        "top-ups lifted some SIMs over 20%"
+    );
+
+    let reads_before = sandbox
+        .counters()
+        .requests_to("GET /v1/sims/{iccid}/quota/data");
+    let report = client.low_data_report(0.2).await.unwrap();
+    let found: BTreeSet<String> = report
+        .low
+        .iter()
+        .map(|s| s.sim.iccid.clone().unwrap())
+        .collect();
+    assert_eq!(found, truth, "exactly the SIMs a brute-force check finds");
+    assert_eq!(report.sims, 1_000);
+    let reads = sandbox
+        .counters()
+        .requests_to("GET /v1/sims/{iccid}/quota/data")
+        - reads_before;
+    assert_eq!(reads, report.quota_reads);
+    assert!(
+        report.calls() * 3 < 1_000,
+        "{} calls where one per SIM would be 1,000",
+        report.calls()
+    );
+    // A share above what the list can tell needs every quota.
+    let all = client.low_data_report(0.5).await.unwrap();
+    assert_eq!(all.quota_reads, 1_000);
+}

@@ -1117,6 +1117,7 @@ fn top_up(
                 + fleet::TOP_UP_SMS)
                 .into(),
         );
+        record.refresh_quota_status();
     }
     shared
         .tally

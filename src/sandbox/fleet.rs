@@ -68,6 +68,34 @@ pub(crate) fn fraction(seed: u64, key: u64) -> f64 {
     fastrand::Rng::with_seed(seed ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15)).f64()
 }
 
+/// The quota status the SIM list shows for `left` of `total`: the same
+/// judgement the quota endpoint's volumes give, so a client may trust either.
+pub(crate) fn quota_status(left: f64, total: f64) -> types::QuotaStatus {
+    let (id, description) = if left <= 0.0 {
+        (2, "EXHAUSTED")
+    } else if left < total * 0.2 {
+        (1, "LESS_THAN_20_PERCENT")
+    } else {
+        (0, "MORE_THAN_20_PERCENT")
+    };
+    types::QuotaStatus {
+        id: Some(crate::Lenient::new(id)),
+        description: Some(description.into()),
+        threshold_reached_date: None,
+        quota_exceeded_date: None,
+    }
+}
+
+impl SimRecord {
+    /// Sets the list's quota statuses from what is left, after the volumes changed.
+    pub(crate) fn refresh_quota_status(&mut self) {
+        let data_total = self.sim.current_quota.map_or(DATA_MB, |q| q.get());
+        let sms_total = self.sim.current_quota_sms.map_or(SMS, |q| q.get());
+        self.sim.quota_status = Some(quota_status(self.data_left, data_total));
+        self.sim.quota_status_sms = Some(quota_status(self.sms_left, sms_total));
+    }
+}
+
 /// The n-th SIM of the fleet of `seed`.
 pub(crate) fn sim(seed: u64, index: u64, epoch: DateTime<Utc>) -> SimRecord {
     let iccid = (FIRST_ICCID + index).to_string();
@@ -76,27 +104,6 @@ pub(crate) fn sim(seed: u64, index: u64, epoch: DateTime<Utc>) -> SimRecord {
     let sms_left = (r(2) * SMS).round();
     let activated =
         epoch - Days::days(30 + (r(3) * 700.0) as i64) - Days::seconds((r(4) * 86_400.0) as i64);
-    let quota_status = |left: f64, total: f64| types::QuotaStatus {
-        id: Some(if left <= 0.0 {
-            crate::Lenient::new(2)
-        } else if left < total * 0.2 {
-            crate::Lenient::new(1)
-        } else {
-            crate::Lenient::new(0)
-        }),
-        description: Some(
-            if left <= 0.0 {
-                "EXHAUSTED"
-            } else if left < total * 0.2 {
-                "LESS_THAN_20_PERCENT"
-            } else {
-                "MORE_THAN_20_PERCENT"
-            }
-            .into(),
-        ),
-        threshold_reached_date: None,
-        quota_exceeded_date: None,
-    };
     let sim = types::Sim {
         iccid_with_luhn: Some(format!("{iccid}{}", luhn(&iccid))),
         iccid: Some(iccid),
