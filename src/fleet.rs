@@ -3,13 +3,22 @@
 //! calls: read state a page of 100 SIMs at a time where the list carries it,
 //! and make single calls only where nothing else will do.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use futures_util::{future, Stream, TryStreamExt};
+use futures_util::{future, stream, Stream, StreamExt, TryStreamExt};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::iccid::Iccid;
 use crate::{types, Client};
+
+/// SIMs read one by one at most without asking the list first: for so few,
+/// the list's first page would not pay for itself.
+const SINGLE_READS_AT_MOST: usize = 3;
+
+/// SIMs per page of the list: the most the API allows.
+const LIST_PAGE: u64 = 100;
 
 /// The share of its data the SIM list's `quota_status` tells apart: the API
 /// flags SIMs below 20% (`LESS_THAN_20_PERCENT`, `EXHAUSTED`).
@@ -67,6 +76,68 @@ pub fn listed_above_quota_status_share(sim: &types::Sim) -> bool {
 }
 
 impl Client {
+    /// The current record of each SIM of `iccids`, read the cheaper way: one
+    /// read per SIM, or the SIM list's pages (100 SIMs a call) when the fleet
+    /// has fewer pages left to read than SIMs are wanted. The list's first
+    /// page tells the fleet's size (`X-Total-Count`) and is never wasted:
+    /// it holds some of the SIMs either way. The list stops as soon as every
+    /// SIM was found; SIMs it did not show are read one by one.
+    pub(crate) async fn sims_by_iccid(
+        &self,
+        iccids: &[Iccid],
+    ) -> Result<HashMap<String, types::Sim>> {
+        let mut wanted: HashSet<String> = iccids.iter().map(|i| i.as_str().to_string()).collect();
+        let mut found: HashMap<String, types::Sim> = HashMap::new();
+        let mut take = |items: Vec<types::Sim>, wanted: &mut HashSet<String>| {
+            for sim in items {
+                if let Some(iccid) = sim.iccid.clone().filter(|i| wanted.remove(i)) {
+                    found.insert(iccid, sim);
+                }
+            }
+        };
+        if wanted.len() > SINGLE_READS_AT_MOST {
+            let mut pages = std::pin::pin!(self.all_sims().page_size(LIST_PAGE).pages());
+            if let Some(first) = pages.try_next().await? {
+                let left_to_read = first
+                    .total_count
+                    .map(|total| total.div_ceil(LIST_PAGE).saturating_sub(1));
+                take(first.items, &mut wanted);
+                let list_is_cheaper = left_to_read.is_some_and(|pages| pages < wanted.len() as u64);
+                tracing::debug!(
+                    ?left_to_read,
+                    singles = wanted.len(),
+                    list_is_cheaper,
+                    "planning the reads"
+                );
+                if list_is_cheaper {
+                    while !wanted.is_empty() {
+                        match pages.try_next().await? {
+                            Some(page) => take(page.items, &mut wanted),
+                            None => break,
+                        }
+                    }
+                }
+            }
+        }
+        let singles = wanted.into_iter().map(|iccid| {
+            let client = self.clone();
+            async move {
+                let sim = client
+                    .get_sim()
+                    .iccid(&iccid)
+                    .send()
+                    .await
+                    .map_err(|e| Error::from(e).with_operation("get_sim"))?
+                    .into_inner();
+                Ok::<_, Error>((iccid, sim))
+            }
+        });
+        let read: Vec<(String, types::Sim)> =
+            stream::iter(singles).buffered(4).try_collect().await?;
+        found.extend(read);
+        Ok(found)
+    }
+
     /// Every SIM with less than `share` of its data left (0.2: under 20%),
     /// each with its data quota, streamed in list order.
     ///

@@ -3,7 +3,7 @@
 //! before anything is sent; POSTs are never resent (see [`RetryPolicy`](crate::RetryPolicy)).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::stream::TryStreamExt;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::iccid::{iccid_list, Iccid, IntoIccid};
@@ -145,31 +145,7 @@ impl Client {
             .send()
             .await
             .map_err(|e| Error::from(e).with_operation("get_sim"))?;
-        let status = match &sim.status {
-            Some(types::SimStatus::Disabled) => SimUpdateStatus::Disabled,
-            Some(types::SimStatus::Enabled) | None => SimUpdateStatus::Enabled,
-            Some(other) if sets_status => {
-                tracing::debug!(iccid, status = %other, "replacing a status the documents do not list");
-                SimUpdateStatus::Enabled
-            }
-            Some(other) => {
-                return Err(Error::new(
-                    ErrorKind::Api,
-                    format!(
-                        "SIM {iccid} has the status {:?}, which the API's update cannot keep; \
-                         nothing was changed (enable or disable it explicitly first)",
-                        other.as_str()
-                    ),
-                )
-                .with_operation("update_sim"))
-            }
-        };
-        Ok(SimUpdate {
-            iccid: iccid.to_string(),
-            status,
-            imei_lock: sim.imei_lock.unwrap_or(false),
-            label: sim.label.clone(),
-        })
+        update_from(&sim, iccid, sets_status)
     }
 
     async fn change_sim(
@@ -200,14 +176,18 @@ impl Client {
         change: impl Fn(&mut SimUpdate),
     ) -> Result<()> {
         let iccids = iccids.map_err(|e| e.with_operation("update_sims"))?;
-        // Each lookup owns its ICCID and a client handle, so the futures are
-        // 'static and the whole helper stays Send (borrowing closures here
-        // hit rustc's higher-ranked Send limitation).
-        let lookups = iccids.into_iter().map(|iccid| {
-            let client = self.clone();
-            async move { client.current_update(iccid.as_str(), sets_status).await }
-        });
-        let mut updates: Vec<SimUpdate> = stream::iter(lookups).buffered(4).try_collect().await?;
+        // The SIMs' current values, by the cheaper way (single reads or list pages).
+        let states = self.sims_by_iccid(&iccids).await?;
+        let mut updates = iccids
+            .iter()
+            .map(|iccid| match states.get(iccid.as_str()) {
+                Some(sim) => update_from(sim, iccid.as_str(), sets_status),
+                None => Err(
+                    Error::new(ErrorKind::NotFound, format!("SIM {iccid} not found"))
+                        .with_operation("get_sim"),
+                ),
+            })
+            .collect::<Result<Vec<SimUpdate>>>()?;
         updates.iter_mut().for_each(&change);
         let chunks: Vec<&[SimUpdate]> = updates.chunks(BULK_CHUNK).collect();
         for (n, chunk) in chunks.iter().enumerate() {
@@ -444,6 +424,39 @@ impl Client {
         }
         Ok(report)
     }
+}
+
+/// The update that keeps what a SIM has: the API's update replaces status
+/// and IMEI lock (an absent lock means unlocked), so a change starts from the
+/// SIM's current values. A status the documents do not list cannot be sent
+/// back: such a SIM is refused unless the change sets the status itself
+/// (`sets_status`), rather than being switched on or off as a side effect.
+pub(crate) fn update_from(sim: &types::Sim, iccid: &str, sets_status: bool) -> Result<SimUpdate> {
+    let status = match &sim.status {
+        Some(types::SimStatus::Disabled) => SimUpdateStatus::Disabled,
+        Some(types::SimStatus::Enabled) | None => SimUpdateStatus::Enabled,
+        Some(other) if sets_status => {
+            tracing::debug!(iccid, status = %other, "replacing a status the documents do not list");
+            SimUpdateStatus::Enabled
+        }
+        Some(other) => {
+            return Err(Error::new(
+                ErrorKind::Api,
+                format!(
+                    "SIM {iccid} has the status {:?}, which the API's update cannot keep; \
+                     nothing was changed (enable or disable it explicitly first)",
+                    other.as_str()
+                ),
+            )
+            .with_operation("update_sim"))
+        }
+    };
+    Ok(SimUpdate {
+        iccid: iccid.to_string(),
+        status,
+        imei_lock: sim.imei_lock.unwrap_or(false),
+        label: sim.label.clone(),
+    })
 }
 
 /// The number at the end of a `Location` header (`.../v1/orders/1234`,

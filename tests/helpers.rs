@@ -8,13 +8,24 @@ use support::{client, Reply, Scripted};
 
 const ICCID: &str = "8988280666000000000";
 
-/// SIMs answer GET with their current state: disabled, labelled, IMEI-locked.
+/// SIMs answer GET with their current state: disabled, labelled, IMEI-locked;
+/// the list holds 150 of them (`89882806660000000` to `…149`), paged.
 fn locked_labelled_sims(server: &Scripted) {
-    server.route(|r| {
-        (r.method == "GET" && r.path.starts_with("/v1/sims/")).then(|| {
-            let iccid = r.path.trim_start_matches("/v1/sims/");
-            Reply::json(200, serde_json::json!({ "iccid": iccid, "status": "Disabled", "label": "pump-7", "imei_lock": true }))
-        })
+    let sim = |iccid: &str| serde_json::json!({ "iccid": iccid, "status": "Disabled", "label": "pump-7", "imei_lock": true });
+    server.route(move |r| {
+        (r.method == "GET" && r.path.starts_with("/v1/sims/"))
+            .then(|| Reply::json(200, sim(r.path.trim_start_matches("/v1/sims/"))))
+    });
+    server.route(move |r| {
+        if !(r.method == "GET" && r.path.starts_with("/v1/sims?")) {
+            return None;
+        }
+        let page: usize = r.query("page")?.parse().ok()?;
+        let per: usize = r.query("pageSize")?.parse().ok()?;
+        let items: Vec<serde_json::Value> = ((page - 1) * per..(page * per).min(150))
+            .map(|n| sim(&format!("89882806660000{n:05}")))
+            .collect();
+        Some(Reply::json(200, serde_json::Value::Array(items)).header("X-Total-Count", "150"))
     });
 }
 
@@ -103,6 +114,16 @@ async fn bulk_changes_go_in_chunks_of_a_hundred() {
         serde_json::json!({ "iccid": iccids[0], "status": "Enabled", "label": "pump-7", "imei_lock": true })
     );
     assert_eq!(second[49]["iccid"], serde_json::json!(iccids[149]));
+    // 150 SIMs wanted, 2 list pages: read from the list, none one by one.
+    let reads = |prefix: &str| {
+        server
+            .received()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.starts_with(prefix))
+            .count()
+    };
+    assert_eq!(reads("/v1/sims?"), 2);
+    assert_eq!(reads("/v1/sims/"), 0);
 }
 
 #[tokio::test]

@@ -989,3 +989,60 @@ async fn low_data_sims_equal_a_brute_force_check_at_a_fraction_of_the_calls() {
     let all = client.low_data_report(0.5).await.unwrap();
     assert_eq!(all.quota_reads, 1_000);
 }
+
+/// Bulk changes read the SIMs' current values the cheaper way: 300 of a
+/// 1,000-SIM fleet from the list's 10 pages, not 300 single reads; 2 SIMs by
+/// single reads. Labels and IMEI locks are kept and only the SIMs asked for
+/// are touched.
+#[tokio::test]
+async fn bulk_changes_read_state_from_the_list_when_it_is_cheaper() {
+    let sandbox = Sandbox::builder()
+        .sims(1_000)
+        .seed(8)
+        .change_delay(Duration::from_millis(1))
+        .rate_limits(RateLimits::none())
+        .start()
+        .await
+        .unwrap();
+    let client = unlimited(&sandbox);
+    let before: Vec<types::Sim> = client.all_sims().collect().await.unwrap();
+    let lists_before = sandbox.counters().requests_to("GET /v1/sims");
+    let chosen: Vec<String> = (100..400).map(|i| sandbox.iccid(i)).collect();
+    client.disable_sims(&chosen).await.unwrap();
+    let counters = sandbox.counters();
+    assert_eq!(
+        counters.requests_to("GET /v1/sims/{iccid}"),
+        0,
+        "no single reads"
+    );
+    // Pages up to the last SIM wanted, plus what the pager's read-ahead had
+    // in flight; never more than the list's 10 pages.
+    let pages = counters.requests_to("GET /v1/sims") - lists_before;
+    assert!((4..=8).contains(&pages), "{pages} list pages");
+    assert_eq!(
+        counters.requests_to("POST /v1/sims"),
+        3,
+        "three bulk chunks of 100"
+    );
+
+    client
+        .disable_sims([sandbox.iccid(500), sandbox.iccid(501)])
+        .await
+        .unwrap();
+    assert_eq!(sandbox.counters().requests_to("GET /v1/sims/{iccid}"), 2);
+
+    eventually(|| async {
+        let after: Vec<types::Sim> = client.all_sims().collect().await.unwrap();
+        after.iter().zip(&before).all(|(now, then)| {
+            let index: u64 = now.iccid.as_ref().unwrap()[14..].parse().unwrap();
+            let asked = (100..400).contains(&index) || index == 500 || index == 501;
+            let status_ok = if asked {
+                now.status == Some(types::SimStatus::Disabled)
+            } else {
+                now.status == then.status
+            };
+            status_ok && now.label == then.label && now.imei_lock == then.imei_lock
+        })
+    })
+    .await;
+}
