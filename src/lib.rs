@@ -31,6 +31,7 @@ pub mod types {
 
 mod auth;
 mod body_limit;
+mod bulk;
 mod checks;
 pub mod clock;
 mod config;
@@ -38,6 +39,7 @@ mod credentials;
 mod error;
 mod fleet;
 mod iccid;
+mod journal;
 mod json_path;
 mod lenient;
 mod open_enum;
@@ -60,6 +62,7 @@ pub use generated::builder;
 pub use generated::{ByteStream, Client, ResponseValue};
 
 pub use body_limit::DEFAULT_MAX_BODY;
+pub use bulk::{BulkChange, BulkJob, BulkReport, Progress};
 pub use checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
 pub use clock::Clock;
 pub use config::{ClientBuilder, DEFAULT_BASE_URL};
@@ -67,6 +70,7 @@ pub use credentials::Credentials;
 pub use error::{Error, ErrorKind, Result};
 pub use fleet::{listed_above_quota_status_share, LowDataReport, SimQuota, QUOTA_STATUS_SHARE};
 pub use iccid::{Iccid, IntoIccid};
+pub use journal::Journal;
 pub use lenient::{Lenient, LenientNumber};
 pub use ops::{PaymentMethod, UsageDay, UsageReport, BULK_CHUNK};
 pub use pagination::{Page, Pager};

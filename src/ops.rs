@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::TryStreamExt;
 
+use crate::bulk::{update_chunk, BulkChange, BulkReport, Runner};
 use crate::error::{Error, ErrorKind, Result};
 use crate::iccid::{iccid_list, Iccid, IntoIccid};
 use crate::types::{self, SimUpdate, SimUpdateStatus};
@@ -84,10 +85,7 @@ impl Client {
         I: IntoIterator,
         I::Item: IntoIccid,
     {
-        self.change_sims(iccid_list(iccids), true, |u| {
-            u.status = SimUpdateStatus::Enabled
-        })
-        .await
+        self.run_bulk(BulkChange::Enable, iccids).await
     }
 
     /// Disables many SIMs, keeping their labels and IMEI locks.
@@ -96,10 +94,7 @@ impl Client {
         I: IntoIterator,
         I::Item: IntoIccid,
     {
-        self.change_sims(iccid_list(iccids), true, |u| {
-            u.status = SimUpdateStatus::Disabled
-        })
-        .await
+        self.run_bulk(BulkChange::Disable, iccids).await
     }
 
     /// Labels many SIMs, each with its own label, keeping their status and IMEI locks.
@@ -112,15 +107,26 @@ impl Client {
                 Error::invalid_input(format!("item {}: {e}", n + 1)).with_operation("update_sims")
             })?;
         }
-        let iccids = iccid_list(labels.iter().map(|(i, _)| i.as_ref()));
-        let wanted: std::collections::HashMap<&str, &str> = labels
+        let iccids = iccid_list(labels.iter().map(|(i, _)| i.as_ref()))
+            .map_err(|e| e.with_operation("update_sims"))?;
+        let wanted: std::collections::HashMap<String, String> = labels
             .iter()
-            .map(|(i, l)| (i.as_ref(), l.as_ref()))
+            .map(|(i, l)| (i.as_ref().to_string(), l.as_ref().to_string()))
             .collect();
-        self.change_sims(iccids, false, |u| {
-            u.label = wanted.get(u.iccid.as_str()).map(|l| l.to_string())
-        })
-        .await
+        let total = iccids.len();
+        let items = self
+            .current_updates(iccids, false, |u| {
+                u.label = wanted.get(u.iccid.as_str()).cloned()
+            })
+            .await?;
+        let report = BulkReport {
+            total,
+            ..BulkReport::default()
+        };
+        let report = Runner::default()
+            .send_chunks(items, report, update_chunk(self.clone()))
+            .await?;
+        unknown_is_an_error(report, "update_sims")
     }
 
     /// Sets many SIMs' IMEI locks, keeping their status and labels.
@@ -129,8 +135,7 @@ impl Client {
         I: IntoIterator,
         I::Item: IntoIccid,
     {
-        self.change_sims(iccid_list(iccids), false, move |u| u.imei_lock = locked)
-            .await
+        self.run_bulk(BulkChange::ImeiLock(locked), iccids).await
     }
 
     /// The API's update replaces status and IMEI lock (an absent lock means
@@ -166,47 +171,15 @@ impl Client {
         Ok(())
     }
 
-    /// Reads the current values (a few SIMs at a time), then sends the changes
-    /// in chunks of [`BULK_CHUNK`]. On failure the error says how many SIMs
-    /// were already queued.
-    async fn change_sims(
-        &self,
-        iccids: Result<Vec<Iccid>>,
-        sets_status: bool,
-        change: impl Fn(&mut SimUpdate),
-    ) -> Result<()> {
-        let iccids = iccids.map_err(|e| e.with_operation("update_sims"))?;
-        // The SIMs' current values, by the cheaper way (single reads or list pages).
-        let states = self.sims_by_iccid(&iccids).await?;
-        let mut updates = iccids
-            .iter()
-            .map(|iccid| match states.get(iccid.as_str()) {
-                Some(sim) => update_from(sim, iccid.as_str(), sets_status),
-                None => Err(
-                    Error::new(ErrorKind::NotFound, format!("SIM {iccid} not found"))
-                        .with_operation("get_sim"),
-                ),
-            })
-            .collect::<Result<Vec<SimUpdate>>>()?;
-        updates.iter_mut().for_each(&change);
-        let chunks: Vec<&[SimUpdate]> = updates.chunks(BULK_CHUNK).collect();
-        for (n, chunk) in chunks.iter().enumerate() {
-            if let Err(e) = self.update_sims().body(chunk.to_vec()).send().await {
-                let e = Error::from(e).with_operation("update_sims");
-                let queued = n * BULK_CHUNK;
-                return Err(Error::new(
-                    e.kind(),
-                    format!(
-                        "chunk {} of {} failed ({e}); {queued} SIMs before it were queued",
-                        n + 1,
-                        chunks.len()
-                    ),
-                )
-                .with_operation("update_sims")
-                .with_source(e));
-            }
-        }
-        Ok(())
+    /// Runs `change` on many SIMs as a bulk job without a journal; a chunk
+    /// whose answer was lost makes the whole call an unknown outcome.
+    async fn run_bulk<I>(&self, change: BulkChange, iccids: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: IntoIccid,
+    {
+        let report = self.bulk(change, iccids)?.run().await?;
+        unknown_is_an_error(report, "update_sims")
     }
 
     /// Sends an SMS to the device holding the SIM. Sent once: never resent.
@@ -424,6 +397,23 @@ impl Client {
         }
         Ok(report)
     }
+}
+
+/// A bulk job's report as a plain outcome: some SIMs' chunks that got no
+/// answer make it an unknown outcome, naming how many.
+fn unknown_is_an_error(report: BulkReport, operation: &str) -> Result<()> {
+    if report.unknown.is_empty() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::OutcomeUnknown,
+        format!(
+            "{} of {} SIMs were sent but got no answer: they may have been changed",
+            report.unknown.len(),
+            report.total
+        ),
+    )
+    .with_operation(operation))
 }
 
 /// The update that keeps what a SIM has: the API's update replaces status

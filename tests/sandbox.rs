@@ -1046,3 +1046,129 @@ async fn bulk_changes_read_state_from_the_list_when_it_is_cheaper() {
     })
     .await;
 }
+
+/// A bulk job stopped after its first chunk (as Ctrl-C stops it) resumes
+/// from its journal: the rest is applied, nothing twice, nothing missed.
+#[tokio::test]
+async fn an_interrupted_bulk_job_resumes_from_its_journal() {
+    let sandbox = Sandbox::builder()
+        .sims(1_000)
+        .seed(12)
+        .change_delay(Duration::from_millis(1))
+        .rate_limits(RateLimits::none())
+        .start()
+        .await
+        .unwrap();
+    let client = unlimited(&sandbox);
+    let dir = std::env::temp_dir().join(format!("onence-journal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("disable.journal");
+    let _ = std::fs::remove_file(&path);
+    let wanted: Vec<String> = (0..350).map(|i| sandbox.iccid(i * 2)).collect();
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut stop = Some(stop);
+    let mut journal = onence::Journal::open(&path, "disable").unwrap();
+    let mut seen = Vec::new();
+    let first = client
+        .bulk(onence::BulkChange::Disable, &wanted)
+        .unwrap()
+        .journal(&mut journal)
+        .on_progress(|p| {
+            seen.push((p.done, p.calls_left));
+            if p.done >= 100 {
+                if let Some(stop) = stop.take() {
+                    let _ = stop.send(());
+                }
+            }
+        })
+        .stop_on(async move {
+            let _ = stopped.await;
+        })
+        .run()
+        .await
+        .unwrap();
+    assert!(first.stopped);
+    assert_eq!((first.applied, first.skipped), (100, 0));
+    assert_eq!(
+        seen,
+        vec![(0, 4), (100, 3)],
+        "progress from the plan: 4 chunks"
+    );
+    drop(journal);
+
+    let mut journal = onence::Journal::open(&path, "disable").unwrap();
+    assert_eq!(
+        journal.applied(),
+        100,
+        "the journal on disk holds the first chunk"
+    );
+    let second = client
+        .bulk(onence::BulkChange::Disable, &wanted)
+        .unwrap()
+        .journal(&mut journal)
+        .run()
+        .await
+        .unwrap();
+    assert!(!second.stopped);
+    assert_eq!((second.applied, second.skipped), (250, 100));
+    assert_eq!(
+        sandbox.counters().requests_to("POST /v1/sims"),
+        4,
+        "350 SIMs in 4 chunks: none sent twice"
+    );
+    assert!(
+        onence::Journal::open(&path, "enable").is_err(),
+        "another job's journal is refused"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A billed chunk whose answer was lost is recorded as unknown and never
+/// sent again from the journal.
+#[tokio::test]
+async fn a_top_up_chunk_with_a_lost_answer_is_never_resent_from_the_journal() {
+    let sandbox = Sandbox::builder()
+        .sims(10)
+        .seed(13)
+        .faults(
+            Faults::none()
+                .with_late_rate(1.0, Duration::from_secs(5))
+                .with_routes(["POST /v1/sims/topup"]),
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .request_timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let path = std::env::temp_dir().join(format!("onence-topup-{}.journal", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let wanted: Vec<String> = (0..3).map(|i| sandbox.iccid(i)).collect();
+    for run in 0..2 {
+        let mut journal = onence::Journal::open(&path, "top-up").unwrap();
+        let report = client
+            .bulk(onence::BulkChange::TopUp(None), &wanted)
+            .unwrap()
+            .journal(&mut journal)
+            .run()
+            .await
+            .unwrap();
+        if run == 0 {
+            assert_eq!(report.unknown.len(), 3, "{report:?}");
+        } else {
+            assert_eq!((report.applied, report.skipped), (0, 3));
+        }
+    }
+    let counters = sandbox.counters();
+    assert_eq!(
+        counters.requests_to("POST /v1/sims/topup"),
+        1,
+        "billed once at most"
+    );
+    assert_eq!(counters.top_ups_applied, 3);
+    let _ = std::fs::remove_file(&path);
+}

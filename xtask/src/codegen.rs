@@ -248,3 +248,81 @@ pub fn generate(openapi_json: &str) -> Result<String, String> {
         .map_err(|e| format!("the open enums and path table do not parse: {e}"))?;
     Ok(prettyplease::unparse(&file) + "\n" + &prettyplease::unparse(&extra))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_names_are_the_ones_typify_gives() {
+        for (value, name) in [
+            ("FIRST_ORDER", "FirstOrder"),
+            ("NB-IoT", "NbIoT"),
+            ("2G", "X2g"),
+            ("Enabled", "Enabled"),
+            ("MORE_THAN_20_PERCENT", "MoreThan20Percent"),
+        ] {
+            assert_eq!(variant_name(value).as_deref(), Some(name), "{value}");
+        }
+        assert_eq!(variant_name("--"), None);
+    }
+
+    fn doc_with(schema: Value) -> Value {
+        serde_json::json!({ "components": { "schemas": { "Status": schema } } })
+    }
+
+    #[test]
+    fn open_enums_are_read_from_their_mark_and_clashes_are_refused() {
+        let found = open_enums(&doc_with(serde_json::json!({
+            "type": "string", "enum": ["ON", "OFF"], "x-onence-open-enum": true, "description": "d"
+        })))
+        .unwrap();
+        assert_eq!(found[0].name, "Status");
+        assert_eq!(
+            found[0].variants,
+            [
+                ("On".to_string(), "ON".to_string()),
+                ("Off".into(), "OFF".into())
+            ]
+        );
+        let unmarked = doc_with(serde_json::json!({ "type": "string", "enum": ["ON"] }));
+        assert!(
+            open_enums(&unmarked).unwrap().is_empty(),
+            "request enums stay closed"
+        );
+        for bad in [
+            serde_json::json!(["on-x", "ON_X"]),
+            serde_json::json!(["OTHER"]),
+            serde_json::json!([]),
+            serde_json::json!([1]),
+        ] {
+            let doc = doc_with(
+                serde_json::json!({ "type": "string", "enum": bad, "x-onence-open-enum": true }),
+            );
+            assert!(open_enums(&doc).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn marked_values_get_the_drift_tolerant_types() {
+        let spec = serde_json::json!({
+            "openapi": "3.0.3", "info": { "title": "t", "version": "1" },
+            "paths": { "/x": { "get": { "operationId": "get_x", "responses": { "200": {
+                "description": "ok", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/X" } } } } } } } },
+            "components": { "schemas": {
+                "X": { "type": "object", "properties": {
+                    "n": { "type": "integer", "x-onence-type": "lenient" },
+                    "f": { "type": "number", "x-onence-type": "lenient" },
+                    "t": { "type": "string", "x-onence-type": "timestamp" },
+                    "s": { "$ref": "#/components/schemas/S" } } },
+                "S": { "type": "string", "enum": ["A"], "x-onence-open-enum": true } } }
+        });
+        let code = generate(&spec.to_string()).unwrap();
+        assert!(code.contains("crate::Lenient<i64>"), "{code}");
+        assert!(code.contains("crate::Lenient<f64>"));
+        assert!(code.contains("crate::timestamp::Timestamp"));
+        assert!(code.contains("crate::types::S"));
+        assert!(code.contains("crate::open_enum::open_enum!"));
+        assert!(code.contains("pub(crate) const PATHS"));
+    }
+}
