@@ -612,3 +612,108 @@ async fn support_requests_are_created_and_listed() {
     assert_eq!(line["subject"], "No data");
     assert_eq!(line["status"], "OPEN");
 }
+
+/// A bulk command keeps a journal: rerun with it, nothing is sent again;
+/// Ctrl-C stops after the chunk in flight (exit 130), says how far it got and
+/// how to resume, and the rerun finishes the job with no SIM sent twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_commands_resume_from_their_journal_and_stop_on_ctrl_c() {
+    let sandbox = Sandbox::builder()
+        .sims(1_000)
+        .seed(14)
+        .latency(Duration::from_millis(150))
+        .change_delay(Duration::from_millis(1))
+        .start()
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("onence-cli-journal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let journal = dir.join("disable.journal");
+    let few: Vec<String> = (0..150).map(|i| sandbox.iccid(i)).collect();
+    let file = dir.join("few.txt");
+    std::fs::write(&file, few.join("\n")).unwrap();
+    let args = |journal: &std::path::Path| {
+        vec![
+            "sims".to_string(),
+            "disable".into(),
+            "--file".into(),
+            file.display().to_string(),
+            "--journal".into(),
+            journal.display().to_string(),
+            "--yes".into(),
+        ]
+    };
+    let first = args(&journal);
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let run = onence(&sandbox, &first, "").await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let posts = sandbox.counters().requests_to("POST /v1/sims");
+    assert_eq!(posts, 2);
+    let again = onence(&sandbox, &first, "").await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("150 SIMs done earlier"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        sandbox.counters().requests_to("POST /v1/sims"),
+        posts,
+        "nothing sent twice"
+    );
+
+    // Ctrl-C in the middle of a 1,000-SIM job, then the rerun.
+    let all: Vec<String> = (0..1_000).map(|i| sandbox.iccid(i)).collect();
+    let file = dir.join("all.txt");
+    std::fs::write(&file, all.join("\n")).unwrap();
+    let journal = dir.join("all.journal");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("onence"))
+        .args([
+            "sims",
+            "enable",
+            "--file",
+            &file.display().to_string(),
+            "--journal",
+            &journal.display().to_string(),
+            "--yes",
+        ])
+        .env("ONENCE_BASE_URL", sandbox.base_url())
+        .env("ONENCE_CLIENT_ID", sandbox.credentials().user())
+        .env("ONENCE_CLIENT_SECRET", sandbox.client_secret())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted: applied"), "{stderr}");
+    assert!(stderr.contains("resume with the same command"), "{stderr}");
+    let before = sandbox.counters().requests_to("POST /v1/sims");
+    let rest: Vec<String> = vec![
+        "sims".into(),
+        "enable".into(),
+        "--file".into(),
+        file.display().to_string(),
+        "--journal".into(),
+        journal.display().to_string(),
+        "--yes".into(),
+    ];
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let finished = onence(&sandbox, &rest, "").await;
+    assert_eq!(finished.code, 0, "{}", finished.stderr);
+    assert_eq!(
+        sandbox.counters().requests_to("POST /v1/sims") - posts,
+        10,
+        "1,000 SIMs in 10 chunks over both runs: none twice (the interrupted run sent {})",
+        before - posts
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,6 +2,7 @@
 
 mod cmd;
 mod input;
+mod jobs;
 mod output;
 
 use std::io::IsTerminal;
@@ -103,6 +104,11 @@ struct Iccids {
     /// A file with one ICCID per line (blank lines and # comments ignored).
     #[arg(long)]
     file: Option<PathBuf>,
+    /// For many SIMs: record each chunk applied in this file, and resume
+    /// from it (by default a journal is kept in $ONENCE_STATE_DIR or the
+    /// temporary directory while the job is unfinished).
+    #[arg(long)]
+    journal: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -263,6 +269,10 @@ enum ProductsVerb {
 enum Failure {
     Usage(String),
     Api(onence::Error),
+    /// Ctrl-C stopped a job between chunks (exit 130).
+    Interrupted(String),
+    /// Some writes got no answer and may have taken effect (exit 4).
+    Unknown(String),
 }
 
 impl From<Usage> for Failure {
@@ -298,6 +308,14 @@ fn main() -> ExitCode {
         Err(Failure::Api(e)) => {
             eprintln!("onence: {}", explain(&e));
             ExitCode::from(exit_code(&e))
+        }
+        Err(Failure::Interrupted(message)) => {
+            eprintln!("onence: {message}");
+            ExitCode::from(130)
+        }
+        Err(Failure::Unknown(message)) => {
+            eprintln!("onence: {message}");
+            ExitCode::from(4)
         }
     }
 }
@@ -683,19 +701,19 @@ async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure
             ),
         )?;
     }
-    let bar = ctx.progress(iccids.len() as u64, "SIMs");
-    if iccids.len() == 1 {
+    if iccids.len() == 1 && list.journal.is_none() {
         if enable {
             ctx.client().enable_sim(&iccids[0]).await?;
         } else {
             ctx.client().disable_sim(&iccids[0]).await?;
         }
-    } else if enable {
-        ctx.client().enable_sims(&iccids).await?;
     } else {
-        ctx.client().disable_sims(&iccids).await?;
+        let (job, change) = match enable {
+            true => ("enable", onence::BulkChange::Enable),
+            false => ("disable", onence::BulkChange::Disable),
+        };
+        jobs::run(ctx, job, change, &iccids, list.journal.as_deref()).await?;
     }
-    bar.finish_and_clear();
     ctx.print(
         output::RESULT,
         &done(format!(
@@ -810,14 +828,25 @@ async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
                 return Ok(());
             }
             input::confirm(ctx.yes, &format!("top up {} SIMs (billed)", list.len()))?;
-            let order = ctx
-                .client()
-                .top_up_many(&list, payment(payment_method.as_ref())?)
-                .await?;
-            let rest = format!("created for {} SIMs", list.len());
+            let payment = payment(payment_method.as_ref())?;
+            if list.len() <= onence::BULK_CHUNK && iccids.journal.is_none() {
+                // One order: its number is the result.
+                let order = ctx.client().top_up_many(&list, payment).await?;
+                let rest = format!("created for {} SIMs", list.len());
+                return ctx.print(
+                    output::RESULT,
+                    &created("order", "order_number", order, &rest),
+                );
+            }
+            let change = onence::BulkChange::TopUp(payment);
+            let report = jobs::run(ctx, "top-up", change, &list, iccids.journal.as_deref()).await?;
             ctx.print(
                 output::RESULT,
-                &created("order", "order_number", order, &rest),
+                &done(format!(
+                    "{} SIMs topped up ({} in an earlier run), one order per 100",
+                    report.applied + report.skipped,
+                    report.skipped
+                )),
             )
         }
         TopupVerb::Auto { state, iccids } => {

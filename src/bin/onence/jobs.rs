@@ -1,0 +1,126 @@
+//! Bulk commands as resumable jobs: a journal for every job (the one given
+//! with --journal, or one kept in the state directory and named in the
+//! output), a progress bar with the plan's ETA, and Ctrl-C that stops after
+//! the chunk in flight and says how to resume.
+
+use std::path::{Path, PathBuf};
+
+use onence::{BulkChange, BulkReport, Journal};
+
+use crate::{Ctx, Failure};
+
+/// Where journals are kept when no --journal is given.
+fn state_dir() -> PathBuf {
+    std::env::var_os("ONENCE_STATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("onence"))
+}
+
+/// The automatic journal of `job` over `iccids`: the same command over the
+/// same SIMs finds it again.
+fn automatic_journal(job: &str, iccids: &[String]) -> PathBuf {
+    let mut sorted: Vec<&str> = iccids.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let hash = sorted.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, iccid| {
+        iccid
+            .bytes()
+            .chain([b'\n'])
+            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    });
+    state_dir().join(format!("{job}-{hash:016x}.journal"))
+}
+
+/// Runs `change` over `iccids` as a journaled job. A completed job's
+/// automatic journal is removed, so the same command later starts afresh; a
+/// given journal is kept.
+pub async fn run(
+    ctx: &Ctx,
+    job: &str,
+    change: BulkChange,
+    iccids: &[String],
+    given: Option<&Path>,
+) -> Result<BulkReport, Failure> {
+    let (path, automatic) = match given {
+        Some(path) => (path.to_path_buf(), false),
+        None => (automatic_journal(job, iccids), true),
+    };
+    if automatic {
+        std::fs::create_dir_all(state_dir()).map_err(|e| {
+            Failure::Usage(format!(
+                "cannot keep a journal in {}: {e}",
+                state_dir().display()
+            ))
+        })?;
+    }
+    let mut journal = Journal::open(&path, job)?;
+    if journal.applied() > 0 {
+        eprintln!(
+            "onence: resuming from {} ({} SIMs done earlier)",
+            path.display(),
+            journal.applied()
+        );
+    }
+    // Listen for Ctrl-C from the start (the handler is installed when the
+    // listener first runs, so it runs now, not when the first chunk is due).
+    let (interrupt, interrupted) = tokio::sync::oneshot::channel::<()>();
+    let listener = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = interrupt.send(());
+        }
+    });
+    tokio::task::yield_now().await;
+    let bar = ctx.progress(iccids.len() as u64, "SIMs");
+    let shown = bar.clone();
+    let outcome = ctx
+        .client()
+        .bulk(change, iccids)?
+        .journal(&mut journal)
+        .on_progress(move |p| {
+            shown.set_position(p.done as u64);
+            shown.set_message(format!("SIMs, about {} s left", p.eta.as_secs()));
+        })
+        .stop_on(async {
+            let _ = interrupted.await;
+        })
+        .run()
+        .await;
+    bar.finish_and_clear();
+    listener.abort();
+    let report = match outcome {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!(
+                "onence: the journal is {}; rerun the same command to resume",
+                path.display()
+            );
+            return Err(e.into());
+        }
+    };
+    let done = report.applied + report.skipped;
+    if report.stopped {
+        return Err(Failure::Interrupted(format!(
+            "interrupted: applied {done} of {}; resume with the same command{} (journal {})",
+            report.total,
+            if automatic {
+                String::new()
+            } else {
+                format!(" and --journal {}", path.display())
+            },
+            path.display()
+        )));
+    }
+    if !report.unknown.is_empty() {
+        let sims: Vec<String> = report.unknown.iter().map(|i| i.to_string()).collect();
+        return Err(Failure::Unknown(format!(
+            "{} SIMs were sent but no answer came, so they may have been changed: {}; \
+             check them before repeating (the journal {} will not send them again)",
+            sims.len(),
+            sims.join(", "),
+            path.display()
+        )));
+    }
+    if automatic {
+        let _ = std::fs::remove_file(&path);
+    }
+    Ok(report)
+}
