@@ -127,6 +127,7 @@ impl Session {
                 "onence.request",
                 operation,
                 method = %method,
+                path = %this_try.url().path(),
                 attempt = budget.attempt(),
                 status = tracing::field::Empty,
                 elapsed_ms = tracing::field::Empty,

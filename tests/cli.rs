@@ -717,3 +717,147 @@ async fn bulk_commands_resume_from_their_journal_and_stop_on_ctrl_c() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A reader that stops early (`onence sims list | head -1`) ends the command
+/// quietly with exit 0, in every format and for dry-run lines too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_pipe_ends_the_command_quietly() {
+    use std::io::BufRead;
+    let sandbox = Sandbox::builder()
+        .sims(1_000)
+        .seed(2)
+        .start()
+        .await
+        .unwrap();
+    for format in ["json", "csv", "table"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("onence"))
+            .args(["--output", format, "sims", "list"])
+            .env("ONENCE_BASE_URL", sandbox.base_url())
+            .env("ONENCE_CLIENT_ID", sandbox.credentials().user())
+            .env("ONENCE_CLIENT_SECRET", sandbox.client_secret())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let first = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .unwrap();
+            line // the reader goes away here, closing the pipe
+        })
+        .await
+        .unwrap();
+        assert!(!first.is_empty());
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{format}: {stderr}");
+        assert!(
+            !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+}
+
+/// Text from the server cannot drive the terminal or forge a row: control
+/// characters are escaped in tables, and CSV quotes what needs quoting.
+#[tokio::test(flavor = "multi_thread")]
+async fn server_text_is_printed_safely() {
+    let sandbox = Sandbox::builder()
+        .sims(30)
+        .seed(3)
+        .change_delay(Duration::from_millis(1))
+        .start()
+        .await
+        .unwrap();
+    let iccid = sandbox.iccid(0);
+    // Planted with plain HTTP: onence itself refuses such a label.
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{}/oauth/token", sandbox.base_url()))
+        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
+        .json(&serde_json::json!({ "grant_type": "client_credentials" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let label = "pump\u{1b}[2J\nFORGED  Enabled\r";
+    let put = http
+        .put(format!("{}/v1/sims/{iccid}", sandbox.base_url()))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .json(&serde_json::json!({ "iccid": iccid, "status": "Enabled", "label": label }))
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        eventually_shown(&sandbox, &iccid).await,
+        "the label was applied"
+    );
+    let table = onence(&sandbox, &["--output", "table", "sims", "list"], "").await;
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(!table.stdout.contains('\u{1b}') && !table.stdout.contains('\r'));
+    assert!(
+        table.stdout.contains(r"pump\u{1b}[2J\nFORGED"),
+        "{}",
+        table.stdout
+    );
+    assert_eq!(
+        table.stdout.lines().count(),
+        31,
+        "a header and 30 rows, none forged"
+    );
+    let csv = onence(&sandbox, &["--output", "csv", "sims", "list"], "").await;
+    assert!(
+        csv.stdout.contains("\"pump\u{1b}[2J\nFORGED  Enabled\r\""),
+        "{}",
+        csv.stdout
+    );
+}
+
+/// Polls until the sandbox shows the planted label (SIM changes are queued).
+async fn eventually_shown(sandbox: &Sandbox, iccid: &str) -> bool {
+    let client = sandbox.client();
+    for _ in 0..50 {
+        let sim = client.get_sim().iccid(iccid).send().await.unwrap();
+        if sim.label.as_deref().is_some_and(|l| l.starts_with("pump")) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// --debug logs each request on stderr (method, path, status, attempt,
+/// time), and never the secret or the token.
+#[tokio::test(flavor = "multi_thread")]
+async fn debug_logs_requests_without_secrets() {
+    let sandbox = sandbox().await;
+    let run = onence(&sandbox, &["--debug", "products", "list"], "").await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("operation=\"list_products\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("path=/management-api/v1/products"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("status=200"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains(sandbox.client_secret()),
+        "the secret leaked"
+    );
+    assert!(
+        !run.stderr.to_lowercase().contains("bearer "),
+        "a token leaked"
+    );
+}

@@ -57,6 +57,10 @@ struct Cli {
     /// Print what would be sent, and send nothing.
     #[arg(long, global = true)]
     dry_run: bool,
+    /// Log each request (method, path, status, attempt, time) on stderr;
+    /// RUST_LOG gives finer control. Never logs a secret or a token.
+    #[arg(long, global = true)]
+    debug: bool,
     /// How long one request may take, in seconds (default 30).
     #[arg(long, global = true, env = "ONENCE_TIMEOUT", value_name = "SECONDS", value_parser = seconds)]
     timeout: Option<std::time::Duration>,
@@ -273,6 +277,17 @@ enum Failure {
     Interrupted(String),
     /// Some writes got no answer and may have taken effect (exit 4).
     Unknown(String),
+    /// Whoever read the output stopped reading (`| head`): a quiet exit 0.
+    ClosedPipe,
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Failure::ClosedPipe,
+            _ => Failure::Usage(format!("cannot write: {e}")),
+        }
+    }
 }
 
 impl From<Usage> for Failure {
@@ -295,6 +310,7 @@ impl From<onence::GeneratedError> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging(cli.debug);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -317,7 +333,24 @@ fn main() -> ExitCode {
             eprintln!("onence: {message}");
             ExitCode::from(4)
         }
+        Err(Failure::ClosedPipe) => ExitCode::SUCCESS,
     }
+}
+
+/// Logs to stderr: `--debug` turns on the client's request spans and
+/// events; `RUST_LOG` (e.g. `onence=debug`) chooses otherwise.
+fn logging(debug: bool) {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.is_empty() => tracing_subscriber::EnvFilter::new(spec),
+        _ if debug => tracing_subscriber::EnvFilter::new("onence=debug"),
+        _ => return,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .init();
 }
 
 /// The exit code of a failure: 3 for refused credentials, 4 for a write
@@ -364,15 +397,25 @@ impl Ctx {
     }
 
     fn print(&self, columns: Columns, records: &[Value]) -> Result<(), Failure> {
-        output::print(self.format, columns, records)
-            .map_err(|e| Failure::Usage(format!("cannot write: {e}")))
+        output::print(self.format, columns, records).map_err(Failure::from)
     }
 
-    /// In --dry-run, prints the request and says to stop.
+    /// In --dry-run, prints the request and says to stop. (A closed pipe
+    /// there ends the command quietly, like any other output.)
     fn dry(&self, method: &str, path: String, body: Option<Value>) -> bool {
         if self.dry_run {
+            use std::io::Write;
             let body = body.map(|b| format!(" {b}")).unwrap_or_default();
-            println!("would send: {method} {path}{body}");
+            let mut out = std::io::stdout().lock();
+            if let Err(e) =
+                writeln!(out, "would send: {method} {path}{body}").and_then(|_| out.flush())
+            {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    std::process::exit(0);
+                }
+                eprintln!("onence: cannot write: {e}");
+                std::process::exit(2);
+            }
         }
         self.dry_run
     }

@@ -103,11 +103,25 @@ fn cell(record: &Value, pointer: &str) -> String {
     }
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
+/// A cell as a table shows it: control characters escaped (`\n`, `\u{1b}`),
+/// so text from the server can neither break a row nor drive the terminal.
+fn table_cell(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// The I/O error inside a CSV error, so a closed pipe is still seen as one.
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
     }
 }
 
@@ -121,31 +135,26 @@ pub fn print(format: Format, columns: Columns, records: &[Value]) -> std::io::Re
             }
         }
         Format::Csv => {
-            writeln!(
-                out,
-                "{}",
-                columns
-                    .iter()
-                    .map(|(h, _)| csv_field(&h.to_lowercase().replace(' ', "_")))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )?;
+            let mut writer = csv::Writer::from_writer(&mut out);
+            let header = columns
+                .iter()
+                .map(|(h, _)| h.to_lowercase().replace(' ', "_"));
+            writer.write_record(header).map_err(csv_io)?;
             for record in records {
-                writeln!(
-                    out,
-                    "{}",
-                    columns
-                        .iter()
-                        .map(|(_, p)| csv_field(&cell(record, p)))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )?;
+                let row = columns.iter().map(|(_, p)| cell(record, p));
+                writer.write_record(row).map_err(csv_io)?;
             }
+            writer.flush()?;
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = records
                 .iter()
-                .map(|r| columns.iter().map(|(_, p)| cell(r, p)).collect())
+                .map(|r| {
+                    columns
+                        .iter()
+                        .map(|(_, p)| table_cell(&cell(r, p)))
+                        .collect()
+                })
                 .collect();
             let widths: Vec<usize> = columns
                 .iter()
@@ -178,5 +187,5 @@ pub fn print(format: Format, columns: Columns, records: &[Value]) -> std::io::Re
             }
         }
     }
-    Ok(())
+    out.flush()
 }
