@@ -861,3 +861,57 @@ async fn debug_logs_requests_without_secrets() {
         "a token leaked"
     );
 }
+
+/// Lists print as pages arrive: the first row of a 2,000-SIM table comes
+/// long before the last page; --limit N prints N rows and reads no further.
+#[tokio::test(flavor = "multi_thread")]
+async fn lists_stream_and_stop_at_the_limit() {
+    use std::io::BufRead;
+    let sandbox = Sandbox::builder()
+        .sims(2_000)
+        .seed(15)
+        .latency(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    for format in ["table", "csv"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("onence"))
+            .args(["--output", format, "sims", "list"])
+            .env("ONENCE_BASE_URL", sandbox.base_url())
+            .env("ONENCE_CLIENT_ID", sandbox.credentials().user())
+            .env("ONENCE_CLIENT_SECRET", sandbox.client_secret())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (first_row, all_rows, lines) = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let mut reader = std::io::BufReader::new(stdout);
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap(); // the header
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            let first = started.elapsed();
+            let rest = reader.lines().count();
+            (first, started.elapsed(), rest + 2)
+        })
+        .await
+        .unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(lines, 2_001, "{format}: a header and every SIM");
+        assert!(
+            first_row * 3 < all_rows,
+            "{format}: first row after {first_row:?}, all after {all_rows:?}"
+        );
+    }
+    let before = sandbox.counters().requests_to("GET /v1/sims");
+    let limited = onence(&sandbox, &["--limit", "5", "sims", "list"], "").await;
+    assert_eq!(limited.code, 0, "{}", limited.stderr);
+    assert_eq!(limited.stdout.lines().count(), 5);
+    assert_eq!(
+        sandbox.counters().requests_to("GET /v1/sims") - before,
+        1,
+        "one page read"
+    );
+}

@@ -57,6 +57,9 @@ struct Cli {
     /// Print what would be sent, and send nothing.
     #[arg(long, global = true)]
     dry_run: bool,
+    /// Print at most N items of a list (and read no further pages).
+    #[arg(long, global = true, value_name = "N")]
+    limit: Option<usize>,
     /// Log each request (method, path, status, attempt, time) on stderr;
     /// RUST_LOG gives finer control. Never logs a secret or a token.
     #[arg(long, global = true)]
@@ -383,6 +386,7 @@ fn explain(e: &onence::Error) -> String {
 
 struct Ctx {
     format: Format,
+    limit: Option<usize>,
     quiet: bool,
     yes: bool,
     dry_run: bool,
@@ -398,6 +402,33 @@ impl Ctx {
 
     fn print(&self, columns: Columns, records: &[Value]) -> Result<(), Failure> {
         output::print(self.format, columns, records).map_err(Failure::from)
+    }
+
+    /// Prints a list page by page as it arrives, up to `--limit` items (and
+    /// reads no page past them), with a progress bar of pages on a terminal.
+    async fn print_pages<T: serde::Serialize>(
+        &self,
+        columns: Columns,
+        pages: impl futures_util::Stream<Item = onence::Result<onence::Page<T>>>,
+    ) -> Result<(), Failure> {
+        let mut pages = std::pin::pin!(pages);
+        let mut printer = output::Printer::new(self.format, columns);
+        let bar = self.progress(0, "pages");
+        let mut left = self.limit.unwrap_or(usize::MAX);
+        while left > 0 {
+            let Some(page) = pages.try_next().await? else {
+                break;
+            };
+            if let Some(total) = page.total_pages {
+                bar.set_length(total);
+            }
+            bar.inc(1);
+            let values: Vec<Value> = to_values(page.items.into_iter().take(left));
+            left -= values.len();
+            bar.suspend(|| printer.rows(&values))?;
+        }
+        bar.finish_and_clear();
+        printer.finish().map_err(Failure::from)
     }
 
     /// In --dry-run, prints the request and says to stop. (A closed pipe
@@ -463,6 +494,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     };
     let ctx = Ctx {
         format,
+        limit: cli.limit,
         quiet: cli.quiet,
         yes: cli.yes,
         dry_run: cli.dry_run,
@@ -524,27 +556,7 @@ async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             if let Some(s) = sort {
                 pager = pager.sort(s);
             }
-            let mut pages = std::pin::pin!(pager.pages());
-            let bar = ctx.progress(0, "pages");
-            let mut all = Vec::new();
-            while let Some(page) = pages.try_next().await? {
-                if let Some(total) = page.total_pages {
-                    bar.set_length(total);
-                }
-                bar.inc(1);
-                let values = to_values(page.items);
-                if ctx.format == Format::Json {
-                    // Lines as they come: a large fleet never waits in memory.
-                    ctx.print(output::SIMS, &values)?;
-                } else {
-                    all.extend(values);
-                }
-            }
-            bar.finish_and_clear();
-            if ctx.format != Format::Json {
-                ctx.print(output::SIMS, &all)?;
-            }
-            Ok(())
+            ctx.print_pages(output::SIMS, pager.pages()).await
         }
         SimVerb::Get { iccid } => {
             check_iccid(&iccid)?;
@@ -645,8 +657,8 @@ async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
         }
         SimVerb::Events { iccid } => {
             check_iccid(&iccid)?;
-            let events = ctx.client().all_sim_events(&iccid).collect().await?;
-            ctx.print(output::EVENTS, &to_values(events))
+            ctx.print_pages(output::EVENTS, ctx.client().all_sim_events(&iccid).pages())
+                .await
         }
         SimVerb::Quota { kind, iccid } => {
             check_iccid(&iccid)?;
@@ -771,8 +783,8 @@ async fn sms(ctx: &Ctx, verb: SmsVerb) -> Result<(), Failure> {
     match verb {
         SmsVerb::List { iccid } => {
             check_iccid(&iccid)?;
-            let all = ctx.client().all_sms(&iccid).collect().await?;
-            ctx.print(output::SMS, &to_values(all))
+            ctx.print_pages(output::SMS, ctx.client().all_sms(&iccid).pages())
+                .await
         }
         SmsVerb::Send { iccid, text } => {
             check_iccid(&iccid)?;
@@ -964,8 +976,8 @@ async fn limits(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
 async fn orders(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
     match verb {
         OrdersVerb::List => {
-            let orders = ctx.client().all_orders().collect().await?;
-            ctx.print(output::ORDERS, &to_values(orders))
+            ctx.print_pages(output::ORDERS, ctx.client().all_orders().pages())
+                .await
         }
         OrdersVerb::Get { number } => {
             let order = ctx

@@ -125,67 +125,117 @@ fn csv_io(e: csv::Error) -> std::io::Error {
     }
 }
 
-/// Prints records in the chosen format.
-pub fn print(format: Format, columns: Columns, records: &[Value]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match format {
-        Format::Json => {
-            for record in records {
-                writeln!(out, "{record}")?;
-            }
+/// Prints records as they come, page after page: JSON lines and CSV rows at
+/// once; a table fixes its column widths from the first page (a wider cell
+/// later simply pushes its row out).
+pub struct Printer {
+    format: Format,
+    columns: Columns,
+    widths: Option<Vec<usize>>,
+    csv: Option<csv::Writer<std::io::Stdout>>,
+}
+
+impl Printer {
+    /// A printer of `columns` in `format`.
+    pub fn new(format: Format, columns: Columns) -> Printer {
+        Printer {
+            format,
+            columns,
+            widths: None,
+            csv: None,
         }
-        Format::Csv => {
-            let mut writer = csv::Writer::from_writer(&mut out);
-            let header = columns
-                .iter()
-                .map(|(h, _)| h.to_lowercase().replace(' ', "_"));
-            writer.write_record(header).map_err(csv_io)?;
-            for record in records {
-                let row = columns.iter().map(|(_, p)| cell(record, p));
-                writer.write_record(row).map_err(csv_io)?;
+    }
+
+    /// Prints one batch of records, flushed.
+    pub fn rows(&mut self, records: &[Value]) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => {
+                let mut out = std::io::stdout().lock();
+                for record in records {
+                    writeln!(out, "{record}")?;
+                }
+                out.flush()
             }
-            writer.flush()?;
-        }
-        Format::Table => {
-            let rows: Vec<Vec<String>> = records
-                .iter()
-                .map(|r| {
-                    columns
-                        .iter()
-                        .map(|(_, p)| table_cell(&cell(r, p)))
-                        .collect()
-                })
-                .collect();
-            let widths: Vec<usize> = columns
-                .iter()
-                .enumerate()
-                .map(|(i, (h, _))| {
-                    rows.iter()
-                        .map(|r| r[i].chars().count())
-                        .chain([h.len()])
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            let line = |cells: Vec<String>| {
-                cells
+            Format::Csv => {
+                let columns = self.columns;
+                let writer = match &mut self.csv {
+                    Some(writer) => writer,
+                    None => {
+                        let mut writer = csv::Writer::from_writer(std::io::stdout());
+                        let header = columns
+                            .iter()
+                            .map(|(h, _)| h.to_lowercase().replace(' ', "_"));
+                        writer.write_record(header).map_err(csv_io)?;
+                        self.csv.insert(writer)
+                    }
+                };
+                for record in records {
+                    let row = columns.iter().map(|(_, p)| cell(record, p));
+                    writer.write_record(row).map_err(csv_io)?;
+                }
+                writer.flush()
+            }
+            Format::Table => {
+                let rows: Vec<Vec<String>> = records
                     .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c:<w$}"))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_string()
-            };
-            writeln!(
-                out,
-                "{}",
-                line(columns.iter().map(|(h, _)| h.to_string()).collect())
-            )?;
-            for row in rows {
-                writeln!(out, "{}", line(row))?;
+                    .map(|r| {
+                        self.columns
+                            .iter()
+                            .map(|(_, p)| table_cell(&cell(r, p)))
+                            .collect()
+                    })
+                    .collect();
+                let mut out = std::io::stdout().lock();
+                if self.widths.is_none() {
+                    let widths: Vec<usize> = self
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (h, _))| {
+                            rows.iter()
+                                .map(|r| r[i].chars().count())
+                                .chain([h.len()])
+                                .max()
+                                .unwrap_or(0)
+                        })
+                        .collect();
+                    let header = self.columns.iter().map(|(h, _)| h.to_string()).collect();
+                    writeln!(out, "{}", table_line(header, &widths))?;
+                    self.widths = Some(widths);
+                }
+                let widths = self.widths.as_deref().unwrap_or_default();
+                for row in rows {
+                    writeln!(out, "{}", table_line(row, widths))?;
+                }
+                out.flush()
             }
         }
     }
-    out.flush()
+
+    /// Ends the output: a table or CSV with no rows still gets its header.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        let started = self.widths.is_some() || self.csv.is_some();
+        if !started && self.format != Format::Json {
+            self.rows(&[])?;
+        }
+        Ok(())
+    }
+}
+
+fn table_line(cells: Vec<String>, widths: &[usize]) -> String {
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c:<w$}", w = widths.get(i).copied().unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join("  ")
+        .trim_end()
+        .to_string()
+}
+
+/// Prints records in the chosen format.
+pub fn print(format: Format, columns: Columns, records: &[Value]) -> std::io::Result<()> {
+    let mut printer = Printer::new(format, columns);
+    printer.rows(records)?;
+    printer.finish()
 }

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::{input, output, to_values, Ctx, Failure};
+use crate::{input, output, Ctx, Failure};
 
 /// What `onence support` does.
 #[derive(Subcommand, Debug)]
@@ -31,8 +31,11 @@ pub enum SupportVerb {
 pub async fn run(ctx: &Ctx, verb: SupportVerb) -> Result<(), Failure> {
     match verb {
         SupportVerb::List => {
-            let requests = ctx.client().all_service_requests().collect().await?;
-            ctx.print(output::SERVICE_REQUESTS, &to_values(requests))
+            ctx.print_pages(
+                output::SERVICE_REQUESTS,
+                ctx.client().all_service_requests().pages(),
+            )
+            .await
         }
         SupportVerb::Create {
             subject,
