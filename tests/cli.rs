@@ -152,9 +152,21 @@ async fn every_command_runs_against_the_sandbox() {
             b.clone(),
             "--yes".into(),
         ],
-        vec!["topup".into(), "auto".into(), "on".into(), a.clone()],
+        vec![
+            "topup".into(),
+            "auto".into(),
+            "on".into(),
+            a.clone(),
+            "--yes".into(),
+        ],
         vec!["limits".into(), "get".into()],
-        vec!["limits".into(), "set".into(), "--data".into(), "2".into()],
+        vec![
+            "limits".into(),
+            "set".into(),
+            "--data".into(),
+            "2".into(),
+            "--yes".into(),
+        ],
         vec!["limits".into(), "options".into(), "smsMT".into()],
         vec![
             "orders".into(),
@@ -914,4 +926,65 @@ async fn lists_stream_and_stop_at_the_limit() {
         1,
         "one page read"
     );
+}
+
+/// Operators' conventions: completions for the shells, --file and ICCIDs
+/// not both, every billed or account-wide write asks first (and refuses
+/// without a terminal unless --yes), --where filters lists client-side.
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_conventions_hold() {
+    let sandbox = sandbox().await;
+    let bash = onence(&sandbox, &["completions", "bash"], "").await;
+    assert_eq!(bash.code, 0, "{}", bash.stderr);
+    assert!(bash.stdout.contains("_onence") && bash.stdout.contains("support"));
+    let zsh = onence(&sandbox, &["completions", "zsh"], "").await;
+    assert!(zsh.stdout.contains("#compdef onence"));
+
+    let both = onence(
+        &sandbox,
+        &["sims", "enable", &sandbox.iccid(0), "--file", "x.txt"],
+        "",
+    )
+    .await;
+    assert_eq!(both.code, 2);
+    assert!(both.stderr.contains("not both"), "{}", both.stderr);
+
+    for args in [
+        vec!["topup", "auto", "on", sandbox.iccid(0).as_str()]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>(),
+        vec!["limits".into(), "set".into(), "--data".into(), "3".into()],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let refused = onence(&sandbox, &args, "").await;
+        assert_eq!(refused.code, 2, "{args:?} asks first: {}", refused.stderr);
+    }
+    assert_eq!(sandbox.counters().requests_to("POST /v1/sims/autoTopup"), 0);
+    assert_eq!(sandbox.counters().requests_to("POST /v1/sims/limits"), 0);
+
+    let all = onence(&sandbox, &["sims", "list"], "").await;
+    let disabled = all
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"status\":\"Disabled\""))
+        .count();
+    assert!(
+        disabled > 0 && disabled < 30,
+        "the seeded fleet has some disabled SIMs: {disabled}"
+    );
+    let only = onence(
+        &sandbox,
+        &["--where", "status=Disabled", "sims", "list"],
+        "",
+    )
+    .await;
+    assert_eq!(only.code, 0, "{}", only.stderr);
+    assert_eq!(only.stdout.lines().count(), disabled);
+    assert!(only
+        .stdout
+        .lines()
+        .all(|l| l.contains("\"status\":\"Disabled\"")));
+    let bad = onence(&sandbox, &["--where", "status", "sims", "list"], "").await;
+    assert_eq!(bad.code, 2);
 }

@@ -11,6 +11,12 @@ pub struct Usage(pub String);
 /// blank lines and `#` comments ignored). All are checked before anything is
 /// sent; the first bad one is reported with its line number.
 pub fn iccids(args: &[String], file: Option<&PathBuf>) -> Result<Vec<String>, Usage> {
+    if let (false, Some(path)) = (args.is_empty(), file) {
+        return Err(Usage(format!(
+            "give ICCIDs as arguments or with --file {}, not both",
+            path.display()
+        )));
+    }
     let (lines, source): (Vec<String>, String) = if !args.is_empty() {
         (args.to_vec(), "argument".into())
     } else if let Some(path) = file {

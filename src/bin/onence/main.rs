@@ -60,6 +60,11 @@ struct Cli {
     /// Print at most N items of a list (and read no further pages).
     #[arg(long, global = true, value_name = "N")]
     limit: Option<usize>,
+    /// Keep only list items whose FIELD equals VALUE (repeatable; all must
+    /// match). Applied here, after the API answered: the API itself filters
+    /// SIMs only by imei and ip_address (--filter).
+    #[arg(long = "where", global = true, value_name = "FIELD=VALUE", value_parser = field_equals)]
+    where_: Vec<(String, String)>,
     /// Log each request (method, path, status, attempt, time) on stderr;
     /// RUST_LOG gives finer control. Never logs a secret or a token.
     #[arg(long, global = true)]
@@ -67,6 +72,16 @@ struct Cli {
     /// How long one request may take, in seconds (default 30).
     #[arg(long, global = true, env = "ONENCE_TIMEOUT", value_name = "SECONDS", value_parser = seconds)]
     timeout: Option<std::time::Duration>,
+}
+
+/// `field=value`, for --where.
+fn field_equals(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((field, value)) if !field.trim().is_empty() => {
+            Ok((field.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("{text:?} is not FIELD=VALUE (say, status=Enabled)")),
+    }
 }
 
 /// A positive number of seconds.
@@ -98,6 +113,11 @@ enum Noun {
     /// The product catalogue.
     #[command(subcommand)]
     Products(ProductsVerb),
+    /// Print a shell completion script (example: onence completions bash > /etc/bash_completion.d/onence).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Service requests to 1NCE support.
     #[command(subcommand)]
     Support(cmd::support::SupportVerb),
@@ -387,6 +407,7 @@ fn explain(e: &onence::Error) -> String {
 struct Ctx {
     format: Format,
     limit: Option<usize>,
+    where_: Vec<(String, String)>,
     quiet: bool,
     yes: bool,
     dry_run: bool,
@@ -402,6 +423,17 @@ impl Ctx {
 
     fn print(&self, columns: Columns, records: &[Value]) -> Result<(), Failure> {
         output::print(self.format, columns, records).map_err(Failure::from)
+    }
+
+    /// Whether a list item passes every --where (its field's text equals the value).
+    fn matches(&self, item: &Value) -> bool {
+        self.where_
+            .iter()
+            .all(|(field, value)| match item.get(field) {
+                Some(Value::String(text)) => text == value,
+                Some(Value::Null) | None => value.is_empty(),
+                Some(other) => serde_json::from_str::<Value>(value).is_ok_and(|v| v == *other),
+            })
     }
 
     /// Prints a list page by page as it arrives, up to `--limit` items (and
@@ -423,7 +455,11 @@ impl Ctx {
                 bar.set_length(total);
             }
             bar.inc(1);
-            let values: Vec<Value> = to_values(page.items.into_iter().take(left));
+            let values: Vec<Value> = to_values(page.items)
+                .into_iter()
+                .filter(|item| self.matches(item))
+                .take(left)
+                .collect();
             left -= values.len();
             bar.suspend(|| printer.rows(&values))?;
         }
@@ -462,6 +498,12 @@ impl Ctx {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    if let Noun::Completions { shell } = cli.noun {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let mut out = std::io::stdout().lock();
+        clap_complete::generate(shell, &mut command, "onence", &mut out);
+        return std::io::Write::flush(&mut out).map_err(Failure::from);
+    }
     let format = cli.output.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
@@ -495,6 +537,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let ctx = Ctx {
         format,
         limit: cli.limit,
+        where_: cli.where_.clone(),
         quiet: cli.quiet,
         yes: cli.yes,
         dry_run: cli.dry_run,
@@ -512,6 +555,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             ctx.print(output::PRODUCTS, &to_values(products))
         }
         Noun::Support(verb) => cmd::support::run(&ctx, verb).await,
+        Noun::Completions { .. } => unreachable!("answered before any client is built"),
     }
 }
 
@@ -917,6 +961,14 @@ async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             ) {
                 return Ok(());
             }
+            // Billed from now on: ask first, like every billed or fleet-wide write.
+            input::confirm(
+                ctx.yes,
+                &format!(
+                    "switch automatic top-up {state} for {} SIMs (billed)",
+                    list.len()
+                ),
+            )?;
             ctx.client().set_auto_top_up().body(body).send().await?;
             ctx.print(
                 output::RESULT,
@@ -954,6 +1006,7 @@ async fn limits(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
             ) {
                 return Ok(());
             }
+            input::confirm(ctx.yes, "change the account's monthly limits (every SIM)")?;
             ctx.client().set_limits().body(body).send().await?;
             ctx.print(output::RESULT, &done("limits set"))
         }
