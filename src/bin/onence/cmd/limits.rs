@@ -1,0 +1,74 @@
+//! `onence limits`: the account's monthly caps.
+
+#[allow(unused_imports)]
+use crate::*;
+
+/// What `onence limits` does.
+#[derive(Subcommand, Debug)]
+pub enum LimitsVerb {
+    /// The caps in force.
+    Get,
+    /// Set caps by the ids `limits options` lists (example: onence limits set --data 2).
+    Set {
+        #[arg(long)]
+        data: Option<i64>,
+        #[arg(long)]
+        sms_mt: Option<i64>,
+        #[arg(long)]
+        sms_mo: Option<i64>,
+    },
+    /// Selectable caps of a service (data, smsMT, smsMO).
+    Options {
+        #[arg(value_parser = ["data", "smsMT", "smsMO"])]
+        service: String,
+    },
+}
+
+/// Runs one `limits` verb.
+pub async fn limits(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
+    match verb {
+        LimitsVerb::Get => {
+            let limits = ctx.client().get_limits().send().await?.into_inner();
+            ctx.print(output::LIMITS, &one(limits))
+        }
+        LimitsVerb::Set {
+            data,
+            sms_mt,
+            sms_mo,
+        } => {
+            if data.is_none() && sms_mt.is_none() && sms_mo.is_none() {
+                return Err(Failure::Usage(
+                    "give at least one of --data, --sms-mt, --sms-mo".into(),
+                ));
+            }
+            let body = types::SetLimitsRequest {
+                data_limit_id: data,
+                sms_mt_limit_id: sms_mt,
+                sms_mo_limit_id: sms_mo,
+            };
+            if ctx.dry(
+                "POST",
+                "/v1/sims/limits".into(),
+                Some(serde_json::to_value(&body).expect("serialises")),
+            ) {
+                return Ok(());
+            }
+            input::confirm(ctx.yes, "change the account's monthly limits (every SIM)")?;
+            ctx.client().set_limits().body(body).send().await?;
+            ctx.print(output::RESULT, &done("limits set"))
+        }
+        LimitsVerb::Options { service } => {
+            let service: types::ListLimitOptionsService = service
+                .parse()
+                .map_err(|e: types::error::ConversionError| Failure::Usage(e.to_string()))?;
+            let options = ctx
+                .client()
+                .list_limit_options()
+                .service(service)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::LIMITS, &one(options))
+        }
+    }
+}

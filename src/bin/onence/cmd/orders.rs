@@ -1,0 +1,63 @@
+//! `onence orders`: orders, listed, read and placed (billed).
+
+#[allow(unused_imports)]
+use crate::*;
+
+/// What `onence orders` does.
+#[derive(Subcommand, Debug)]
+pub enum OrdersVerb {
+    /// Every order.
+    List,
+    /// One order.
+    Get { number: i64 },
+    /// Order products (billed; example: onence orders create --product 1001 --quantity 10 --yes).
+    Create {
+        #[arg(long)]
+        product: i64,
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        quantity: u64,
+        #[arg(long)]
+        reference: Option<String>,
+    },
+}
+
+/// Runs one `orders` verb.
+pub async fn orders(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
+    match verb {
+        OrdersVerb::List => {
+            ctx.print_pages(output::ORDERS, ctx.client().all_orders().pages())
+                .await
+        }
+        OrdersVerb::Get { number } => {
+            let order = ctx
+                .client()
+                .get_order()
+                .order_number(number)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::ORDERS, &one(order))
+        }
+        OrdersVerb::Create {
+            product,
+            quantity,
+            reference,
+        } => {
+            let body = json!({ "products": [{ "productId": product, "quantity": quantity }], "customer_reference": reference });
+            if ctx.dry("POST", "/v1/orders".into(), Some(body.clone())) {
+                return Ok(());
+            }
+            input::confirm(
+                ctx.yes,
+                &format!("order {quantity} × product {product} (billed)"),
+            )?;
+            let order: types::NewOrder =
+                serde_json::from_value(body).map_err(|e| Failure::Usage(e.to_string()))?;
+            let number = ctx.client().place_order(order).await?;
+            ctx.print(
+                output::RESULT,
+                &created("order", "order_number", number, "placed"),
+            )
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! `onence sims`: list, read and change SIMs.
+
+#[allow(unused_imports)]
+use crate::*;
+
+/// What `onence sims` does.
+#[derive(Subcommand, Debug)]
+pub enum SimVerb {
+    /// List SIMs, every page (example: onence sims list --filter ip_address:10.0.0.1).
+    List {
+        /// Filters as field:value, comma-separated (imei, ip_address).
+        #[arg(long)]
+        filter: Option<String>,
+        /// Sort keys, comma-separated; - for descending (imei, ip_address).
+        #[arg(long, allow_hyphen_values = true)]
+        sort: Option<String>,
+    },
+    /// One SIM's details (example: onence sims get 8988280666000000000).
+    Get { iccid: String },
+    /// Network status of a SIM.
+    Status { iccid: String },
+    /// Subscriber location and USSD probe of a SIM.
+    Connectivity {
+        iccid: String,
+        /// Also probe over USSD.
+        #[arg(long)]
+        ussd: bool,
+    },
+    /// Enable SIMs (example: onence sims enable 8988280666000000000).
+    Enable(Iccids),
+    /// Disable SIMs (example: onence sims disable --file fleet.txt --yes).
+    Disable(Iccids),
+    /// Set a SIM's label (example: onence sims label 8988280666000000000 pump-7).
+    Label { iccid: String, label: String },
+    /// Lock SIMs to their devices, or unlock them with --off.
+    ImeiLock {
+        #[command(flatten)]
+        iccids: Iccids,
+        /// Unlock instead.
+        #[arg(long)]
+        off: bool,
+    },
+    /// Reset a SIM's network connection.
+    Reset { iccid: String },
+    /// Daily usage between two dates (example: onence sims usage 8988... --from 2024-01-01 --to 2024-01-31).
+    Usage {
+        iccid: String,
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+    },
+    /// A SIM's events.
+    Events { iccid: String },
+    /// What a SIM has left (example: onence sims quota data 8988280666000000000).
+    Quota {
+        #[arg(value_parser = ["data", "sms"])]
+        kind: String,
+        iccid: String,
+    },
+    /// Move SIMs to another organisation.
+    Transfer {
+        #[command(flatten)]
+        iccids: Iccids,
+        /// The organisation receiving them.
+        #[arg(long)]
+        to: i64,
+    },
+    /// Renew SIMs' lifetime and quota (billed).
+    Extend {
+        #[command(flatten)]
+        iccids: Iccids,
+        /// Switch to this product while extending.
+        #[arg(long)]
+        product: Option<i64>,
+        /// banktransfer, creditcard or boleto.
+        #[arg(long, value_parser = ["banktransfer", "creditcard", "boleto"])]
+        payment_method: Option<String>,
+    },
+}
+
+/// Runs one `sims` verb.
+pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
+    match verb {
+        SimVerb::List { filter, sort } => {
+            let mut pager = ctx.client().all_sims();
+            if let Some(f) = filter {
+                pager = pager.filter(f);
+            }
+            if let Some(s) = sort {
+                pager = pager.sort(s);
+            }
+            ctx.print_pages(output::SIMS, pager.pages()).await
+        }
+        SimVerb::Get { iccid } => {
+            check_iccid(&iccid)?;
+            let sim = ctx
+                .client()
+                .get_sim()
+                .iccid(&iccid)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::SIMS, &one(sim))
+        }
+        SimVerb::Status { iccid } => {
+            check_iccid(&iccid)?;
+            let status = ctx
+                .client()
+                .get_sim_status()
+                .iccid(&iccid)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::STATUS, &one(status))
+        }
+        SimVerb::Connectivity { iccid, ussd } => {
+            check_iccid(&iccid)?;
+            let info = ctx
+                .client()
+                .get_connectivity_info()
+                .iccid(&iccid)
+                .ussd(ussd)
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::CONNECTIVITY, &one(info))
+        }
+        SimVerb::Enable(list) => set_status(ctx, list, true).await,
+        SimVerb::Disable(list) => set_status(ctx, list, false).await,
+        SimVerb::Label { iccid, label } => {
+            check_iccid(&iccid)?;
+            if ctx.dry(
+                "PUT",
+                format!("/v1/sims/{iccid}"),
+                Some(json!({ "iccid": iccid, "label": label, "status": "(current)", "imei_lock": "(current)" })),
+            ) {
+                return Ok(());
+            }
+            ctx.client().set_sim_label(&iccid, &label).await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("label of {iccid} set; the change is queued")),
+            )
+        }
+        SimVerb::ImeiLock { iccids, off } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let body: Vec<Value> = list
+                .iter()
+                .map(|i| json!({ "iccid": i, "imei_lock": !off, "status": "(current)" }))
+                .collect();
+            if ctx.dry("POST", "/v1/sims".into(), Some(Value::Array(body))) {
+                return Ok(());
+            }
+            if list.len() > 1 {
+                input::confirm(
+                    ctx.yes,
+                    &format!(
+                        "{} the IMEI lock of {} SIMs",
+                        if off { "remove" } else { "set" },
+                        list.len()
+                    ),
+                )?;
+            }
+            ctx.client().set_sims_imei_lock(&list, !off).await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("{} SIMs changed; the change is queued", list.len())),
+            )
+        }
+        SimVerb::Reset { iccid } => {
+            check_iccid(&iccid)?;
+            if ctx.dry("POST", format!("/v1/sims/{iccid}/reset"), None) {
+                return Ok(());
+            }
+            ctx.client()
+                .reset_connectivity()
+                .iccid(&iccid)
+                .send()
+                .await?;
+            ctx.print(output::RESULT, &done(format!("reset of {iccid} queued")))
+        }
+        SimVerb::Usage { iccid, from, to } => {
+            check_iccid(&iccid)?;
+            if from > to {
+                return Err(Failure::Usage(format!("--from {from} is after --to {to}")));
+            }
+            let report = ctx.client().usage_between(&iccid, from, to).await?;
+            let rows = to_values(report.days.into_iter().map(|d| d.row).chain(report.total));
+            ctx.print(output::USAGE, &rows)
+        }
+        SimVerb::Events { iccid } => {
+            check_iccid(&iccid)?;
+            ctx.print_pages(output::EVENTS, ctx.client().all_sim_events(&iccid).pages())
+                .await
+        }
+        SimVerb::Quota { kind, iccid } => {
+            check_iccid(&iccid)?;
+            let quota = if kind == "data" {
+                ctx.client().data_quota_of(&iccid).await?
+            } else {
+                ctx.client().sms_quota_of(&iccid).await?
+            };
+            ctx.print(output::QUOTA, &one(quota))
+        }
+        SimVerb::Transfer { iccids, to } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let body = types::SimTransfer {
+                iccids: list.clone(),
+                iccid_ranges: vec![],
+                target_organisation: Some(to),
+            };
+            if ctx.dry(
+                "POST",
+                "/v1/sims/simTransfer".into(),
+                Some(serde_json::to_value(&body).expect("serialises")),
+            ) {
+                return Ok(());
+            }
+            input::confirm(
+                ctx.yes,
+                &format!("transfer {} SIMs to organisation {to}", list.len()),
+            )?;
+            ctx.client().transfer_sims().body(body).send().await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("transfer of {} SIMs started", list.len())),
+            )
+        }
+        SimVerb::Extend {
+            iccids,
+            product,
+            payment_method,
+        } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let body = types::SimExtensionRequest {
+                iccids: list.clone(),
+                product_id: product,
+            };
+            let query = payment_method
+                .as_ref()
+                .map(|m| format!("?payment_method={m}"))
+                .unwrap_or_default();
+            if ctx.dry(
+                "POST",
+                format!("/v1/sims/extension{query}"),
+                Some(serde_json::to_value(&body).expect("serialises")),
+            ) {
+                return Ok(());
+            }
+            input::confirm(ctx.yes, &format!("extend {} SIMs (billed)", list.len()))?;
+            let mut call = ctx.client().extend_sims().body(body);
+            if let Some(method) = payment_method {
+                call = call.payment_method(
+                    method
+                        .parse::<types::ExtendSimsPaymentMethod>()
+                        .map_err(|e| Failure::Usage(e.to_string()))?,
+                );
+            }
+            call.send().await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("{} SIMs extended", list.len())),
+            )
+        }
+    }
+}
+
+pub async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure> {
+    let iccids = input::iccids(&list.iccids, list.file.as_ref())?;
+    let status = if enable { "Enabled" } else { "Disabled" };
+    let body: Vec<Value> = iccids
+        .iter()
+        .map(|i| json!({ "iccid": i, "status": status }))
+        .collect();
+    if ctx.dry(
+        if iccids.len() == 1 { "PUT" } else { "POST" },
+        "/v1/sims".into(),
+        Some(Value::Array(body)),
+    ) {
+        return Ok(());
+    }
+    if iccids.len() > 1 {
+        input::confirm(
+            ctx.yes,
+            &format!(
+                "{} {} SIMs",
+                if enable { "enable" } else { "disable" },
+                iccids.len()
+            ),
+        )?;
+    }
+    if iccids.len() == 1 && list.journal.is_none() {
+        if enable {
+            ctx.client().enable_sim(&iccids[0]).await?;
+        } else {
+            ctx.client().disable_sim(&iccids[0]).await?;
+        }
+    } else {
+        let (job, change) = match enable {
+            true => ("enable", onence::BulkChange::Enable),
+            false => ("disable", onence::BulkChange::Disable),
+        };
+        jobs::run(ctx, job, change, &iccids, list.journal.as_deref()).await?;
+    }
+    ctx.print(
+        output::RESULT,
+        &done(format!(
+            "{} SIMs {}; the change is queued",
+            iccids.len(),
+            status.to_lowercase()
+        )),
+    )
+}

@@ -1,0 +1,130 @@
+//! `onence topup`: top-ups, one or many, and automatic top-up (billed).
+
+#[allow(unused_imports)]
+use crate::*;
+
+/// What `onence topup` does.
+#[derive(Subcommand, Debug)]
+pub enum TopupVerb {
+    /// Top up one SIM (billed; example: onence topup one 8988280666000000000 --yes).
+    One {
+        iccid: String,
+        #[arg(long, value_parser = ["banktransfer", "creditcard", "monthlyinvoice", "boleto"])]
+        payment_method: Option<String>,
+    },
+    /// Top up many SIMs in one order (billed).
+    Many {
+        #[command(flatten)]
+        iccids: Iccids,
+        #[arg(long, value_parser = ["banktransfer", "creditcard", "monthlyinvoice", "boleto"])]
+        payment_method: Option<String>,
+    },
+    /// Switch automatic top-up on or off for SIMs (example: onence topup auto on 8988...).
+    Auto {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        #[command(flatten)]
+        iccids: Iccids,
+    },
+}
+
+pub fn payment(method: Option<&String>) -> Result<Option<onence::PaymentMethod>, Failure> {
+    method
+        .map(|m| {
+            m.parse()
+                .map_err(|e: onence::types::error::ConversionError| Failure::Usage(e.to_string()))
+        })
+        .transpose()
+}
+
+/// Runs one `topup` verb.
+pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
+    match verb {
+        TopupVerb::One {
+            iccid,
+            payment_method,
+        } => {
+            check_iccid(&iccid)?;
+            let query = payment_method
+                .as_ref()
+                .map(|m| format!("?payment_method={m}"))
+                .unwrap_or_default();
+            if ctx.dry("POST", format!("/v1/sims/{iccid}/topup{query}"), None) {
+                return Ok(());
+            }
+            input::confirm(ctx.yes, &format!("top up {iccid} (billed)"))?;
+            let order = ctx
+                .client()
+                .top_up(&iccid, payment(payment_method.as_ref())?)
+                .await?;
+            let result = created(
+                "order",
+                "order_number",
+                order,
+                &format!("created for {iccid}"),
+            );
+            ctx.print(output::RESULT, &result)
+        }
+        TopupVerb::Many {
+            iccids,
+            payment_method,
+        } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let query = payment_method
+                .as_ref()
+                .map(|m| format!("?payment_method={m}"))
+                .unwrap_or_default();
+            if ctx.dry("POST", format!("/v1/sims/topup{query}"), Some(json!(list))) {
+                return Ok(());
+            }
+            input::confirm(ctx.yes, &format!("top up {} SIMs (billed)", list.len()))?;
+            let payment = payment(payment_method.as_ref())?;
+            if list.len() <= onence::BULK_CHUNK && iccids.journal.is_none() {
+                // One order: its number is the result.
+                let order = ctx.client().top_up_many(&list, payment).await?;
+                let rest = format!("created for {} SIMs", list.len());
+                return ctx.print(
+                    output::RESULT,
+                    &created("order", "order_number", order, &rest),
+                );
+            }
+            let change = onence::BulkChange::TopUp(payment);
+            let report = jobs::run(ctx, "top-up", change, &list, iccids.journal.as_deref()).await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!(
+                    "{} SIMs topped up ({} in an earlier run), one order per 100",
+                    report.applied + report.skipped,
+                    report.skipped
+                )),
+            )
+        }
+        TopupVerb::Auto { state, iccids } => {
+            let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
+            let body = types::AutoTopupRequest {
+                enabled: Some(state == "on"),
+                iccids: list.clone(),
+            };
+            if ctx.dry(
+                "POST",
+                "/v1/sims/autoTopup".into(),
+                Some(serde_json::to_value(&body).expect("serialises")),
+            ) {
+                return Ok(());
+            }
+            // Billed from now on: ask first, like every billed or fleet-wide write.
+            input::confirm(
+                ctx.yes,
+                &format!(
+                    "switch automatic top-up {state} for {} SIMs (billed)",
+                    list.len()
+                ),
+            )?;
+            ctx.client().set_auto_top_up().body(body).send().await?;
+            ctx.print(
+                output::RESULT,
+                &done(format!("auto top-up {state} for {} SIMs", list.len())),
+            )
+        }
+    }
+}
