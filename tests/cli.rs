@@ -988,3 +988,90 @@ async fn operators_conventions_hold() {
     let bad = onence(&sandbox, &["--where", "status", "sims", "list"], "").await;
     assert_eq!(bad.code, 2);
 }
+
+/// Profiles: --profile (or ONENCE_PROFILE) picks an account from the
+/// configuration file; a file holding a secret is refused unless only its
+/// owner can read it; an unknown profile is named.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn profiles_choose_the_account() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = sandbox().await;
+    let dir = std::env::temp_dir().join(format!("onence-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.sandbox]\nclient_id = {:?}\nbase_url = {:?}\nsecret = {:?}\n\n[profiles.other]\nclient_id = \"x\"\n",
+            sandbox.credentials().user(),
+            sandbox.base_url(),
+            sandbox.client_secret()
+        ),
+    )
+    .unwrap();
+    let path = config.clone();
+    let run = move |args: Vec<&'static str>, profile_env: Option<&'static str>, mode: u32| {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut command = assert_cmd::Command::cargo_bin("onence").unwrap();
+        command
+            .args(&args)
+            .env("ONENCE_CONFIG", &path)
+            .env_remove("ONENCE_CLIENT_ID")
+            .env_remove("ONENCE_CLIENT_SECRET")
+            .env_remove("ONENCE_BASE_URL")
+            .env_remove("ONENCE_PROFILE");
+        if let Some(name) = profile_env {
+            command.env("ONENCE_PROFILE", name);
+        }
+        command.timeout(Duration::from_secs(60)).output().unwrap()
+    };
+    let outputs = tokio::task::spawn_blocking(move || {
+        (
+            run(
+                vec!["--profile", "sandbox", "products", "list"],
+                None,
+                0o600,
+            ),
+            run(vec!["products", "list"], Some("sandbox"), 0o600),
+            run(
+                vec!["--profile", "sandbox", "products", "list"],
+                None,
+                0o644,
+            ),
+            run(
+                vec!["--profile", "missing", "products", "list"],
+                None,
+                0o600,
+            ),
+        )
+    })
+    .await
+    .unwrap();
+    let (flag, env, shared, missing) = outputs;
+    assert_eq!(
+        flag.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&flag.stderr)
+    );
+    assert!(String::from_utf8_lossy(&flag.stdout).contains("1001"));
+    assert_eq!(
+        env.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&env.stderr)
+    );
+    let refused = String::from_utf8_lossy(&shared.stderr);
+    assert_eq!(shared.status.code(), Some(2), "{refused}");
+    assert!(
+        refused.contains("chmod 600") && !refused.contains(sandbox.client_secret()),
+        "{refused}"
+    );
+    let missing_err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        missing_err.contains("no profile \"missing\""),
+        "{missing_err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,6 +4,7 @@ mod cmd;
 mod input;
 mod jobs;
 mod output;
+mod profile;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -28,7 +29,10 @@ Examples:
   onence topup one 8988280666000000000 --dry-run
   onence support list                        the account's service requests
 
-Credentials: ONENCE_CLIENT_ID (or --client-id) and ONENCE_CLIENT_SECRET (or a prompt).";
+Credentials: ONENCE_CLIENT_ID (or --client-id) and ONENCE_CLIENT_SECRET (or a prompt),
+or a profile: --profile NAME (or ONENCE_PROFILE) reads [profiles.NAME] of
+~/.config/onence/config.toml (or $ONENCE_CONFIG): client_id, base_url, and a
+secret only in a file no one else can read (chmod 600).";
 
 /// Everyday 1NCE fleet operations: SIMs, SMS, top-ups, limits, orders, products, support.
 #[derive(Parser, Debug)]
@@ -45,6 +49,9 @@ struct Cli {
     /// API user client id (default: ONENCE_CLIENT_ID).
     #[arg(long, global = true, env = "ONENCE_CLIENT_ID", hide_env_values = true)]
     client_id: Option<String>,
+    /// The account's profile in the configuration file (see `onence help`; ONENCE_PROFILE).
+    #[arg(long, global = true, env = "ONENCE_PROFILE")]
+    profile: Option<String>,
     /// API base URL (default: ONENCE_BASE_URL or 1NCE's).
     #[arg(long, global = true, env = "ONENCE_BASE_URL")]
     base_url: Option<String>,
@@ -367,12 +374,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     } else if cli.dry_run {
         (None, None)
     } else {
-        let id = cli.client_id.clone().ok_or_else(|| {
-            Usage("set ONENCE_CLIENT_ID or pass --client-id (or try --sandbox)".into())
+        let profile = profile::load(cli.profile.as_deref())?.unwrap_or_default();
+        // A chosen profile wins: one account's id never meets another's secret.
+        let id = profile.client_id.or(cli.client_id.clone()).ok_or_else(|| {
+            Usage(
+                "set ONENCE_CLIENT_ID, pass --client-id or choose a --profile (or try --sandbox)"
+                    .into(),
+            )
         })?;
-        let mut builder =
-            Client::builder().credentials(Credentials::api_user(id, input::secret()?));
-        if let Some(url) = &cli.base_url {
+        let secret = match profile.secret {
+            Some(secret) => secret,
+            None => input::secret()?,
+        };
+        let mut builder = Client::builder().credentials(Credentials::api_user(id, secret));
+        if let Some(url) = profile.base_url.as_ref().or(cli.base_url.as_ref()) {
             builder = builder.base_url(url);
         }
         if let Some(timeout) = cli.timeout {
