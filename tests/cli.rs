@@ -81,7 +81,7 @@ async fn sims_list_in_each_format() {
         .collect();
     assert_eq!(
         header,
-        ["ICCID", "LABEL", "STATUS", "IMEI", "IP", "QUOTA LEFT"]
+        ["ICCID", "LABEL", "STATUS", "IMEI", "IP", "QUOTA STATUS"]
     );
     assert_eq!(rows.count(), 30);
 
@@ -92,7 +92,7 @@ async fn sims_list_in_each_format() {
     )
     .await;
     let mut rows = csv.stdout.lines();
-    assert_eq!(rows.next(), Some("iccid,label,status,imei,ip,quota_left"));
+    assert_eq!(rows.next(), Some("iccid,label,status,imei,ip,quota_status"));
     let first: Vec<&str> = rows.next().unwrap().split(',').collect();
     assert_eq!(first[4], "10.0.0.29", "sorted by IP, descending");
 }
@@ -1074,4 +1074,46 @@ async fn profiles_choose_the_account() {
         "{missing_err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Snapshots of what people read: the help texts and a table. A change to
+/// them shows in review as a diff of tests/snapshots/.
+#[tokio::test(flavor = "multi_thread")]
+async fn help_texts_and_a_table_match_their_snapshots() {
+    let sandbox = sandbox().await;
+    let help = onence(&sandbox, &["--help"], "").await;
+    insta::assert_snapshot!("help", help.stdout);
+    let sims_help = onence(&sandbox, &["sims", "--help"], "").await;
+    insta::assert_snapshot!("sims_help", sims_help.stdout);
+    let table = onence(
+        &sandbox,
+        &["--output", "table", "--limit", "8", "sims", "list"],
+        "",
+    )
+    .await;
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    insta::assert_snapshot!("sims_table", table.stdout);
+}
+
+/// Write commands print what they did as data: the SMS id, the ICCID, counts.
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_print_what_they_did_as_data() {
+    let sandbox = sandbox().await;
+    let iccid = sandbox.iccid(2);
+    let sent = onence(&sandbox, &["sms", "send", &iccid, "ping"], "").await;
+    let sent: serde_json::Value = serde_json::from_str(sent.stdout.trim()).unwrap();
+    let id = sent["sms_id"].as_i64().expect("the sandbox names the SMS");
+    let cancelled = onence(&sandbox, &["sms", "cancel", &iccid, &id.to_string()], "").await;
+    let cancelled: serde_json::Value = serde_json::from_str(cancelled.stdout.trim()).unwrap();
+    assert_eq!(cancelled["sms_id"], id);
+    assert_eq!(cancelled["iccid"], iccid);
+    let label = onence(&sandbox, &["sims", "label", &iccid, "pump-9"], "").await;
+    let label: serde_json::Value = serde_json::from_str(label.stdout.trim()).unwrap();
+    assert_eq!(
+        (label["iccid"].as_str(), label["label"].as_str()),
+        (Some(iccid.as_str()), Some("pump-9"))
+    );
+    let reset = onence(&sandbox, &["sims", "reset", &iccid], "").await;
+    let reset: serde_json::Value = serde_json::from_str(reset.stdout.trim()).unwrap();
+    assert_eq!(reset["queued"], true);
 }

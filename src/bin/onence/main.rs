@@ -50,10 +50,10 @@ struct Cli {
     #[arg(long, global = true, env = "ONENCE_CLIENT_ID", hide_env_values = true)]
     client_id: Option<String>,
     /// The account's profile in the configuration file (see `onence help`; ONENCE_PROFILE).
-    #[arg(long, global = true, env = "ONENCE_PROFILE")]
+    #[arg(long, global = true, env = "ONENCE_PROFILE", hide_env_values = true)]
     profile: Option<String>,
     /// API base URL (default: ONENCE_BASE_URL or 1NCE's).
-    #[arg(long, global = true, env = "ONENCE_BASE_URL")]
+    #[arg(long, global = true, env = "ONENCE_BASE_URL", hide_env_values = true)]
     base_url: Option<String>,
     /// No progress bars.
     #[arg(long, short, global = true)]
@@ -77,7 +77,7 @@ struct Cli {
     #[arg(long, global = true)]
     debug: bool,
     /// How long one request may take, in seconds (default 30).
-    #[arg(long, global = true, env = "ONENCE_TIMEOUT", value_name = "SECONDS", value_parser = seconds)]
+    #[arg(long, global = true, env = "ONENCE_TIMEOUT", hide_env_values = true, value_name = "SECONDS", value_parser = seconds)]
     timeout: Option<std::time::Duration>,
 }
 
@@ -428,8 +428,15 @@ fn one<T: serde::Serialize>(item: T) -> Vec<Value> {
     to_values([item])
 }
 
-fn done(detail: impl Into<String>) -> Vec<Value> {
-    vec![json!({ "result": "ok", "detail": detail.into() })]
+/// The result of a write, as data: `fields` (what was changed: ICCIDs, ids,
+/// counts) with `"result": "ok"` and a one-line `detail` for people.
+fn done(fields: Value, detail: impl Into<String>) -> Vec<Value> {
+    let mut record = json!({ "result": "ok" });
+    if let (Some(record), Value::Object(fields)) = (record.as_object_mut(), fields) {
+        record.extend(fields);
+    }
+    record["detail"] = json!(detail.into());
+    vec![record]
 }
 
 /// The result of a write that created something: its id under `key` as data

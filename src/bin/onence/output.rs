@@ -24,7 +24,7 @@ pub const SIMS: Columns = &[
     ("STATUS", "/status"),
     ("IMEI", "/imei"),
     ("IP", "/ip_address"),
-    ("QUOTA LEFT", "/quota_status/description"),
+    ("QUOTA STATUS", "/quota_status/description"),
 ];
 pub const SMS: Columns = &[
     ("ID", "/id"),

@@ -55,7 +55,10 @@ pub async fn limits(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
             }
             input::confirm(ctx.yes, "change the account's monthly limits (every SIM)")?;
             ctx.client().set_limits().body(body).send().await?;
-            ctx.print(output::RESULT, &done("limits set"))
+            ctx.print(output::RESULT, &done(
+                    json!({ "data_limit_id": data, "sms_mt_limit_id": sms_mt, "sms_mo_limit_id": sms_mo }),
+                    "limits set",
+                ))
         }
         LimitsVerb::Options { service } => {
             let service: types::ListLimitOptionsService = service

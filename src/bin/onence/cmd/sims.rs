@@ -140,7 +140,10 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             ctx.client().set_sim_label(&iccid, &label).await?;
             ctx.print(
                 output::RESULT,
-                &done(format!("label of {iccid} set; the change is queued")),
+                &done(
+                    json!({ "iccid": iccid, "label": label, "queued": true }),
+                    format!("label of {iccid} set; the change is queued"),
+                ),
             )
         }
         SimVerb::ImeiLock { iccids, off } => {
@@ -165,7 +168,10 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             ctx.client().set_sims_imei_lock(&list, !off).await?;
             ctx.print(
                 output::RESULT,
-                &done(format!("{} SIMs changed; the change is queued", list.len())),
+                &done(
+                    json!({ "sims": list.len(), "imei_lock": !off, "queued": true }),
+                    format!("{} SIMs changed; the change is queued", list.len()),
+                ),
             )
         }
         SimVerb::Reset { iccid } => {
@@ -178,7 +184,13 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 .iccid(&iccid)
                 .send()
                 .await?;
-            ctx.print(output::RESULT, &done(format!("reset of {iccid} queued")))
+            ctx.print(
+                output::RESULT,
+                &done(
+                    json!({ "iccid": iccid, "queued": true }),
+                    format!("reset of {iccid} queued"),
+                ),
+            )
         }
         SimVerb::Usage { iccid, from, to } => {
             check_iccid(&iccid)?;
@@ -224,7 +236,10 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             ctx.client().transfer_sims().body(body).send().await?;
             ctx.print(
                 output::RESULT,
-                &done(format!("transfer of {} SIMs started", list.len())),
+                &done(
+                    json!({ "sims": list.len(), "target_organisation": to }),
+                    format!("transfer of {} SIMs started", list.len()),
+                ),
             )
         }
         SimVerb::Extend {
@@ -260,7 +275,10 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             call.send().await?;
             ctx.print(
                 output::RESULT,
-                &done(format!("{} SIMs extended", list.len())),
+                &done(
+                    json!({ "sims": list.len(), "product_id": product }),
+                    format!("{} SIMs extended", list.len()),
+                ),
             )
         }
     }
@@ -305,10 +323,13 @@ pub async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Fai
     }
     ctx.print(
         output::RESULT,
-        &done(format!(
-            "{} SIMs {}; the change is queued",
-            iccids.len(),
-            status.to_lowercase()
-        )),
+        &done(
+            json!({ "sims": iccids.len(), "status": status, "queued": true }),
+            format!(
+                "{} SIMs {}; the change is queued",
+                iccids.len(),
+                status.to_lowercase()
+            ),
+        ),
     )
 }

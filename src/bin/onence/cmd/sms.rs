@@ -67,7 +67,13 @@ pub async fn sms(ctx: &Ctx, verb: SmsVerb) -> Result<(), Failure> {
                 .id(id)
                 .send()
                 .await?;
-            ctx.print(output::RESULT, &done(format!("SMS {id} cancelled")))
+            ctx.print(
+                output::RESULT,
+                &done(
+                    json!({ "iccid": iccid, "sms_id": id }),
+                    format!("SMS {id} cancelled"),
+                ),
+            )
         }
     }
 }

@@ -58,7 +58,7 @@ pub async fn run(ctx: &Ctx, verb: SupportVerb) -> Result<(), Failure> {
             ctx.client().open_service_request(request).await?;
             ctx.print(
                 output::RESULT,
-                &[json!({ "result": "ok", "detail": format!("service request {subject:?} opened") })],
+                &[json!({ "result": "ok", "subject": subject, "detail": format!("service request {subject:?} opened") })],
             )
         }
     }

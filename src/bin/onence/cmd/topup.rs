@@ -92,11 +92,14 @@ pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             let report = jobs::run(ctx, "top-up", change, &list, iccids.journal.as_deref()).await?;
             ctx.print(
                 output::RESULT,
-                &done(format!(
-                    "{} SIMs topped up ({} in an earlier run), one order per 100",
-                    report.applied + report.skipped,
-                    report.skipped
-                )),
+                &done(
+                    json!({ "sims": report.applied + report.skipped, "earlier_run": report.skipped }),
+                    format!(
+                        "{} SIMs topped up ({} in an earlier run), one order per 100",
+                        report.applied + report.skipped,
+                        report.skipped
+                    ),
+                ),
             )
         }
         TopupVerb::Auto { state, iccids } => {
@@ -123,7 +126,10 @@ pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             ctx.client().set_auto_top_up().body(body).send().await?;
             ctx.print(
                 output::RESULT,
-                &done(format!("auto top-up {state} for {} SIMs", list.len())),
+                &done(
+                    json!({ "sims": list.len(), "auto_top_up": state == "on" }),
+                    format!("auto top-up {state} for {} SIMs", list.len()),
+                ),
             )
         }
     }
