@@ -1117,3 +1117,13 @@ async fn writes_print_what_they_did_as_data() {
     let reset: serde_json::Value = serde_json::from_str(reset.stdout.trim()).unwrap();
     assert_eq!(reset["queued"], true);
 }
+
+/// The man page renders from the same definitions as --help.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_man_page_renders() {
+    let sandbox = sandbox().await;
+    let man = onence(&sandbox, &["man"], "").await;
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.contains(".TH onence 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("support"));
+}

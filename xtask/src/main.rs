@@ -8,6 +8,7 @@ use xtask::Source;
 const USAGE: &str = "\
 usage: cargo xtask refresh-spec [--only FAMILY] [--url URL | --from FILE] [--spec-dir DIR]
        cargo xtask refresh-spec --check [--spec-dir DIR]
+       cargo xtask man
 
 refresh-spec   refresh the vendored documents and derive the normalised one: download
                each family 1NCE serves at a stable address (management-api from
@@ -17,7 +18,8 @@ refresh-spec   refresh the vendored documents and derive the normalised one: dow
 --only FAMILY  refresh one family (management-api, support-management); --url/--from
                then give that family's document (without --only, management-api's)
 --check        re-derive the OpenAPI document from the vendored sources and fail if
-               the vendored files disagree";
+               the vendored files disagree
+man            write the onence tool's man page to target/man/onence.1";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +54,9 @@ fn run(args: &[String]) -> Result<(), Stop> {
     };
     if matches!(command, "-h" | "--help" | "help") {
         return Err(Stop::Usage(String::new()));
+    }
+    if command == "man" {
+        return man();
     }
     if command != "refresh-spec" {
         return Err(Stop::Usage(format!("unknown command {command:?}")));
@@ -97,5 +102,39 @@ fn set_source(source: &mut Option<Source>, new: Source) -> Result<(), Stop> {
     if source.replace(new).is_some() {
         return Err(Stop::Usage("give only one of --url and --from".into()));
     }
+    Ok(())
+}
+
+/// Builds the onence tool and has it render its man page into target/man/onence.1.
+fn man() -> Result<(), Stop> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let failed = |what: String| Stop::Failed(xtask::Failure::Write(what));
+    let output =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "run",
+                "--quiet",
+                "--features",
+                "cli",
+                "--bin",
+                "onence",
+                "--",
+                "man",
+            ])
+            .current_dir(&root)
+            .output()
+            .map_err(|e| failed(format!("cannot run cargo: {e}")))?;
+    if !output.status.success() {
+        return Err(failed(format!(
+            "onence man failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    let dir = root.join("target/man");
+    std::fs::create_dir_all(&dir).map_err(|e| failed(format!("{}: {e}", dir.display())))?;
+    let path = dir.join("onence.1");
+    std::fs::write(&path, &output.stdout)
+        .map_err(|e| failed(format!("{}: {e}", path.display())))?;
+    println!("wrote {}", path.display());
     Ok(())
 }

@@ -125,6 +125,9 @@ enum Noun {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff; `cargo xtask man` writes it to target/man/onence.1).
+    #[command(hide = true)]
+    Man,
     /// Service requests to 1NCE support.
     #[command(subcommand)]
     Support(cmd::support::SupportVerb),
@@ -351,6 +354,12 @@ impl Ctx {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    if let Noun::Man = cli.noun {
+        let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+        let mut out = std::io::stdout().lock();
+        page.render(&mut out)?;
+        return std::io::Write::flush(&mut out).map_err(Failure::from);
+    }
     if let Noun::Completions { shell } = cli.noun {
         let mut command = <Cli as clap::CommandFactory>::command();
         let mut out = std::io::stdout().lock();
@@ -413,7 +422,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Noun::Orders(verb) => cmd::orders::orders(&ctx, verb).await,
         Noun::Products(verb) => cmd::products::run(&ctx, verb).await,
         Noun::Support(verb) => cmd::support::run(&ctx, verb).await,
-        Noun::Completions { .. } => unreachable!("answered before any client is built"),
+        Noun::Completions { .. } | Noun::Man => {
+            unreachable!("answered before any client is built")
+        }
     }
 }
 
