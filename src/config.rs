@@ -27,6 +27,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     clock: Clock,
     max_body: usize,
+    dry_run: Option<crate::dry_run::Sink>,
 }
 
 impl Default for ClientBuilder {
@@ -41,6 +42,7 @@ impl Default for ClientBuilder {
             http: None,
             clock: Clock::system(),
             max_body: crate::body_limit::DEFAULT_MAX_BODY,
+            dry_run: None,
         }
     }
 }
@@ -107,6 +109,15 @@ impl ClientBuilder {
         self
     }
 
+    /// A dry run: reads are sent as usual, and every write (POST, PUT,
+    /// DELETE) is handed to `sink` instead of being sent, and answered with
+    /// an empty success. What `sink` sees is the exact request (method,
+    /// path with query, body) the client would send.
+    pub fn dry_run(mut self, sink: impl Fn(&crate::PlannedWrite) + Send + Sync + 'static) -> Self {
+        self.dry_run = Some(crate::dry_run::Sink(std::sync::Arc::new(sink)));
+        self
+    }
+
     /// The clock for token expiry and rate limits (default: the runtime's).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
@@ -161,6 +172,7 @@ impl ClientBuilder {
             limiters,
             self.clock,
             self.max_body,
+            self.dry_run,
         );
         Ok(Client::new_with_client(&base, http, session))
     }

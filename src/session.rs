@@ -32,6 +32,7 @@ struct Inner {
     limiters: RateLimiters,
     clock: Clock,
     max_body: usize,
+    dry_run: Option<crate::dry_run::Sink>,
 }
 
 impl Default for Session {
@@ -48,6 +49,7 @@ impl Default for Session {
             limiters,
             clock,
             body_limit::DEFAULT_MAX_BODY,
+            None,
         )
     }
 }
@@ -60,6 +62,7 @@ impl Session {
         limiters: RateLimiters,
         clock: Clock,
         max_body: usize,
+        dry_run: Option<crate::dry_run::Sink>,
     ) -> Session {
         Session {
             inner: Arc::new(Inner {
@@ -69,6 +72,7 @@ impl Session {
                 limiters,
                 clock,
                 max_body,
+                dry_run,
             }),
         }
     }
@@ -315,6 +319,17 @@ impl ClientHooks<Session> for crate::Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let method = request.method().clone();
+        if let Some(sink) = &self.inner.inner.dry_run {
+            if !matches!(method, reqwest::Method::GET | reqwest::Method::HEAD) {
+                // A dry run: the write goes to the sink, exactly as it would be sent.
+                (sink.0)(&crate::dry_run::planned(&request, base_path(&self.baseurl)));
+                let mut planned = http::Response::builder().status(StatusCode::OK);
+                planned = planned.header("x-onence-dry-run", "true");
+                return Ok(Response::from(
+                    planned.body(bytes::Bytes::new()).expect("a valid response"),
+                ));
+            }
+        }
         let response = self
             .inner
             .execute(&self.client, request, info.operation_id)

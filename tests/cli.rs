@@ -285,13 +285,102 @@ async fn costly_commands_need_confirmation_and_dry_run_sends_nothing() {
             run.stdout
         );
     }
+    // Reads ran (the plan is real); no write was sent.
+    assert!(sandbox.writes().is_empty(), "{:?}", sandbox.writes());
     let counters = sandbox.counters();
-    assert!(
-        counters.requests.is_empty(),
-        "nothing was sent: {:?}",
-        counters.requests
-    );
     assert_eq!(counters.top_ups_applied, 0);
+    assert!(counters.posts_applied.is_empty());
+}
+
+/// The dry run of every write command is the request the sandbox receives
+/// when the command runs for real: printed by the hook that sends requests,
+/// not written by hand.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_dry_run_is_the_request_a_real_run_sends() {
+    let sandbox = Sandbox::builder()
+        .sims(30)
+        .seed(16)
+        .change_delay(Duration::from_millis(1))
+        .start()
+        .await
+        .unwrap();
+    let (a, b) = (sandbox.iccid(3), sandbox.iccid(4));
+    let commands: Vec<Vec<String>> = vec![
+        vec!["sims".into(), "label".into(), a.clone(), "pump-3".into()],
+        vec!["sims".into(), "imei-lock".into(), a.clone()],
+        vec!["sims".into(), "disable".into(), a.clone(), b.clone()],
+        vec!["sims".into(), "enable".into(), a.clone()],
+        vec!["sims".into(), "reset".into(), a.clone()],
+        vec![
+            "sims".into(),
+            "transfer".into(),
+            sandbox.iccid(5),
+            "--to".into(),
+            "2000000007".into(),
+        ],
+        vec![
+            "sims".into(),
+            "extend".into(),
+            a.clone(),
+            "--product".into(),
+            "1002".into(),
+        ],
+        vec!["sms".into(), "send".into(), a.clone(), "reboot now".into()],
+        vec![
+            "topup".into(),
+            "one".into(),
+            a.clone(),
+            "--payment-method".into(),
+            "creditcard".into(),
+        ],
+        vec!["topup".into(), "many".into(), a.clone(), b.clone()],
+        vec!["topup".into(), "auto".into(), "on".into(), a.clone()],
+        vec!["limits".into(), "set".into(), "--data".into(), "2".into()],
+        vec![
+            "orders".into(),
+            "create".into(),
+            "--product".into(),
+            "1001".into(),
+            "--quantity".into(),
+            "2".into(),
+        ],
+        vec![
+            "support".into(),
+            "create".into(),
+            "--subject".into(),
+            "S".into(),
+            "--text".into(),
+            "T".into(),
+        ],
+    ];
+    for command in commands {
+        let mut dry: Vec<&str> = command.iter().map(String::as_str).collect();
+        dry.push("--dry-run");
+        let planned = onence(&sandbox, &dry, "").await;
+        assert_eq!(planned.code, 0, "{command:?}: {}", planned.stderr);
+        let planned: Vec<String> = planned
+            .stdout
+            .lines()
+            .map(|l| l.strip_prefix("would send: ").unwrap_or(l).to_string())
+            .collect();
+        assert!(!planned.is_empty(), "{command:?} plans a write");
+        let before = sandbox.writes().len();
+        let mut real: Vec<&str> = command.iter().map(String::as_str).collect();
+        real.push("--yes");
+        let done = onence(&sandbox, &real, "").await;
+        assert_eq!(done.code, 0, "{command:?}: {}", done.stderr);
+        let sent: Vec<String> = sandbox.writes()[before..]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(planned, sent, "{command:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Reads run in a dry run (they used to panic without a client).
+    let read = onence(&sandbox, &["sims", "get", &a, "--dry-run"], "").await;
+    assert_eq!(read.code, 0, "{}", read.stderr);
+    let sim: serde_json::Value = serde_json::from_str(read.stdout.trim()).unwrap();
+    assert_eq!(sim["iccid"], a);
 }
 
 #[tokio::test(flavor = "multi_thread")]

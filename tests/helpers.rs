@@ -441,3 +441,42 @@ async fn every_helper_future_is_spawnable() {
         let _ = handle.await.expect("the spawned helper ran");
     }
 }
+
+/// A dry-run client reads as usual and hands every write to its sink,
+/// exactly as it would be sent, without sending it.
+#[tokio::test]
+async fn a_dry_run_client_sends_reads_and_only_plans_writes() {
+    let server = Scripted::start().await;
+    server.route(|r| {
+        r.path
+            .ends_with("/oauth/token")
+            .then(|| support::token("tok", 3600))
+    });
+    server.route(|r| {
+        r.path
+            .contains("/quota/")
+            .then(|| Reply::json(200, serde_json::json!({ "volume": 1, "total_volume": 10 })))
+    });
+    let planned = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = planned.clone();
+    let client = onence::Client::builder()
+        .base_url(&server.base_url)
+        .credentials(onence::Credentials::api_user("1234_api-user", "secret"))
+        .rate_limits(onence::RateLimits::none())
+        .dry_run(move |w| seen.lock().unwrap().push(w.to_string()))
+        .build()
+        .unwrap();
+    let checked = client
+        .top_up_checked(ICCID, Some(PaymentMethod::Creditcard))
+        .await
+        .unwrap();
+    assert_eq!(checked, onence::Checked::Done { id: None });
+    assert_eq!(
+        *planned.lock().unwrap(),
+        vec![format!(
+            "POST /v1/sims/{ICCID}/topup?payment_method=creditcard"
+        )]
+    );
+    assert!(writes(&server).is_empty(), "no write reached the server");
+    assert_eq!(server.count("/quota/data"), 1, "the read before it ran");
+}

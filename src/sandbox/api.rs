@@ -38,6 +38,7 @@ pub(crate) struct Shared {
     clock: Clock,
     epoch: DateTime<Utc>,
     drift: bool,
+    writes: Mutex<Vec<crate::PlannedWrite>>,
     state: Mutex<Data>,
     tally: Tally,
 }
@@ -127,6 +128,7 @@ impl Shared {
             clock,
             epoch,
             drift: config.drift,
+            writes: Mutex::new(Vec::new()),
             state: Mutex::new(Data {
                 sims,
                 tokens: HashMap::new(),
@@ -145,6 +147,13 @@ impl Shared {
 
     pub(crate) fn counters(&self) -> Counters {
         self.tally.snapshot()
+    }
+
+    pub(crate) fn writes(&self) -> Vec<crate::PlannedWrite> {
+        self.writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub(crate) fn revoke_tokens(&self) {
@@ -195,6 +204,25 @@ pub(crate) async fn handle(
             "message": "Full authentication is required to access this resource", "path": parts.uri.path(),
         });
         return respond(Answer::json(401, body));
+    }
+    if parts.method != Method::GET {
+        let body = (!bytes.is_empty()).then(|| {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)))
+        });
+        let path = match parts.uri.query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path.to_string(),
+        };
+        shared
+            .writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(crate::PlannedWrite {
+                method: parts.method.to_string(),
+                path,
+                body,
+            });
     }
     if !shared.limiters.try_acquire(Route::of(path)) {
         shared.tally.with(|c| c.rate_limited += 1);

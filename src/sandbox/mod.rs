@@ -263,6 +263,13 @@ impl Sandbox {
         self.shared.counters()
     }
 
+    /// The writes (every request but GET, token requests apart) the sandbox
+    /// received, in order, as method, path with query and JSON body: what a
+    /// dry run ([`ClientBuilder::dry_run`]) can be held against.
+    pub fn writes(&self) -> Vec<crate::PlannedWrite> {
+        self.shared.writes()
+    }
+
     /// Makes every token handed out so far invalid (the next call gets 401).
     pub fn revoke_tokens(&self) {
         self.shared.revoke_tokens();

@@ -40,6 +40,10 @@ pub async fn run(
     iccids: &[String],
     given: Option<&Path>,
 ) -> Result<BulkReport, Failure> {
+    if ctx.dry_run {
+        // Nothing is sent, so nothing is recorded: the journal stays as it is.
+        return Ok(ctx.client().bulk(change, iccids)?.run().await?);
+    }
     let (path, automatic) = match given {
         Some(path) => (path.to_path_buf(), false),
         None => (automatic_journal(job, iccids), true),

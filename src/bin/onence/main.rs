@@ -61,7 +61,8 @@ struct Cli {
     /// Do what costs money or acts on many SIMs without asking.
     #[arg(long, short, global = true)]
     yes: bool,
-    /// Print what would be sent, and send nothing.
+    /// Read as usual, but print every write (method, path, body) instead of
+    /// sending it: the exact requests a real run would send.
     #[arg(long, global = true)]
     dry_run: bool,
     /// Print at most N items of a list (and read no further pages).
@@ -232,6 +233,20 @@ fn logging(debug: bool) {
         .init();
 }
 
+/// Prints a write a dry run did not send, as the client would have sent it
+/// (the request hook produces it); a closed pipe ends the command quietly.
+fn print_planned(planned: &onence::PlannedWrite) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "would send: {planned}").and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("onence: cannot write: {e}");
+        std::process::exit(2);
+    }
+}
+
 /// The exit code of a failure: 3 for refused credentials, 4 for a write
 /// that may have taken effect (never repeat it blindly), 1 for the rest.
 fn exit_code(e: &onence::Error) -> u8 {
@@ -278,6 +293,10 @@ impl Ctx {
     }
 
     fn print(&self, columns: Columns, records: &[Value]) -> Result<(), Failure> {
+        // In a dry run the planned requests are the output; no write happened to report.
+        if self.dry_run && columns == output::RESULT {
+            return Ok(());
+        }
         output::print(self.format, columns, records).map_err(Failure::from)
     }
 
@@ -323,24 +342,12 @@ impl Ctx {
         printer.finish().map_err(Failure::from)
     }
 
-    /// In --dry-run, prints the request and says to stop. (A closed pipe
-    /// there ends the command quietly, like any other output.)
-    fn dry(&self, method: &str, path: String, body: Option<Value>) -> bool {
+    /// Asks before a billed or wide write; a dry run sends nothing, so it does not ask.
+    fn confirm(&self, what: &str) -> Result<(), Failure> {
         if self.dry_run {
-            use std::io::Write;
-            let body = body.map(|b| format!(" {b}")).unwrap_or_default();
-            let mut out = std::io::stdout().lock();
-            if let Err(e) =
-                writeln!(out, "would send: {method} {path}{body}").and_then(|_| out.flush())
-            {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    std::process::exit(0);
-                }
-                eprintln!("onence: cannot write: {e}");
-                std::process::exit(2);
-            }
+            return Ok(());
         }
-        self.dry_run
+        input::confirm(self.yes, what).map_err(Failure::from)
     }
 
     fn progress(&self, length: u64, what: &str) -> indicatif::ProgressBar {
@@ -379,9 +386,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
         eprintln!("onence: using the embedded sandbox at {} (a simulated account; nothing real is touched)", sandbox.base_url());
-        (Some(sandbox.client()), Some(sandbox))
-    } else if cli.dry_run {
-        (None, None)
+        let mut builder = sandbox.client_builder();
+        if cli.dry_run {
+            builder = builder.dry_run(print_planned);
+        }
+        (Some(builder.build()?), Some(sandbox))
     } else {
         let profile = profile::load(cli.profile.as_deref())?.unwrap_or_default();
         // A chosen profile wins: one account's id never meets another's secret.
@@ -401,6 +410,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         if let Some(timeout) = cli.timeout {
             builder = builder.request_timeout(Some(timeout));
+        }
+        if cli.dry_run {
+            builder = builder.dry_run(print_planned);
         }
         (Some(builder.build()?), None)
     };

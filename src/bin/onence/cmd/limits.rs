@@ -46,14 +46,7 @@ pub async fn limits(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
                 sms_mt_limit_id: sms_mt,
                 sms_mo_limit_id: sms_mo,
             };
-            if ctx.dry(
-                "POST",
-                "/v1/sims/limits".into(),
-                Some(serde_json::to_value(&body).expect("serialises")),
-            ) {
-                return Ok(());
-            }
-            input::confirm(ctx.yes, "change the account's monthly limits (every SIM)")?;
+            ctx.confirm("change the account's monthly limits (every SIM)")?;
             ctx.client().set_limits().body(body).send().await?;
             ctx.print(output::RESULT, &done(
                     json!({ "data_limit_id": data, "sms_mt_limit_id": sms_mt, "sms_mo_limit_id": sms_mo }),

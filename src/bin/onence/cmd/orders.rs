@@ -44,13 +44,7 @@ pub async fn orders(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
             reference,
         } => {
             let body = json!({ "products": [{ "productId": product, "quantity": quantity }], "customer_reference": reference });
-            if ctx.dry("POST", "/v1/orders".into(), Some(body.clone())) {
-                return Ok(());
-            }
-            input::confirm(
-                ctx.yes,
-                &format!("order {quantity} × product {product} (billed)"),
-            )?;
+            ctx.confirm(&format!("order {quantity} × product {product} (billed)"))?;
             let order: types::NewOrder =
                 serde_json::from_value(body).map_err(|e| Failure::Usage(e.to_string()))?;
             let number = ctx.client().place_order(order).await?;

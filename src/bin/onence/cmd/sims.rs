@@ -130,13 +130,6 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
         SimVerb::Disable(list) => set_status(ctx, list, false).await,
         SimVerb::Label { iccid, label } => {
             check_iccid(&iccid)?;
-            if ctx.dry(
-                "PUT",
-                format!("/v1/sims/{iccid}"),
-                Some(json!({ "iccid": iccid, "label": label, "status": "(current)", "imei_lock": "(current)" })),
-            ) {
-                return Ok(());
-            }
             ctx.client().set_sim_label(&iccid, &label).await?;
             ctx.print(
                 output::RESULT,
@@ -148,22 +141,12 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
         }
         SimVerb::ImeiLock { iccids, off } => {
             let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
-            let body: Vec<Value> = list
-                .iter()
-                .map(|i| json!({ "iccid": i, "imei_lock": !off, "status": "(current)" }))
-                .collect();
-            if ctx.dry("POST", "/v1/sims".into(), Some(Value::Array(body))) {
-                return Ok(());
-            }
             if list.len() > 1 {
-                input::confirm(
-                    ctx.yes,
-                    &format!(
-                        "{} the IMEI lock of {} SIMs",
-                        if off { "remove" } else { "set" },
-                        list.len()
-                    ),
-                )?;
+                ctx.confirm(&format!(
+                    "{} the IMEI lock of {} SIMs",
+                    if off { "remove" } else { "set" },
+                    list.len()
+                ))?;
             }
             ctx.client().set_sims_imei_lock(&list, !off).await?;
             ctx.print(
@@ -176,9 +159,6 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
         }
         SimVerb::Reset { iccid } => {
             check_iccid(&iccid)?;
-            if ctx.dry("POST", format!("/v1/sims/{iccid}/reset"), None) {
-                return Ok(());
-            }
             ctx.client()
                 .reset_connectivity()
                 .iccid(&iccid)
@@ -222,17 +202,10 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 iccid_ranges: vec![],
                 target_organisation: Some(to),
             };
-            if ctx.dry(
-                "POST",
-                "/v1/sims/simTransfer".into(),
-                Some(serde_json::to_value(&body).expect("serialises")),
-            ) {
-                return Ok(());
-            }
-            input::confirm(
-                ctx.yes,
-                &format!("transfer {} SIMs to organisation {to}", list.len()),
-            )?;
+            ctx.confirm(&format!(
+                "transfer {} SIMs to organisation {to}",
+                list.len()
+            ))?;
             ctx.client().transfer_sims().body(body).send().await?;
             ctx.print(
                 output::RESULT,
@@ -252,18 +225,7 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 iccids: list.clone(),
                 product_id: product,
             };
-            let query = payment_method
-                .as_ref()
-                .map(|m| format!("?payment_method={m}"))
-                .unwrap_or_default();
-            if ctx.dry(
-                "POST",
-                format!("/v1/sims/extension{query}"),
-                Some(serde_json::to_value(&body).expect("serialises")),
-            ) {
-                return Ok(());
-            }
-            input::confirm(ctx.yes, &format!("extend {} SIMs (billed)", list.len()))?;
+            ctx.confirm(&format!("extend {} SIMs (billed)", list.len()))?;
             let mut call = ctx.client().extend_sims().body(body);
             if let Some(method) = payment_method {
                 call = call.payment_method(
@@ -287,26 +249,12 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
 pub async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure> {
     let iccids = input::iccids(&list.iccids, list.file.as_ref())?;
     let status = if enable { "Enabled" } else { "Disabled" };
-    let body: Vec<Value> = iccids
-        .iter()
-        .map(|i| json!({ "iccid": i, "status": status }))
-        .collect();
-    if ctx.dry(
-        if iccids.len() == 1 { "PUT" } else { "POST" },
-        "/v1/sims".into(),
-        Some(Value::Array(body)),
-    ) {
-        return Ok(());
-    }
     if iccids.len() > 1 {
-        input::confirm(
-            ctx.yes,
-            &format!(
-                "{} {} SIMs",
-                if enable { "enable" } else { "disable" },
-                iccids.len()
-            ),
-        )?;
+        ctx.confirm(&format!(
+            "{} {} SIMs",
+            if enable { "enable" } else { "disable" },
+            iccids.len()
+        ))?;
     }
     if iccids.len() == 1 && list.journal.is_none() {
         if enable {

@@ -33,13 +33,6 @@ pub async fn sms(ctx: &Ctx, verb: SmsVerb) -> Result<(), Failure> {
                 payload: Some(text),
                 ..Default::default()
             };
-            if ctx.dry(
-                "POST",
-                format!("/v1/sims/{iccid}/sms"),
-                Some(serde_json::to_value(&message).expect("serialises")),
-            ) {
-                return Ok(());
-            }
             let id = ctx.client().send_sms_text(&iccid, message).await?;
             let result = created("SMS", "sms_id", id, &format!("sent to {iccid}"));
             ctx.print(output::RESULT, &result)
@@ -58,9 +51,6 @@ pub async fn sms(ctx: &Ctx, verb: SmsVerb) -> Result<(), Failure> {
         }
         SmsVerb::Cancel { iccid, id } => {
             check_iccid(&iccid)?;
-            if ctx.dry("DELETE", format!("/v1/sims/{iccid}/sms/{id}"), None) {
-                return Ok(());
-            }
             ctx.client()
                 .cancel_sms()
                 .iccid(&iccid)

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::{input, output, Ctx, Failure};
+use crate::{output, Ctx, Failure};
 
 /// What `onence support` does.
 #[derive(Subcommand, Debug)]
@@ -48,13 +48,9 @@ pub async fn run(ctx: &Ctx, verb: SupportVerb) -> Result<(), Failure> {
             });
             let request: onence::types::NewServiceRequest =
                 serde_json::from_value(body.clone()).map_err(|e| Failure::Usage(e.to_string()))?;
-            if ctx.dry("POST", "/v1/support".into(), Some(body)) {
-                return Ok(());
-            }
-            input::confirm(
-                ctx.yes,
-                &format!("open a service request {subject:?} with 1NCE support"),
-            )?;
+            ctx.confirm(&format!(
+                "open a service request {subject:?} with 1NCE support"
+            ))?;
             ctx.client().open_service_request(request).await?;
             ctx.print(
                 output::RESULT,

@@ -45,14 +45,7 @@ pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             payment_method,
         } => {
             check_iccid(&iccid)?;
-            let query = payment_method
-                .as_ref()
-                .map(|m| format!("?payment_method={m}"))
-                .unwrap_or_default();
-            if ctx.dry("POST", format!("/v1/sims/{iccid}/topup{query}"), None) {
-                return Ok(());
-            }
-            input::confirm(ctx.yes, &format!("top up {iccid} (billed)"))?;
+            ctx.confirm(&format!("top up {iccid} (billed)"))?;
             let order = ctx
                 .client()
                 .top_up(&iccid, payment(payment_method.as_ref())?)
@@ -70,14 +63,7 @@ pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             payment_method,
         } => {
             let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
-            let query = payment_method
-                .as_ref()
-                .map(|m| format!("?payment_method={m}"))
-                .unwrap_or_default();
-            if ctx.dry("POST", format!("/v1/sims/topup{query}"), Some(json!(list))) {
-                return Ok(());
-            }
-            input::confirm(ctx.yes, &format!("top up {} SIMs (billed)", list.len()))?;
+            ctx.confirm(&format!("top up {} SIMs (billed)", list.len()))?;
             let payment = payment(payment_method.as_ref())?;
             if list.len() <= onence::BULK_CHUNK && iccids.journal.is_none() {
                 // One order: its number is the result.
@@ -108,21 +94,11 @@ pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
                 enabled: Some(state == "on"),
                 iccids: list.clone(),
             };
-            if ctx.dry(
-                "POST",
-                "/v1/sims/autoTopup".into(),
-                Some(serde_json::to_value(&body).expect("serialises")),
-            ) {
-                return Ok(());
-            }
             // Billed from now on: ask first, like every billed or fleet-wide write.
-            input::confirm(
-                ctx.yes,
-                &format!(
-                    "switch automatic top-up {state} for {} SIMs (billed)",
-                    list.len()
-                ),
-            )?;
+            ctx.confirm(&format!(
+                "switch automatic top-up {state} for {} SIMs (billed)",
+                list.len()
+            ))?;
             ctx.client().set_auto_top_up().body(body).send().await?;
             ctx.print(
                 output::RESULT,
