@@ -1216,3 +1216,66 @@ async fn the_man_page_renders() {
     assert!(man.stdout.contains(".TH onence 1"), "{}", man.stdout);
     assert!(man.stdout.contains("support"));
 }
+
+/// --fields keeps only the fields asked for, in order, in JSON, CSV and
+/// tables; tables pad by display width, so wide (CJK) labels line up.
+#[tokio::test(flavor = "multi_thread")]
+async fn fields_choose_the_output_and_wide_labels_line_up() {
+    let sandbox = Sandbox::builder()
+        .sims(3)
+        .seed(3)
+        .change_delay(Duration::from_millis(1))
+        .start()
+        .await
+        .unwrap();
+    let json = onence(&sandbox, &["--fields", "status,iccid", "sims", "list"], "").await;
+    let first: serde_json::Value =
+        serde_json::from_str(json.stdout.lines().next().unwrap()).unwrap();
+    let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 2, "{first}");
+    assert_eq!(first["iccid"], sandbox.iccid(0));
+    let csv = onence(
+        &sandbox,
+        &["-o", "csv", "--fields", "iccid,label", "sims", "list"],
+        "",
+    )
+    .await;
+    assert_eq!(csv.stdout.lines().next(), Some("iccid,label"));
+
+    let client = sandbox.client();
+    client
+        .set_sim_label(sandbox.iccid(0), "東京ポンプ")
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        let sim = client
+            .get_sim()
+            .iccid(sandbox.iccid(0))
+            .send()
+            .await
+            .unwrap();
+        if sim.label.as_deref() == Some("東京ポンプ") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let table = onence(
+        &sandbox,
+        &["-o", "table", "--fields", "label,status", "sims", "list"],
+        "",
+    )
+    .await;
+    let starts: Vec<usize> = table
+        .stdout
+        .lines()
+        .map(|line| {
+            let at = line
+                .find("Enabled")
+                .or(line.find("Disabled"))
+                .or(line.find("STATUS"))
+                .unwrap();
+            unicode_width::UnicodeWidthStr::width(&line[..at])
+        })
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{}", table.stdout);
+}

@@ -3,67 +3,71 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Parser;
 use onence::sandbox::{Faults, Sandbox};
 use onence::RateLimits;
 
-const USAGE: &str = "\
-usage: onence-sandbox [--port P] [--sims N] [--seed S] [--latency-ms MS] [--token-lifetime S]
-                      [--error-rate R] [--drop-rate R] [--no-rate-limits] [--drift]
+/// Serves a simulated 1NCE Management API on 127.0.0.1 until interrupted,
+/// and prints the base URL and the sandbox's own credentials as shell exports.
+#[derive(Parser, Debug)]
+#[command(name = "onence-sandbox", version)]
+struct Args {
+    /// The loopback port (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// SIMs in the account.
+    #[arg(long, default_value_t = 100)]
+    sims: u64,
+    /// The seed the fleet and the faults are drawn from.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Latency added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// `expires_in` of the tokens, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    token_lifetime: u64,
+    /// Share of requests answered with a server error (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    error_rate: f64,
+    /// Share of requests whose connection breaks mid-answer (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    drop_rate: f64,
+    /// No rate limits (1NCE's own are enforced by default).
+    #[arg(long)]
+    no_rate_limits: bool,
+    /// Answer in the shapes the real service drifts into (numbers as
+    /// strings, undocumented enum values and fields, optional fields left out).
+    #[arg(long)]
+    drift: bool,
+}
 
-Serves a simulated 1NCE Management API on 127.0.0.1 until interrupted, and
-prints the base URL and the sandbox's own credentials as shell exports.
---drift answers in the shapes the real service drifts into (numbers as
-strings, undocumented enum values and fields, optional fields left out).";
+/// A share between 0 and 1.
+fn share(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..=1.0).contains(v))
+        .ok_or_else(|| format!("{text:?} is not a share between 0 and 1"))
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut builder = Sandbox::builder();
-    let mut faults = Faults::default();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        if flag == "--drift" {
-            builder = builder.drift(true);
-            continue;
-        }
-        if flag == "--no-rate-limits" {
-            builder = builder.rate_limits(RateLimits::none());
-            continue;
-        }
-        let Some(value) = it.next() else {
-            eprintln!("error: {flag} needs a value\n\n{USAGE}");
-            return ExitCode::from(2);
-        };
-        let number = |v: &str| v.parse::<f64>().ok().filter(|n| *n >= 0.0);
-        let Some(n) = number(value) else {
-            eprintln!("error: {flag} takes a number, not {value:?}\n\n{USAGE}");
-            return ExitCode::from(2);
-        };
-        builder = match flag.as_str() {
-            "--port" => builder.port(n as u16),
-            "--sims" => builder.sims(n as u64),
-            "--seed" => builder.seed(n as u64),
-            "--latency-ms" => builder.latency(Duration::from_millis(n as u64)),
-            "--token-lifetime" => builder.token_lifetime(Duration::from_secs(n as u64)),
-            "--error-rate" => {
-                faults = faults.with_error_rate(n);
-                builder
-            }
-            "--drop-rate" => {
-                faults = faults.with_drop_rate(n);
-                builder
-            }
-            other => {
-                eprintln!("error: unknown flag {other:?}\n\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        };
+    let args = Args::parse();
+    let faults = Faults::none()
+        .with_error_rate(args.error_rate)
+        .with_drop_rate(args.drop_rate);
+    let mut builder = Sandbox::builder()
+        .port(args.port)
+        .sims(args.sims)
+        .seed(args.seed)
+        .latency(Duration::from_millis(args.latency_ms))
+        .token_lifetime(Duration::from_secs(args.token_lifetime))
+        .drift(args.drift)
+        .faults(faults);
+    if args.no_rate_limits {
+        builder = builder.rate_limits(RateLimits::none());
     }
-    let sandbox = match builder.faults(faults).start().await {
+    let sandbox = match builder.start().await {
         Ok(sandbox) => sandbox,
         Err(e) => {
             eprintln!("error: cannot start the sandbox: {e}");

@@ -65,6 +65,10 @@ struct Cli {
     /// sending it: the exact requests a real run would send.
     #[arg(long, global = true)]
     dry_run: bool,
+    /// Print only these fields of a list's items, in this order (JSON, CSV
+    /// and tables; e.g. --fields iccid,status,label).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "A,B")]
+    fields: Option<Vec<String>>,
     /// Print at most N items of a list (and read no further pages).
     #[arg(long, global = true, value_name = "N")]
     limit: Option<usize>,
@@ -277,6 +281,7 @@ fn explain(e: &onence::Error) -> String {
 
 struct Ctx {
     format: Format,
+    fields: Option<Vec<String>>,
     limit: Option<usize>,
     where_: Vec<(String, String)>,
     quiet: bool,
@@ -319,7 +324,7 @@ impl Ctx {
         pages: impl futures_util::Stream<Item = onence::Result<onence::Page<T>>>,
     ) -> Result<(), Failure> {
         let mut pages = std::pin::pin!(pages);
-        let mut printer = output::Printer::new(self.format, columns);
+        let mut printer = output::Printer::new(self.format, columns, self.fields.as_deref());
         let bar = self.progress(0, "pages");
         let mut left = self.limit.unwrap_or(usize::MAX);
         while left > 0 {
@@ -418,6 +423,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     };
     let ctx = Ctx {
         format,
+        fields: cli.fields.clone(),
         limit: cli.limit,
         where_: cli.where_.clone(),
         quiet: cli.quiet,

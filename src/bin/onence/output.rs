@@ -130,17 +130,30 @@ fn csv_io(e: csv::Error) -> std::io::Error {
 /// later simply pushes its row out).
 pub struct Printer {
     format: Format,
-    columns: Columns,
+    columns: Vec<(String, String)>,
+    fields: Option<Vec<String>>,
     widths: Option<Vec<usize>>,
     csv: Option<csv::Writer<std::io::Stdout>>,
 }
 
 impl Printer {
-    /// A printer of `columns` in `format`.
-    pub fn new(format: Format, columns: Columns) -> Printer {
+    /// A printer of `columns` in `format`; `fields` (from --fields) replaces
+    /// the columns, and keeps only those fields of JSON records, in order.
+    pub fn new(format: Format, columns: Columns, fields: Option<&[String]>) -> Printer {
+        let columns = match fields {
+            Some(fields) => fields
+                .iter()
+                .map(|f| (f.to_uppercase(), format!("/{f}")))
+                .collect(),
+            None => columns
+                .iter()
+                .map(|(h, p)| (h.to_string(), p.to_string()))
+                .collect(),
+        };
         Printer {
             format,
             columns,
+            fields: fields.map(<[String]>::to_vec),
             widths: None,
             csv: None,
         }
@@ -152,12 +165,24 @@ impl Printer {
             Format::Json => {
                 let mut out = std::io::stdout().lock();
                 for record in records {
-                    writeln!(out, "{record}")?;
+                    match &self.fields {
+                        Some(fields) => {
+                            let mut kept = serde_json::Map::new();
+                            for field in fields {
+                                kept.insert(
+                                    field.clone(),
+                                    record.get(field).cloned().unwrap_or(Value::Null),
+                                );
+                            }
+                            writeln!(out, "{}", Value::Object(kept))?;
+                        }
+                        None => writeln!(out, "{record}")?,
+                    }
                 }
                 out.flush()
             }
             Format::Csv => {
-                let columns = self.columns;
+                let columns = &self.columns;
                 let writer = match &mut self.csv {
                     Some(writer) => writer,
                     None => {
@@ -193,13 +218,13 @@ impl Printer {
                         .enumerate()
                         .map(|(i, (h, _))| {
                             rows.iter()
-                                .map(|r| r[i].chars().count())
+                                .map(|r| display_width(&r[i]))
                                 .chain([h.len()])
                                 .max()
                                 .unwrap_or(0)
                         })
                         .collect();
-                    let header = self.columns.iter().map(|(h, _)| h.to_string()).collect();
+                    let header = self.columns.iter().map(|(h, _)| h.clone()).collect();
                     writeln!(out, "{}", table_line(header, &widths))?;
                     self.widths = Some(widths);
                 }
@@ -222,11 +247,23 @@ impl Printer {
     }
 }
 
+/// Columns a text takes on a terminal: East Asian wide characters take two.
+fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
 fn table_line(cells: Vec<String>, widths: &[usize]) -> String {
     cells
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("{c:<w$}", w = widths.get(i).copied().unwrap_or(0)))
+        .map(|(i, c)| {
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(display_width(c));
+            format!("{c}{}", " ".repeat(pad))
+        })
         .collect::<Vec<_>>()
         .join("  ")
         .trim_end()
@@ -235,7 +272,7 @@ fn table_line(cells: Vec<String>, widths: &[usize]) -> String {
 
 /// Prints records in the chosen format.
 pub fn print(format: Format, columns: Columns, records: &[Value]) -> std::io::Result<()> {
-    let mut printer = Printer::new(format, columns);
+    let mut printer = Printer::new(format, columns, None);
     printer.rows(records)?;
     printer.finish()
 }
