@@ -47,6 +47,20 @@ async fn onence_at(base: String, user: String, secret: String, args: &[&str], st
     .unwrap()
 }
 
+/// `onence` as a process of its own, against `sandbox` with its credentials,
+/// for tests that read its output while it runs or send it signals.
+fn onence_process(sandbox: &Sandbox, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("onence"));
+    command
+        .args(args)
+        .env("ONENCE_BASE_URL", sandbox.base_url())
+        .env("ONENCE_CLIENT_ID", sandbox.credentials().user())
+        .env("ONENCE_CLIENT_SECRET", sandbox.client_secret())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
 async fn sandbox() -> Sandbox {
     Sandbox::builder()
         .sims(30)
@@ -768,8 +782,9 @@ async fn bulk_commands_resume_from_their_journal_and_stop_on_ctrl_c() {
     let file = dir.join("all.txt");
     std::fs::write(&file, all.join("\n")).unwrap();
     let journal = dir.join("all.journal");
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("onence"))
-        .args([
+    let child = onence_process(
+        &sandbox,
+        &[
             "sims",
             "enable",
             "--file",
@@ -777,14 +792,10 @@ async fn bulk_commands_resume_from_their_journal_and_stop_on_ctrl_c() {
             "--journal",
             &journal.display().to_string(),
             "--yes",
-        ])
-        .env("ONENCE_BASE_URL", sandbox.base_url())
-        .env("ONENCE_CLIENT_ID", sandbox.credentials().user())
-        .env("ONENCE_CLIENT_SECRET", sandbox.client_secret())
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    )
+    .spawn()
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -831,13 +842,7 @@ async fn a_closed_pipe_ends_the_command_quietly() {
         .await
         .unwrap();
     for format in ["json", "csv", "table"] {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("onence"))
-            .args(["--output", format, "sims", "list"])
-            .env("ONENCE_BASE_URL", sandbox.base_url())
-            .env("ONENCE_CLIENT_ID", sandbox.credentials().user())
-            .env("ONENCE_CLIENT_SECRET", sandbox.client_secret())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
+        let mut child = onence_process(&sandbox, &["--output", format, "sims", "list"])
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -976,12 +981,7 @@ async fn lists_stream_and_stop_at_the_limit() {
         .await
         .unwrap();
     for format in ["table", "csv"] {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("onence"))
-            .args(["--output", format, "sims", "list"])
-            .env("ONENCE_BASE_URL", sandbox.base_url())
-            .env("ONENCE_CLIENT_ID", sandbox.credentials().user())
-            .env("ONENCE_CLIENT_SECRET", sandbox.client_secret())
-            .stdout(std::process::Stdio::piped())
+        let mut child = onence_process(&sandbox, &["--output", format, "sims", "list"])
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();

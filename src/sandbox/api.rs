@@ -205,25 +205,6 @@ pub(crate) async fn handle(
         });
         return respond(Answer::json(401, body));
     }
-    if parts.method != Method::GET {
-        let body = (!bytes.is_empty()).then(|| {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)))
-        });
-        let path = match parts.uri.query() {
-            Some(query) => format!("{path}?{query}"),
-            None => path.to_string(),
-        };
-        shared
-            .writes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(crate::PlannedWrite {
-                method: parts.method.to_string(),
-                path,
-                body,
-            });
-    }
     if !shared.limiters.try_acquire(Route::of(path)) {
         shared.tally.with(|c| c.rate_limited += 1);
         return respond(
@@ -268,6 +249,26 @@ pub(crate) async fn handle(
             }
             Fault::Drop | Fault::Malformed | Fault::Late => {}
         }
+    }
+    // Writes that reach an operation (past the rate limits and injected faults).
+    if parts.method != Method::GET {
+        let body = (!bytes.is_empty()).then(|| {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)))
+        });
+        let path = match parts.uri.query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path.to_string(),
+        };
+        shared
+            .writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(crate::PlannedWrite {
+                method: parts.method.to_string(),
+                path,
+                body,
+            });
     }
     let mut answer =
         operation(&shared, &parts.method, &segments, &query, &bytes).unwrap_or_else(refusal);

@@ -263,9 +263,10 @@ impl Sandbox {
         self.shared.counters()
     }
 
-    /// The writes (every request but GET, token requests apart) the sandbox
-    /// received, in order, as method, path with query and JSON body: what a
-    /// dry run ([`ClientBuilder::dry_run`]) can be held against.
+    /// The writes (every request but GET, token requests apart) that reached
+    /// the sandbox's operations, past its rate limits and injected faults, in
+    /// order, as method, path with query and JSON body: what a dry run
+    /// ([`ClientBuilder::dry_run`]) can be held against.
     pub fn writes(&self) -> Vec<crate::PlannedWrite> {
         self.shared.writes()
     }

@@ -103,23 +103,11 @@ pub fn lenient_responses(doc: &mut Value, notes: &mut Notes) -> Result<(), Failu
         }
     }
     let mut inline_failure = None;
-    for_each_operation(doc, |_, _, op| {
-        let name = format!(
-            "{}Response",
-            pascal(op.get("operationId").and_then(Value::as_str).unwrap_or(""))
-        );
-        for (_, response) in op
-            .get_mut("responses")
-            .and_then(Value::as_object_mut)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(schema) = response.pointer_mut("/content/application~1json/schema") {
-                if schema.get("$ref").is_none() {
-                    if let Err(e) = relax(schema, &name, "", &mut hoisted) {
-                        inline_failure.get_or_insert(e);
-                    }
-                }
+    decoded_schemas(doc, |op_name, schema| {
+        if schema.get("$ref").is_none() {
+            let name = format!("{}Response", pascal(op_name));
+            if let Err(e) = relax(schema, &name, "", &mut hoisted) {
+                inline_failure.get_or_insert(e);
             }
         }
     });
@@ -143,6 +131,28 @@ pub fn lenient_responses(doc: &mut Value, notes: &mut Notes) -> Result<(), Failu
         }
     }
     Ok(())
+}
+
+/// Calls `f` with each operation's name and each JSON response schema of it:
+/// what the client decodes.
+fn decoded_schemas(doc: &mut Value, mut f: impl FnMut(&str, &mut Value)) {
+    for_each_operation(doc, |_, _, op| {
+        let name = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        for (_, response) in op
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(schema) = response.pointer_mut("/content/application~1json/schema") {
+                f(&name, schema);
+            }
+        }
+    });
 }
 
 /// Schemas that requests carry (bodies of any media type, parameters) and
@@ -252,18 +262,7 @@ fn split_shared(
             rewrite_refs(schema, &renamed);
         }
     }
-    for_each_operation(doc, |_, _, op| {
-        for (_, response) in op
-            .get_mut("responses")
-            .and_then(Value::as_object_mut)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(schema) = response.pointer_mut("/content/application~1json/schema") {
-                rewrite_refs(schema, &renamed);
-            }
-        }
-    });
+    decoded_schemas(doc, |_, schema| rewrite_refs(schema, &renamed));
     Ok(())
 }
 
