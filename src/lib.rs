@@ -86,5 +86,13 @@ pub use secret::Secret;
 pub use session::Session;
 pub use timeout::Timeouts;
 
+/// The documented values of an enum the API takes, as the API spells them:
+/// implemented by the spec pipeline for every enum parameter, so that tools
+/// (the CLI's flags) offer exactly the values the API accepts.
+pub trait KnownValues {
+    /// The values, in the documents' order.
+    const VALUES: &'static [&'static str];
+}
+
 /// The error type of the generated calls; convert it with `?` or `Error::from`.
 pub type GeneratedError = generated::Error<types::ApiError>;

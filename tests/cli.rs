@@ -1279,3 +1279,33 @@ async fn fields_choose_the_output_and_wide_labels_line_up() {
         .collect();
     assert!(starts.windows(2).all(|w| w[0] == w[1]), "{}", table.stdout);
 }
+
+/// Flags that take an API enum offer exactly the documented values (from the
+/// spec, typed) and refuse others before anything is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn enum_flags_take_the_documented_values() {
+    use onence::KnownValues;
+    let sandbox = sandbox().await;
+    let help = onence(&sandbox, &["topup", "one", "--help"], "").await;
+    for value in onence::PaymentMethod::VALUES {
+        assert!(help.stdout.contains(value), "{value} in {}", help.stdout);
+    }
+    let refused = onence(
+        &sandbox,
+        &[
+            "topup",
+            "one",
+            &sandbox.iccid(0),
+            "--payment-method",
+            "paypal",
+            "--yes",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("paypal"));
+    assert_eq!(sandbox.counters().top_ups_applied, 0);
+    let options = onence(&sandbox, &["limits", "options", "smsMO"], "").await;
+    assert_eq!(options.code, 0, "{}", options.stderr);
+}

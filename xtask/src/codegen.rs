@@ -215,6 +215,65 @@ fn path_table_source(doc: &Value) -> String {
     )
 }
 
+/// `KnownValues` for every enum parameter (typify names its type after the
+/// operation and the parameter: `top_up_sim`'s `payment_method` is
+/// `TopUpSimPaymentMethod`), so that tools offer the documented values typed.
+fn known_values_source(doc: &Value) -> String {
+    let mut impls = std::collections::BTreeMap::new();
+    for item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|ops| ops.values()) {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            for param in op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let (Some(name), Some(values)) = (
+                    param.get("name").and_then(Value::as_str),
+                    param.pointer("/schema/enum").and_then(Value::as_array),
+                ) else {
+                    continue;
+                };
+                let values: Vec<String> = values
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|v| format!("{v:?}"))
+                    .collect();
+                let type_name = format!("{}{}", pascal_words(id), pascal_words(name));
+                impls.insert(
+                    type_name.clone(),
+                    format!(
+                        "impl crate::KnownValues for crate::types::{type_name} {{ const VALUES: &'static [&'static str] = &[{}]; }}\n",
+                        values.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    impls.into_values().collect()
+}
+
+/// `top_up_sim` → `TopUpSim`, `payment_method` → `PaymentMethod`, `pageSize` → `PageSize`.
+fn pascal_words(name: &str) -> String {
+    let mut out = String::new();
+    for word in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    out
+}
+
 /// Generates the client from the text of an OpenAPI 3 document and returns
 /// pretty-printed Rust source.
 ///
@@ -243,7 +302,7 @@ pub fn generate(openapi_json: &str) -> Result<String, String> {
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let extra = open_enum_source(&open) + &path_table_source(&doc);
+    let extra = open_enum_source(&open) + &path_table_source(&doc) + &known_values_source(&doc);
     let extra: syn::File = syn::parse_str(&extra)
         .map_err(|e| format!("the open enums and path table do not parse: {e}"))?;
     Ok(prettyplease::unparse(&file) + "\n" + &prettyplease::unparse(&extra))

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 use futures_util::TryStreamExt;
 use onence::sandbox::Sandbox;
@@ -84,6 +85,17 @@ struct Cli {
     /// How long one request may take, in seconds (default 30).
     #[arg(long, global = true, env = "ONENCE_TIMEOUT", hide_env_values = true, value_name = "SECONDS", value_parser = seconds)]
     timeout: Option<std::time::Duration>,
+}
+
+/// A clap parser for an enum the API takes: its documented values (from the
+/// spec, through `KnownValues`), shown in --help and parsed into the typed enum.
+fn api_enum<T>() -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: onence::KnownValues + std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: std::fmt::Display,
+{
+    clap::builder::PossibleValuesParser::new(T::VALUES)
+        .try_map(|value| value.parse::<T>().map_err(|e| e.to_string()))
 }
 
 /// `field=value`, for --where.

@@ -19,8 +19,8 @@ pub enum LimitsVerb {
     },
     /// Selectable caps of a service (data, smsMT, smsMO).
     Options {
-        #[arg(value_parser = ["data", "smsMT", "smsMO"])]
-        service: String,
+        #[arg(value_parser = api_enum::<types::ListLimitOptionsService>())]
+        service: types::ListLimitOptionsService,
     },
 }
 
@@ -54,9 +54,6 @@ pub async fn limits(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
                 ))
         }
         LimitsVerb::Options { service } => {
-            let service: types::ListLimitOptionsService = service
-                .parse()
-                .map_err(|e: types::error::ConversionError| Failure::Usage(e.to_string()))?;
             let options = ctx
                 .client()
                 .list_limit_options()

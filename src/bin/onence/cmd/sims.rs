@@ -74,8 +74,8 @@ pub enum SimVerb {
         #[arg(long)]
         product: Option<i64>,
         /// banktransfer, creditcard or boleto.
-        #[arg(long, value_parser = ["banktransfer", "creditcard", "boleto"])]
-        payment_method: Option<String>,
+        #[arg(long, value_parser = api_enum::<types::ExtendSimsPaymentMethod>())]
+        payment_method: Option<types::ExtendSimsPaymentMethod>,
     },
 }
 
@@ -228,11 +228,7 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             ctx.confirm(&format!("extend {} SIMs (billed)", list.len()))?;
             let mut call = ctx.client().extend_sims().body(body);
             if let Some(method) = payment_method {
-                call = call.payment_method(
-                    method
-                        .parse::<types::ExtendSimsPaymentMethod>()
-                        .map_err(|e| Failure::Usage(e.to_string()))?,
-                );
+                call = call.payment_method(method);
             }
             call.send().await?;
             ctx.print(

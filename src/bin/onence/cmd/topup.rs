@@ -9,15 +9,15 @@ pub enum TopupVerb {
     /// Top up one SIM (billed; example: onence topup one 8988280666000000000 --yes).
     One {
         iccid: String,
-        #[arg(long, value_parser = ["banktransfer", "creditcard", "monthlyinvoice", "boleto"])]
-        payment_method: Option<String>,
+        #[arg(long, value_parser = api_enum::<onence::PaymentMethod>())]
+        payment_method: Option<onence::PaymentMethod>,
     },
     /// Top up many SIMs in one order (billed).
     Many {
         #[command(flatten)]
         iccids: Iccids,
-        #[arg(long, value_parser = ["banktransfer", "creditcard", "monthlyinvoice", "boleto"])]
-        payment_method: Option<String>,
+        #[arg(long, value_parser = api_enum::<onence::PaymentMethod>())]
+        payment_method: Option<onence::PaymentMethod>,
     },
     /// Switch automatic top-up on or off for SIMs (example: onence topup auto on 8988...).
     Auto {
@@ -26,15 +26,6 @@ pub enum TopupVerb {
         #[command(flatten)]
         iccids: Iccids,
     },
-}
-
-pub fn payment(method: Option<&String>) -> Result<Option<onence::PaymentMethod>, Failure> {
-    method
-        .map(|m| {
-            m.parse()
-                .map_err(|e: onence::types::error::ConversionError| Failure::Usage(e.to_string()))
-        })
-        .transpose()
 }
 
 /// Runs one `topup` verb.
@@ -46,10 +37,7 @@ pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
         } => {
             check_iccid(&iccid)?;
             ctx.confirm(&format!("top up {iccid} (billed)"))?;
-            let order = ctx
-                .client()
-                .top_up(&iccid, payment(payment_method.as_ref())?)
-                .await?;
+            let order = ctx.client().top_up(&iccid, payment_method).await?;
             let result = created(
                 "order",
                 "order_number",
@@ -64,7 +52,7 @@ pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
         } => {
             let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
             ctx.confirm(&format!("top up {} SIMs (billed)", list.len()))?;
-            let payment = payment(payment_method.as_ref())?;
+            let payment = payment_method;
             if list.len() <= onence::BULK_CHUNK && iccids.journal.is_none() {
                 // One order: its number is the result.
                 let order = ctx.client().top_up_many(&list, payment).await?;
