@@ -16,17 +16,21 @@ fn state_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("onence"))
 }
 
-/// The automatic journal of `job` over `iccids`: the same command over the
-/// same SIMs finds it again.
-fn automatic_journal(job: &str, iccids: &[String]) -> PathBuf {
+/// The automatic journal of `job` over `iccids` for one account (its base URL
+/// and client id): the same command over the same SIMs of the same account
+/// finds it again, and another account's never does.
+fn automatic_journal(job: &str, account: &str, iccids: &[String]) -> PathBuf {
     let mut sorted: Vec<&str> = iccids.iter().map(String::as_str).collect();
     sorted.sort_unstable();
-    let hash = sorted.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, iccid| {
-        iccid
-            .bytes()
-            .chain([b'\n'])
-            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-    });
+    let hash = [account]
+        .iter()
+        .chain(&sorted)
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, iccid| {
+            iccid
+                .bytes()
+                .chain([b'\n'])
+                .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+        });
     state_dir().join(format!("{job}-{hash:016x}.journal"))
 }
 
@@ -46,7 +50,7 @@ pub async fn run(
     }
     let (path, automatic) = match given {
         Some(path) => (path.to_path_buf(), false),
-        None => (automatic_journal(job, iccids), true),
+        None => (automatic_journal(job, &ctx.account, iccids), true),
     };
     if automatic {
         std::fs::create_dir_all(state_dir()).map_err(|e| {
@@ -127,4 +131,40 @@ pub async fn run(
         let _ = std::fs::remove_file(&path);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An unfinished job's automatic journal is found again by the same
+    /// command on the same account, and never by another account's (two
+    /// accounts can hold the same ICCIDs: a sandbox's, a profile's).
+    #[test]
+    fn automatic_journals_belong_to_one_account_and_job() {
+        let sims = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let a = sims(&["8988280666000000001", "8988280666000000002"]);
+        let same = automatic_journal("disable", "https://api.1nce.com/management-api 1_api", &a);
+        let reordered = sims(&["8988280666000000002", "8988280666000000001"]);
+        assert_eq!(
+            same,
+            automatic_journal(
+                "disable",
+                "https://api.1nce.com/management-api 1_api",
+                &reordered
+            )
+        );
+        assert_ne!(
+            same,
+            automatic_journal("disable", "https://api.1nce.com/management-api 2_api", &a)
+        );
+        assert_ne!(
+            same,
+            automatic_journal("disable", "http://127.0.0.1:9/management-api 1_api", &a)
+        );
+        assert_ne!(
+            same,
+            automatic_journal("enable", "https://api.1nce.com/management-api 1_api", &a)
+        );
+    }
 }

@@ -300,6 +300,9 @@ struct Ctx {
     yes: bool,
     dry_run: bool,
     client: Option<Client>,
+    /// Who the commands act for (base URL and client id), so that automatic
+    /// journals of different accounts never mix.
+    account: String,
     /// Kept alive while the command runs.
     _sandbox: Option<Sandbox>,
 }
@@ -395,7 +398,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     } else {
         Format::Json
     });
-    let (client, sandbox) = if cli.sandbox {
+    let (client, sandbox, account) = if cli.sandbox {
         let sandbox = Sandbox::builder()
             .sims(100)
             .seed(42)
@@ -407,7 +410,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         if cli.dry_run {
             builder = builder.dry_run(print_planned);
         }
-        (Some(builder.build()?), Some(sandbox))
+        let account = format!("{} {}", sandbox.base_url(), sandbox.credentials().user());
+        (Some(builder.build()?), Some(sandbox), account)
     } else {
         let profile = profile::load(cli.profile.as_deref())?.unwrap_or_default();
         // A chosen profile wins: one account's id never meets another's secret.
@@ -421,17 +425,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Some(secret) => secret,
             None => input::secret()?,
         };
-        let mut builder = Client::builder().credentials(Credentials::api_user(id, secret));
-        if let Some(url) = profile.base_url.as_ref().or(cli.base_url.as_ref()) {
-            builder = builder.base_url(url);
-        }
+        let base_url = profile
+            .base_url
+            .clone()
+            .or(cli.base_url.clone())
+            .unwrap_or_else(|| onence::DEFAULT_BASE_URL.to_string());
+        let account = format!("{base_url} {id}");
+        let mut builder = Client::builder()
+            .credentials(Credentials::api_user(id, secret))
+            .base_url(base_url);
         if let Some(timeout) = cli.timeout {
             builder = builder.request_timeout(Some(timeout));
         }
         if cli.dry_run {
             builder = builder.dry_run(print_planned);
         }
-        (Some(builder.build()?), None)
+        (Some(builder.build()?), None, account)
     };
     let ctx = Ctx {
         format,
@@ -442,6 +451,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         yes: cli.yes,
         dry_run: cli.dry_run,
         client,
+        account,
         _sandbox: sandbox,
     };
     match cli.noun {
