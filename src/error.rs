@@ -11,6 +11,77 @@ use crate::types::ApiError;
 /// could be obtained; [`Error`] reads it to tell an auth failure apart.
 pub(crate) const ORIGIN_HEADER: &str = "x-onence-error";
 
+/// What a stand-in answer the client made itself stands for, carried in
+/// [`ORIGIN_HEADER`]: the one list of these marks, for the modules that make
+/// such answers and for [`Error`], which reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The token endpoint refused the credentials.
+    Auth,
+    /// The token endpoint failed otherwise (its status is kept apart).
+    Token,
+    /// The token endpoint could not be reached.
+    TokenNetwork,
+    /// The token endpoint did not answer in time.
+    TokenTimeout,
+    /// A 200 with an empty body: no such resource.
+    Empty,
+    /// A write was sent and got no answer.
+    OutcomeUnknown,
+    /// The answer was past the body limit.
+    TooLarge,
+}
+
+impl Origin {
+    const ALL: [Origin; 7] = [
+        Origin::Auth,
+        Origin::Token,
+        Origin::TokenNetwork,
+        Origin::TokenTimeout,
+        Origin::Empty,
+        Origin::OutcomeUnknown,
+        Origin::TooLarge,
+    ];
+
+    /// The mark as the header carries it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Origin::Auth => "auth",
+            Origin::Token => "token",
+            Origin::TokenNetwork => "token-network",
+            Origin::TokenTimeout => "token-timeout",
+            Origin::Empty => "empty",
+            Origin::OutcomeUnknown => "outcome-unknown",
+            Origin::TooLarge => "too-large",
+        }
+    }
+
+    fn parse(mark: &str) -> Option<Origin> {
+        Origin::ALL.into_iter().find(|o| o.as_str() == mark)
+    }
+
+    /// The kind of failure it is, where the status alone would not say.
+    fn kind(self) -> Option<ErrorKind> {
+        match self {
+            Origin::Auth => Some(ErrorKind::Auth),
+            Origin::Empty => Some(ErrorKind::NotFound),
+            Origin::OutcomeUnknown => Some(ErrorKind::OutcomeUnknown),
+            Origin::TooLarge => Some(ErrorKind::Decode),
+            Origin::TokenNetwork => Some(ErrorKind::Network),
+            Origin::TokenTimeout => Some(ErrorKind::Timeout),
+            Origin::Token => None,
+        }
+    }
+
+    /// Whether the stand-in's status was made up by the client (the API sent none).
+    fn status_made_up(self) -> bool {
+        matches!(
+            self,
+            Origin::OutcomeUnknown | Origin::TokenNetwork | Origin::TokenTimeout | Origin::TooLarge
+        )
+    }
+}
+
 /// Header of that stand-in response holding the token endpoint's real status.
 pub(crate) const TOKEN_STATUS_HEADER: &str = "x-onence-token-status";
 
@@ -103,22 +174,20 @@ impl Error {
     }
 
     fn from_status(status: StatusCode, body: Option<&ApiError>, origin: Option<&str>) -> Error {
-        let kind = match (origin, status.as_u16()) {
-            (Some("outcome-unknown"), _) => ErrorKind::OutcomeUnknown,
-            (Some("too-large"), _) => ErrorKind::Decode,
-            (Some("token-network"), _) => ErrorKind::Network,
-            (Some("token-timeout"), _) => ErrorKind::Timeout,
-            (Some("auth"), _) | (None, 401) => ErrorKind::Auth,
-            (Some("empty"), _) => ErrorKind::NotFound,
-            (_, 404) => ErrorKind::NotFound,
-            (_, 429) => ErrorKind::RateLimited,
-            _ => ErrorKind::Api,
-        };
+        let origin = origin.and_then(Origin::parse);
+        let kind = origin
+            .and_then(Origin::kind)
+            .unwrap_or(match (origin, status.as_u16()) {
+                (None, 401) => ErrorKind::Auth,
+                (_, 404) => ErrorKind::NotFound,
+                (_, 429) => ErrorKind::RateLimited,
+                _ => ErrorKind::Api,
+            });
         let message = body.and_then(|b| b.message.clone().or_else(|| b.error.clone()));
         let code = body.and_then(|b| b.error_code.clone());
         // The client's own stand-in answers carry no status the API sent.
         let status = match origin {
-            Some("outcome-unknown" | "token-network" | "token-timeout" | "too-large") => None,
+            Some(origin) if origin.status_made_up() => None,
             _ => Some(status),
         };
         Error {

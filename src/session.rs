@@ -10,7 +10,7 @@ use tracing::Instrument;
 use crate::auth::{TokenFailure, TokenSession};
 use crate::body_limit::{self, Bounded};
 use crate::clock::Clock;
-use crate::error::{OPERATION_HEADER, ORIGIN_HEADER, TOKEN_STATUS_HEADER};
+use crate::error::{Origin, OPERATION_HEADER, ORIGIN_HEADER, TOKEN_STATUS_HEADER};
 use crate::rate_limit::{RateLimiters, Route};
 use crate::retry::{self, Budget, Next, RetryPolicy};
 use crate::tidy::{json_response, tidy};
@@ -219,7 +219,7 @@ pub(crate) fn too_large(limit: usize) -> Response {
     });
     json_response(
         StatusCode::BAD_GATEWAY,
-        &[(ORIGIN_HEADER, "too-large")],
+        &[(ORIGIN_HEADER, Origin::TooLarge.as_str())],
         &body,
     )
 }
@@ -234,13 +234,13 @@ fn stand_in_for(failure: TokenFailure) -> Response {
             status,
             message,
             code,
-        } => (status, "auth", message, code),
-        TokenFailure::Failed { status, message } => (status, "token", Some(message), None),
+        } => (status, Origin::Auth, message, code),
+        TokenFailure::Failed { status, message } => (status, Origin::Token, Some(message), None),
         TokenFailure::Unreachable { message, timeout } => {
             let origin = if timeout {
-                "token-timeout"
+                Origin::TokenTimeout
             } else {
-                "token-network"
+                Origin::TokenNetwork
             };
             (StatusCode::SERVICE_UNAVAILABLE, origin, Some(message), None)
         }
@@ -250,7 +250,7 @@ fn stand_in_for(failure: TokenFailure) -> Response {
     json_response(
         StatusCode::UNAUTHORIZED,
         &[
-            (ORIGIN_HEADER, origin),
+            (ORIGIN_HEADER, origin.as_str()),
             (TOKEN_STATUS_HEADER, status.as_str()),
         ],
         &body,
@@ -271,7 +271,7 @@ fn outcome_unknown(error: &reqwest::Error) -> Response {
     });
     json_response(
         StatusCode::BAD_GATEWAY,
-        &[(ORIGIN_HEADER, "outcome-unknown")],
+        &[(ORIGIN_HEADER, Origin::OutcomeUnknown.as_str())],
         &body,
     )
 }

@@ -4,7 +4,7 @@
 
 use reqwest::{Response, StatusCode};
 
-use crate::error::ORIGIN_HEADER;
+use crate::error::{Origin, ORIGIN_HEADER};
 
 /// A response with a JSON body, built by the client.
 pub(crate) fn json_response(
@@ -47,7 +47,7 @@ pub(crate) async fn tidy(
         let body = serde_json::json!({ "message": "the API answered 200 with an empty body: no such resource" });
         return Ok(json_response(
             StatusCode::NOT_FOUND,
-            &[(ORIGIN_HEADER, "empty")],
+            &[(ORIGIN_HEADER, Origin::Empty.as_str())],
             &body,
         ));
     }
