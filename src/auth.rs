@@ -303,29 +303,33 @@ impl TokenSession {
             Ok(response) => response,
             Err(e) => {
                 let (timeout, retryable) = (e.is_timeout(), retry::is_retryable_error(&e, true));
-                let unreachable = Asked::Unreachable {
+                let unreachable = TokenFailure::Unreachable {
                     message: e.without_url().to_string(),
                     timeout,
                 };
                 return Err(match retryable {
                     true => Asked::Retryable {
                         after: None,
-                        then: Box::new(unreachable),
+                        then: unreachable,
                     },
-                    false => unreachable,
+                    false => Asked::Failed(unreachable),
                 });
             }
         };
         let status = response.status();
         span.record("status", status.as_u16());
         if status.is_success() {
-            let bytes = response.bytes().await.map_err(|e| Asked::Unreachable {
-                timeout: e.is_timeout(),
-                message: e.without_url().to_string(),
+            let bytes = response.bytes().await.map_err(|e| {
+                Asked::Failed(TokenFailure::Unreachable {
+                    timeout: e.is_timeout(),
+                    message: e.without_url().to_string(),
+                })
             })?;
-            return serde_json::from_slice(&bytes).map_err(|_| Asked::Failed {
-                status: StatusCode::BAD_GATEWAY,
-                message: "the token endpoint's answer is not a token".into(),
+            return serde_json::from_slice(&bytes).map_err(|_| {
+                Asked::Failed(TokenFailure::Failed {
+                    status: StatusCode::BAD_GATEWAY,
+                    message: "the token endpoint's answer is not a token".into(),
+                })
             });
         }
         let after = retry::retry_after(response.headers());
@@ -337,13 +341,13 @@ impl TokenSession {
             return Err(Asked::Unsupported);
         }
         if matches!(status.as_u16(), 400 | 401 | 403) {
-            return Err(Asked::Rejected {
+            return Err(Asked::Failed(TokenFailure::Rejected {
                 status,
                 message: body.message,
                 code: body.error_code,
-            });
+            }));
         }
-        let failed = Asked::Failed {
+        let failed = TokenFailure::Failed {
             message: body
                 .message
                 .unwrap_or_else(|| format!("the token endpoint answered {status}")),
@@ -352,10 +356,10 @@ impl TokenSession {
         if retry::is_retryable_status(status) || status.is_server_error() {
             return Err(Asked::Retryable {
                 after,
-                then: Box::new(failed),
+                then: failed,
             });
         }
-        Err(failed)
+        Err(Asked::Failed(failed))
     }
 
     fn token_from(&self, answer: TokenAnswer, started: Duration) -> Result<Token, TokenFailure> {
@@ -383,49 +387,28 @@ impl TokenSession {
     }
 }
 
-/// The outcome of one token request that gave no token.
+/// The outcome of one token request that gave no token: what the loop does
+/// next depends on it; what callers see is the [`TokenFailure`] inside.
 enum Asked {
+    /// The body's format was refused: switch to the other one.
     Unsupported,
+    /// Worth another try (after `Retry-After`, when given); `then` if none is left.
     Retryable {
         after: Option<Duration>,
-        then: Box<Asked>,
+        then: TokenFailure,
     },
-    Rejected {
-        status: StatusCode,
-        message: Option<String>,
-        code: Option<String>,
-    },
-    Failed {
-        status: StatusCode,
-        message: String,
-    },
-    Unreachable {
-        message: String,
-        timeout: bool,
-    },
+    /// Final.
+    Failed(TokenFailure),
 }
 
 impl Asked {
     fn into_failure(self) -> TokenFailure {
         match self {
-            Asked::Retryable { then, .. } => then.into_failure(),
+            Asked::Retryable { then, .. } | Asked::Failed(then) => then,
             Asked::Unsupported => TokenFailure::Failed {
                 status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 message: "the token endpoint accepts neither a JSON nor a form body".into(),
             },
-            Asked::Rejected {
-                status,
-                message,
-                code,
-            } => TokenFailure::Rejected {
-                status,
-                message,
-                code,
-            },
-            Asked::Failed { status, message } => TokenFailure::Failed { status, message },
-            Asked::Unreachable { message, timeout } => {
-                TokenFailure::Unreachable { message, timeout }
-            }
         }
     }
 }
