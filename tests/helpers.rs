@@ -29,6 +29,18 @@ fn locked_labelled_sims(server: &Scripted) {
     });
 }
 
+/// An order of one product 1001.
+fn one_product_order() -> types::NewOrder {
+    types::NewOrder {
+        products: vec![types::OrderedProduct {
+            product_id: Some(1001),
+            quantity: std::num::NonZeroU64::new(1),
+        }],
+        customer_reference: None,
+        delivery_address: None,
+    }
+}
+
 fn writes(server: &Scripted) -> Vec<support::Received> {
     server
         .received()
@@ -228,17 +240,9 @@ async fn a_success_without_location_is_a_success_without_an_id() {
     assert_eq!(client.send_sms_text(ICCID, sms).await.unwrap(), None);
     assert_eq!(client.top_up(ICCID, None).await.unwrap(), None);
     assert_eq!(client.top_up_many(&[ICCID], None).await.unwrap(), None);
-    let order = || types::NewOrder {
-        products: vec![types::OrderedProduct {
-            product_id: Some(1001),
-            quantity: std::num::NonZeroU64::new(1),
-        }],
-        customer_reference: None,
-        delivery_address: None,
-    };
-    assert_eq!(client.place_order(order()).await.unwrap(), None);
+    assert_eq!(client.place_order(one_product_order()).await.unwrap(), None);
     assert_eq!(client.top_up(ICCID, None).await.unwrap(), None);
-    assert_eq!(client.place_order(order()).await.unwrap(), None);
+    assert_eq!(client.place_order(one_product_order()).await.unwrap(), None);
     assert_eq!(writes(&server).len(), 6, "each write sent exactly once");
 }
 
@@ -365,16 +369,14 @@ async fn placing_an_order_returns_its_number_from_location_or_body() {
             serde_json::json!({ "order_number": "2000000008", "products": [] }),
         ),
     ]);
-    let order = || types::NewOrder {
-        products: vec![types::OrderedProduct {
-            product_id: Some(1001),
-            quantity: std::num::NonZeroU64::new(1),
-        }],
-        customer_reference: None,
-        delivery_address: None,
-    };
-    assert_eq!(client.place_order(order()).await.unwrap(), Some(2000000007));
-    assert_eq!(client.place_order(order()).await.unwrap(), Some(2000000008));
+    assert_eq!(
+        client.place_order(one_product_order()).await.unwrap(),
+        Some(2000000007)
+    );
+    assert_eq!(
+        client.place_order(one_product_order()).await.unwrap(),
+        Some(2000000008)
+    );
     let empty = types::NewOrder {
         products: vec![],
         customer_reference: None,
