@@ -34,6 +34,9 @@ pub const RECEIVED_SUFFIX: &str = "Received";
 pub const TIMESTAMP_PROPERTIES: &[(&str, &str)] = &[
     ("ConnectivityInfo", "reply_timestamp"),
     ("ConnectivityInfo", "request_timestamp"),
+    ("EventDetailPdpContext", "tunnel_created"),
+    ("Location", "last_updated"),
+    ("PdpContext", "created"),
     ("Quota", "expiry_date"),
     ("Quota", "last_status_change_date"),
     ("Sim", "activation_date"),
@@ -76,7 +79,8 @@ pub fn known_timestamps(doc: &mut Value) {
 ///    - a timestamp becomes `x-onence-type: timestamp` (the text is kept
 ///      when it does not parse);
 ///    - a string enum becomes a component of its own, `{Model}{Property}`
-///      (the name typify gives it inline), marked open.
+///      (the name typify gives it inline), marked open;
+///    - an object requires none of its fields: the service leaves some out.
 pub fn lenient_responses(doc: &mut Value, notes: &mut Notes) -> Result<(), Failure> {
     let (request_roots, response_roots) = roots(doc);
     let schemas = components(doc);
@@ -355,6 +359,10 @@ fn relax(
             }
         }
         _ => {
+            // Fields come and go (shared/NOTES.md): none is required to decode.
+            if let Some(object) = schema.as_object_mut() {
+                object.remove("required");
+            }
             let model = if property.is_empty() {
                 parent.to_string()
             } else {
@@ -409,6 +417,28 @@ mod tests {
         let mut notes = Notes::default();
         lenient_responses(&mut d, &mut notes).unwrap();
         (d["components"]["schemas"].clone(), notes)
+    }
+
+    /// Fields come and go: a response model requires none (v2's PDP context
+    /// lists 31 required fields); a request model keeps what it requires.
+    #[test]
+    fn response_models_require_no_field_and_requests_keep_theirs() {
+        let mut paths = reads("Pdp");
+        paths["/y"] = json!({ "post": { "operationId": "post_y",
+            "requestBody": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Update" } } } },
+            "responses": { "201": { "description": "ok" } } } });
+        let (s, _) = relaxed(
+            paths,
+            json!({
+                "Pdp": { "type": "object", "required": ["apn"], "properties": {
+                    "apn": { "type": "string" },
+                    "rat": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" } } } } },
+                "Update": { "type": "object", "required": ["iccid"], "properties": { "iccid": { "type": "string" } } },
+            }),
+        );
+        assert!(s["Pdp"].get("required").is_none());
+        assert!(s["Pdp"]["properties"]["rat"].get("required").is_none());
+        assert_eq!(s["Update"]["required"], json!(["iccid"]));
     }
 
     #[test]
