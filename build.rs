@@ -1,19 +1,25 @@
-//! Generates the 1NCE client from `spec/management-api.openapi.json` with progenitor.
+//! Generates the 1NCE client with progenitor: one module per API version,
+//! each from its normalised document in `spec/` (see `codegen::TARGETS`).
 //!
-//! Reads that one file, runs no network and nothing slow, and writes
-//! pretty-printed code to `$OUT_DIR/generated.rs`, which `src/lib.rs` includes.
+//! Reads those files, runs no network and nothing slow, and writes
+//! pretty-printed code to `$OUT_DIR`, which `src/lib.rs` includes.
 
+// xtask uses the parts build.rs does not.
+#[allow(dead_code)]
 #[path = "xtask/src/codegen.rs"]
 mod codegen;
 
 fn main() {
-    println!("cargo:rerun-if-changed={}", codegen::OPENAPI_FILE);
     println!("cargo:rerun-if-changed=xtask/src/codegen.rs");
-    let spec = std::fs::read_to_string(codegen::OPENAPI_FILE)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", codegen::OPENAPI_FILE));
-    let code =
-        codegen::generate(&spec).unwrap_or_else(|e| panic!("{}: {e}", codegen::OPENAPI_FILE));
-    let out = std::path::Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("generated.rs");
-    std::fs::write(&out, code).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    for target in codegen::TARGETS {
+        println!("cargo:rerun-if-changed={}", target.openapi);
+        let spec = std::fs::read_to_string(target.openapi)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", target.openapi));
+        let code =
+            codegen::generate(target, &spec).unwrap_or_else(|e| panic!("{}: {e}", target.openapi));
+        let out = std::path::Path::new(&out_dir).join(target.out);
+        std::fs::write(&out, code)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    }
 }

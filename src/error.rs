@@ -173,7 +173,7 @@ impl Error {
         self
     }
 
-    fn from_status(status: StatusCode, body: Option<&ApiError>, origin: Option<&str>) -> Error {
+    fn from_status(status: StatusCode, body: Option<ErrorBody>, origin: Option<&str>) -> Error {
         let origin = origin.and_then(Origin::parse);
         let kind = origin
             .and_then(Origin::kind)
@@ -183,8 +183,7 @@ impl Error {
                 (_, 429) => ErrorKind::RateLimited,
                 _ => ErrorKind::Api,
             });
-        let message = body.and_then(|b| b.message.clone().or_else(|| b.error.clone()));
-        let code = body.and_then(|b| b.error_code.clone());
+        let (message, code) = body.map_or((None, None), |b| (b.message, b.code));
         // The client's own stand-in answers carry no status the API sent.
         let status = match origin {
             Some(origin) if origin.status_made_up() => None,
@@ -311,43 +310,88 @@ impl StdError for Error {
     }
 }
 
+/// What an error answer's body says, whichever API version sent it.
+struct ErrorBody {
+    message: Option<String>,
+    code: Option<String>,
+}
+
+/// An error code as text: the documents say a number, the service has sent strings.
+fn code_text(code: Option<&serde_json::Value>) -> Option<String> {
+    match code? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+impl From<&ApiError> for ErrorBody {
+    fn from(b: &ApiError) -> ErrorBody {
+        ErrorBody {
+            message: b.message.clone().or_else(|| b.error.clone()),
+            code: code_text(b.error_code.as_ref()),
+        }
+    }
+}
+
+impl From<&crate::v2::types::ApiError> for ErrorBody {
+    fn from(b: &crate::v2::types::ApiError) -> ErrorBody {
+        ErrorBody {
+            message: b.message.clone().or_else(|| b.error.clone()),
+            code: code_text(b.error_code.as_ref()),
+        }
+    }
+}
+
 impl From<progenitor_client::Error<ApiError>> for Error {
     fn from(error: progenitor_client::Error<ApiError>) -> Error {
-        use progenitor_client::Error as P;
-        match error {
-            P::ErrorResponse(response) => {
-                let headers = response.headers();
-                let status = header(headers, TOKEN_STATUS_HEADER)
-                    .and_then(|s| s.parse::<StatusCode>().ok())
-                    .unwrap_or(response.status());
-                let error =
-                    Error::from_status(status, Some(&response), header(headers, ORIGIN_HEADER));
-                error.named(header(headers, OPERATION_HEADER))
-            }
-            P::UnexpectedResponse(response) => {
-                let error = Error::from_status(
-                    response.status(),
-                    None,
-                    header(response.headers(), ORIGIN_HEADER),
-                );
-                error.named(header(response.headers(), OPERATION_HEADER))
-            }
-            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
-                Error::from(e)
-            }
-            P::InvalidResponsePayload(body, e) => {
-                let at = crate::json_path::offset_of(&body, e.line(), e.column());
-                let path = crate::json_path::path_at(&body, at);
-                let mut err = Error::new(
-                    ErrorKind::Decode,
-                    format!("the answer does not match the spec at {path}: {e}"),
-                );
-                err.inner.source = Some(Box::new(e));
-                err
-            }
-            P::InvalidRequest(message) => Error::invalid_input(message),
-            P::Custom(message) => Error::new(ErrorKind::Api, message),
+        from_generated(error)
+    }
+}
+
+impl From<progenitor_client::Error<crate::v2::types::ApiError>> for Error {
+    fn from(error: progenitor_client::Error<crate::v2::types::ApiError>) -> Error {
+        from_generated(error)
+    }
+}
+
+/// One conversion for the errors of every API version's generated calls.
+fn from_generated<B>(error: progenitor_client::Error<B>) -> Error
+where
+    for<'a> &'a B: Into<ErrorBody>,
+{
+    use progenitor_client::Error as P;
+    match error {
+        P::ErrorResponse(response) => {
+            let headers = response.headers();
+            let status = header(headers, TOKEN_STATUS_HEADER)
+                .and_then(|s| s.parse::<StatusCode>().ok())
+                .unwrap_or(response.status());
+            let body: ErrorBody = (&*response).into();
+            let error = Error::from_status(status, Some(body), header(headers, ORIGIN_HEADER));
+            error.named(header(headers, OPERATION_HEADER))
         }
+        P::UnexpectedResponse(response) => {
+            let error = Error::from_status(
+                response.status(),
+                None,
+                header(response.headers(), ORIGIN_HEADER),
+            );
+            error.named(header(response.headers(), OPERATION_HEADER))
+        }
+        P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => Error::from(e),
+        P::InvalidResponsePayload(body, e) => {
+            let at = crate::json_path::offset_of(&body, e.line(), e.column());
+            let path = crate::json_path::path_at(&body, at);
+            let mut err = Error::new(
+                ErrorKind::Decode,
+                format!("the answer does not match the spec at {path}: {e}"),
+            );
+            err.inner.source = Some(Box::new(e));
+            err
+        }
+        P::InvalidRequest(message) => Error::invalid_input(message),
+        P::Custom(message) => Error::new(ErrorKind::Api, message),
     }
 }
 

@@ -17,6 +17,21 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
+/// The SIM Management v2 client progenitor generates from
+/// `spec/management-api-v2.openapi.json`; public through [`v2`].
+#[allow(
+    missing_docs,
+    unreachable_patterns,
+    unused_imports,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    rustdoc::all
+)]
+mod generated_v2 {
+    include!(concat!(env!("OUT_DIR"), "/generated_v2.rs"));
+}
+
 /// The API's models: request bodies, responses and their parts.
 ///
 /// Every model of a response tolerates the drift of the real service: its
@@ -39,6 +54,7 @@ mod credentials;
 mod dry_run;
 mod error;
 mod fleet;
+mod hooks;
 mod iccid;
 mod journal;
 mod json_path;
@@ -57,6 +73,7 @@ mod session;
 mod tidy;
 mod timeout;
 pub mod timestamp;
+pub mod v2;
 
 /// Request builders returned by the [`Client`] methods, one per operation.
 pub use generated::builder;

@@ -284,16 +284,8 @@ impl Client {
             return Ok(Some(number));
         }
         // The order is placed: from here on nothing may turn into an error.
-        let bytes = response
-            .into_inner()
-            .into_inner()
-            .try_fold(Vec::new(), |mut all, chunk| async move {
-                all.extend_from_slice(&chunk);
-                Ok(all)
-            })
-            .await;
-        let number = bytes
-            .ok()
+        let number = body_bytes(response.into_inner())
+            .await
             .and_then(|b| serde_json::from_slice::<OrderNumber>(&b).ok())
             .and_then(|o| o.order_number)
             .map(crate::Lenient::into_inner);
@@ -452,7 +444,22 @@ pub(crate) fn update_from(sim: &types::Sim, iccid: &str, sets_status: bool) -> R
 /// The number at the end of a `Location` header (`.../v1/orders/1234`,
 /// `.../sms/42`), when the answer has one. Its absence is not an error: the
 /// documents declare no such header, and the write succeeded all the same.
-fn id_from_location(headers: &reqwest::header::HeaderMap, operation: &str) -> Option<i64> {
+/// The whole body of a write's answer, or `None` if it could not be read:
+/// the write took effect either way, so reading it never fails the call.
+pub(crate) async fn body_bytes(body: crate::ByteStream) -> Option<Vec<u8>> {
+    body.into_inner()
+        .try_fold(Vec::new(), |mut all, chunk| async move {
+            all.extend_from_slice(&chunk);
+            Ok(all)
+        })
+        .await
+        .ok()
+}
+
+pub(crate) fn id_from_location(
+    headers: &reqwest::header::HeaderMap,
+    operation: &str,
+) -> Option<i64> {
     let Some(location) = headers
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())

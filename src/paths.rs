@@ -8,15 +8,20 @@
 
 use crate::iccid::Iccid;
 
-/// Checks `path` (below the base URL) against the template of `operation`:
+/// One API version's operations: (operation, path template, [(parameter, kind)]),
+/// as codegen emits them (`generated::PATHS`, `generated_v2::PATHS`).
+pub(crate) type PathTable = &'static [(
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+)];
+
+/// Checks `path` (below the base URL) against the template of `operation` in `table`:
 /// the same segments, and each parameter of its kind (an ICCID by the ICCID
 /// rule, a number all digits, any other value one plain segment: no dot
 /// segment, no slash or percent sign). The error names the parameter.
-pub(crate) fn check(operation: &str, path: &str) -> Result<(), String> {
-    let Some((_, template, params)) = crate::generated::PATHS
-        .iter()
-        .find(|(id, _, _)| *id == operation)
-    else {
+pub(crate) fn check(table: PathTable, operation: &str, path: &str) -> Result<(), String> {
+    let Some((_, template, params)) = table.iter().find(|(id, _, _)| *id == operation) else {
         return Ok(());
     };
     let wanted: Vec<&str> = template.trim_matches('/').split('/').collect();
@@ -100,22 +105,52 @@ mod tests {
 
     #[test]
     fn good_paths_pass_and_bad_parameters_are_named() {
-        assert!(check("get_sim", &format!("/v1/sims/{ICCID}")).is_ok());
-        assert!(check("get_sms", &format!("/v1/sims/{ICCID}/sms/42")).is_ok());
-        assert!(check("list_limit_options", "/v1/sims/smsMO/limits").is_ok());
+        assert!(check(
+            crate::generated::PATHS,
+            "get_sim",
+            &format!("/v1/sims/{ICCID}")
+        )
+        .is_ok());
+        assert!(check(
+            crate::generated::PATHS,
+            "get_sms",
+            &format!("/v1/sims/{ICCID}/sms/42")
+        )
+        .is_ok());
+        assert!(check(
+            crate::generated::PATHS,
+            "list_limit_options",
+            "/v1/sims/smsMO/limits"
+        )
+        .is_ok());
         // "." vanished when the URL was normalised: a segment is missing.
-        let e = check("get_sim", "/v1/sims").unwrap_err();
+        let e = check(crate::generated::PATHS, "get_sim", "/v1/sims").unwrap_err();
         assert!(e.contains("iccid"), "{e}");
-        assert!(check("top_up_sim", "/v1/sims/topup").is_err());
-        let e = check("get_sim", "/v1/sims/..%2Forders").unwrap_err();
+        assert!(check(crate::generated::PATHS, "top_up_sim", "/v1/sims/topup").is_err());
+        let e = check(crate::generated::PATHS, "get_sim", "/v1/sims/..%2Forders").unwrap_err();
         assert!(e.contains("\"../orders\""), "{e}");
-        let e = check("get_order", "/v1/orders/12a").unwrap_err();
+        let e = check(crate::generated::PATHS, "get_order", "/v1/orders/12a").unwrap_err();
         assert!(
             e.contains("order_number") && e.contains("whole number"),
             "{e}"
         );
-        assert!(check("list_limit_options", "/v1/sims/a%2Fb/limits").is_err());
-        assert!(check("list_limit_options", "/v1/sims/../limits").is_err());
-        assert!(check("no_such_operation", "/anything").is_ok());
+        assert!(check(
+            crate::generated::PATHS,
+            "list_limit_options",
+            "/v1/sims/a%2Fb/limits"
+        )
+        .is_err());
+        assert!(check(
+            crate::generated::PATHS,
+            "list_limit_options",
+            "/v1/sims/../limits"
+        )
+        .is_err());
+        assert!(check(crate::generated::PATHS, "no_such_operation", "/anything").is_ok());
+        // v2 has its own table: the same names, other paths.
+        let v2 = crate::generated_v2::PATHS;
+        assert!(check(v2, "cancel_sms", &format!("/v2/sims/{ICCID}/sms/42")).is_ok());
+        assert!(check(v2, "cancel_sms", &format!("/v2/sims/{ICCID}/sms/4a")).is_err());
+        assert!(check(v2, "get_sim", &format!("/v1/sims/{ICCID}")).is_err());
     }
 }

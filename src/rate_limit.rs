@@ -76,7 +76,7 @@ impl RateLimits {
         }
     }
 
-    /// The limit of `/v1/sims` and everything below it.
+    /// The limit of `/v1/sims...` and `/v2/sims...`.v2/sims` and everything below them.
     pub fn with_sims(mut self, limit: Option<Limit>) -> RateLimits {
         self.sims = limit;
         self
@@ -94,7 +94,7 @@ impl RateLimits {
         self
     }
 
-    /// The limit of `/v1/sims...`.
+    /// The limit of `/v1/sims...` and `/v2/sims...`.
     pub fn sims(&self) -> Option<Limit> {
         self.sims
     }
@@ -123,7 +123,7 @@ impl Route {
     pub(crate) fn of(path: &str) -> Route {
         if path.ends_with("/oauth/token") {
             Route::Token
-        } else if path.contains("/v1/sims") {
+        } else if path.contains("/v1/sims") || path.contains("/v2/sims") {
             Route::Sims
         } else if path.contains("/v1/orders") || path.contains("/v1/products") {
             Route::OrdersAndProducts

@@ -3,17 +3,16 @@
 
 use std::sync::Arc;
 
-use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
 use crate::auth::{TokenFailure, TokenSession};
 use crate::body_limit::{self, Bounded};
 use crate::clock::Clock;
-use crate::error::{Origin, OPERATION_HEADER, ORIGIN_HEADER, TOKEN_STATUS_HEADER};
+use crate::error::{Origin, ORIGIN_HEADER, TOKEN_STATUS_HEADER};
 use crate::rate_limit::{RateLimiters, Route};
 use crate::retry::{self, Budget, Next, RetryPolicy};
-use crate::tidy::{json_response, tidy};
+use crate::tidy::json_response;
 
 /// Per-client state shared by the generated calls and by every clone of the
 /// client: the token session, the retry policy and the rate limiters.
@@ -77,11 +76,21 @@ impl Session {
         }
     }
 
+    /// Where a dry run's writes go, if this is one.
+    pub(crate) fn dry_run(&self) -> Option<&crate::dry_run::Sink> {
+        self.inner.dry_run.as_ref()
+    }
+
+    /// The largest answer body read, in bytes.
+    pub(crate) fn max_body(&self) -> usize {
+        self.inner.max_body
+    }
+
     /// Sends `request`: waits for the rate limit, adds the bearer token,
     /// retries what may be retried, and renews a refused token once. Every
     /// attempt runs through one [`Budget`]: attempts, deadline and waits are
     /// decided there, the same way as for token requests.
-    async fn execute(
+    pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
         request: Request,
@@ -274,71 +283,4 @@ fn outcome_unknown(error: &reqwest::Error) -> Response {
         &[(ORIGIN_HEADER, Origin::OutcomeUnknown.as_str())],
         &body,
     )
-}
-
-/// The path of a base URL (`/management-api` of `https://api.1nce.com/management-api`).
-fn base_path(base_url: &str) -> &str {
-    let after_scheme = base_url
-        .split_once("://")
-        .map_or(base_url, |(_, rest)| rest);
-    after_scheme
-        .find('/')
-        .map_or("", |i| after_scheme[i..].trim_end_matches('/'))
-}
-
-impl ClientHooks<Session> for crate::Client {
-    /// Removes progenitor's `api-version` header: the 1NCE API documents no such
-    /// header, and requests carry only what the API documents.
-    ///
-    /// Then checks the request before anything is sent, whichever way it was
-    /// built: its path against the operation's template (so no parameter
-    /// can change which operation is called; `src/paths.rs`) and the SMS
-    /// and labels it carries (`src/checks.rs`).
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        request.headers_mut().remove("api-version");
-        let path = request.url().path();
-        let below = path.strip_prefix(base_path(&self.baseurl)).unwrap_or(path);
-        crate::paths::check(info.operation_id, below)
-            .map_err(progenitor_client::Error::InvalidRequest)?;
-        if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
-            crate::checks::body(info.operation_id, body)
-                .map_err(progenitor_client::Error::InvalidRequest)?;
-        }
-        Ok(())
-    }
-
-    /// Runs the request through the session, and marks a failed answer with
-    /// the operation's name so that [`Error::operation`](crate::Error::operation) can report it.
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let method = request.method().clone();
-        if let Some(sink) = &self.inner.inner.dry_run {
-            if !matches!(method, reqwest::Method::GET | reqwest::Method::HEAD) {
-                // A dry run: the write goes to the sink, exactly as it would be sent.
-                (sink.0)(&crate::dry_run::planned(&request, base_path(&self.baseurl)));
-                let mut planned = http::Response::builder().status(StatusCode::OK);
-                planned = planned.header("x-onence-dry-run", "true");
-                return Ok(Response::from(
-                    planned.body(bytes::Bytes::new()).expect("a valid response"),
-                ));
-            }
-        }
-        let response = self
-            .inner
-            .execute(&self.client, request, info.operation_id)
-            .await?;
-        let mut response = tidy(response, &method, self.inner.inner.max_body).await?;
-        if !response.status().is_success() {
-            let name = reqwest::header::HeaderValue::from_static(info.operation_id);
-            response.headers_mut().insert(OPERATION_HEADER, name);
-        }
-        Ok(response)
-    }
 }

@@ -1,5 +1,6 @@
-//! Contract tests: every operation of `spec/management-api.openapi.json`,
-//! held against the client with httpmock.
+//! Contract tests: every operation of `spec/management-api.openapi.json`
+//! (v1) and `spec/management-api-v2.openapi.json` (v2), held against the
+//! client with httpmock.
 //!
 //! Each row of [`cases`] calls one public client method and the harness
 //! checks that the request is what the spec says (method, path, query
@@ -20,7 +21,7 @@ use onence::{types, Client, Credentials, RateLimits, RetryPolicy};
 use serde_json::{json, Value};
 
 mod models;
-use models::models;
+use models::{models, models_v2, Model};
 
 const ICCID: &str = "8988280666000000000";
 const TOKEN: &str = "contract-token";
@@ -29,6 +30,8 @@ type Call = Box<dyn Fn(Client) -> BoxFuture<'static, Result<Value, onence::Error
 
 /// One operation's contract: the request the call must make.
 struct Case {
+    /// The API version whose document holds the operation.
+    version: &'static str,
     op: &'static str,
     path: String,
     query: Vec<(&'static str, &'static str)>,
@@ -44,11 +47,26 @@ fn case(
     call: Call,
 ) -> Case {
     Case {
+        version: "v1",
         op,
         path: path.to_string(),
         query: query.to_vec(),
         body,
         call,
+    }
+}
+
+/// A case of the v2 document.
+fn case_v2(
+    op: &'static str,
+    path: &str,
+    query: &[(&'static str, &'static str)],
+    body: Option<Value>,
+    call: Call,
+) -> Case {
+    Case {
+        version: "v2",
+        ..case(op, path, query, body, call)
     }
 }
 
@@ -488,42 +506,257 @@ fn cases() -> Vec<Case> {
             }),
         ),
     ]
+    .into_iter()
+    .chain(cases_v2())
+    .collect()
 }
 
-fn spec() -> &'static Value {
-    static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/spec/management-api.openapi.json"
-        ))
-        .unwrap();
-        serde_json::from_str(&text).unwrap()
+/// The 13 operations of SIM Management v2, called through `client.v2()`.
+fn cases_v2() -> Vec<Case> {
+    use onence::v2::types as v2;
+    let sim_path = format!("/v2/sims/{ICCID}");
+    vec![
+        case_v2(
+            "list_sims",
+            "/v2/sims",
+            &[
+                ("page", "3"),
+                ("pageSize", "50"),
+                ("q", "ip_address:127.0.0.1"),
+                ("sort", "ip_address,-imei"),
+            ],
+            None,
+            call!(|c| Ok(to_json(
+                c.v2()
+                    .list_sims()
+                    .page(3)
+                    .page_size(50)
+                    .q("ip_address:127.0.0.1")
+                    .sort("ip_address,-imei")
+                    .send()
+                    .await?
+                    .into_inner()
+            ))),
+        ),
+        case_v2(
+            "get_sim",
+            &sim_path,
+            &[],
+            None,
+            call!(|c| Ok(to_json(
+                c.v2().get_sim().iccid(ICCID).send().await?.into_inner()
+            ))),
+        ),
+        case_v2(
+            "update_sim",
+            &sim_path,
+            &[],
+            Some(
+                json!({ "iccid": ICCID, "label": "DX-137-B12", "imei_lock": false, "status": "Enabled" }),
+            ),
+            call!(|c| {
+                let update = v2::SimUpdate {
+                    iccid: Some(ICCID.into()),
+                    label: Some("DX-137-B12".into()),
+                    imei_lock: Some(false),
+                    status: Some(v2::SimUpdateStatus::Enabled),
+                };
+                c.v2().update_sim().iccid(ICCID).body(update).send().await?;
+                Ok(Value::Null)
+            }),
+        ),
+        case_v2(
+            "reset_connectivity",
+            &format!("{sim_path}/reset"),
+            &[],
+            None,
+            call!(|c| {
+                c.v2().reset_connectivity().iccid(ICCID).send().await?;
+                Ok(Value::Null)
+            }),
+        ),
+        case_v2(
+            "get_data_quota",
+            &format!("{sim_path}/quota/data"),
+            &[],
+            None,
+            call!(|c| Ok(to_json(
+                c.v2()
+                    .get_data_quota()
+                    .iccid(ICCID)
+                    .send()
+                    .await?
+                    .into_inner()
+            ))),
+        ),
+        case_v2(
+            "get_sms_quota",
+            &format!("{sim_path}/quota/sms"),
+            &[],
+            None,
+            call!(|c| Ok(to_json(
+                c.v2()
+                    .get_sms_quota()
+                    .iccid(ICCID)
+                    .send()
+                    .await?
+                    .into_inner()
+            ))),
+        ),
+        case_v2(
+            "get_sim_status",
+            &format!("{sim_path}/status"),
+            &[],
+            None,
+            call!(|c| Ok(to_json(
+                c.v2()
+                    .get_sim_status()
+                    .iccid(ICCID)
+                    .send()
+                    .await?
+                    .into_inner()
+            ))),
+        ),
+        case_v2(
+            "send_sms",
+            &format!("{sim_path}/sms"),
+            &[],
+            Some(
+                json!({ "source_address": "1234567890", "payload": "Hello", "udh": "050003CC0201", "source_address_type": { "id": 145 } }),
+            ),
+            call!(|c| {
+                let message = v2::SmsMessage {
+                    source_address: Some("1234567890".into()),
+                    payload: Some("Hello".into()),
+                    udh: Some("050003CC0201".parse().unwrap()),
+                    source_address_type: Some(v2::SourceAddressType {
+                        id: Some(v2::SourceAddressTypeId::try_from(145).unwrap()),
+                    }),
+                    dcs: None,
+                    expiry_date: None,
+                };
+                let id = c.v2().send_sms_message(ICCID, message).await?;
+                Ok(json!({ "id": id }))
+            }),
+        ),
+        case_v2(
+            "list_sms",
+            &format!("{sim_path}/sms"),
+            &[("page", "2"), ("per_page", "100")],
+            None,
+            call!(|c| Ok(to_json(
+                c.v2()
+                    .list_sms()
+                    .iccid(ICCID)
+                    .page(std::num::NonZeroU64::new(2).unwrap())
+                    .per_page(std::num::NonZeroU64::new(100).unwrap())
+                    .send()
+                    .await?
+                    .into_inner()
+            ))),
+        ),
+        case_v2(
+            "get_sms",
+            &format!("{sim_path}/sms/42"),
+            &[],
+            None,
+            call!(|c| Ok(to_json(
+                c.v2()
+                    .get_sms()
+                    .iccid(ICCID)
+                    .id(42)
+                    .send()
+                    .await?
+                    .into_inner()
+            ))),
+        ),
+        case_v2(
+            "cancel_sms",
+            &format!("{sim_path}/sms/42"),
+            &[],
+            None,
+            call!(|c| {
+                let answer = c.v2().cancel_sms().iccid(ICCID).id(42).send().await?;
+                let mut body = Vec::new();
+                let mut stream = answer.into_inner().into_inner();
+                while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+                    body.extend_from_slice(&chunk.unwrap());
+                }
+                Ok(serde_json::from_slice(&body).unwrap())
+            }),
+        ),
+        case_v2(
+            "list_sim_events",
+            &format!("{sim_path}/events"),
+            &[("page", "2"), ("pageSize", "1000")],
+            None,
+            call!(|c| Ok(to_json(
+                c.v2()
+                    .list_sim_events()
+                    .iccid(ICCID)
+                    .page(2)
+                    .page_size(1000)
+                    .send()
+                    .await?
+                    .into_inner()
+            ))),
+        ),
+        case_v2(
+            "top_up_sim",
+            &format!("{sim_path}/topup"),
+            &[("payment_method", "monthlyinvoice")],
+            None,
+            call!(|c| {
+                c.v2()
+                    .top_up_sim()
+                    .iccid(ICCID)
+                    .payment_method(v2::TopUpSimPaymentMethod::Monthlyinvoice)
+                    .send()
+                    .await?;
+                Ok(Value::Null)
+            }),
+        ),
+    ]
+}
+
+/// The normalised document of an API version.
+fn spec_of(version: &str) -> &'static Value {
+    static V1: OnceLock<Value> = OnceLock::new();
+    static V2: OnceLock<Value> = OnceLock::new();
+    let (cell, file) = match version {
+        "v1" => (&V1, "management-api.openapi.json"),
+        "v2" => (&V2, "management-api-v2.openapi.json"),
+        other => panic!("no API version {other}"),
+    };
+    cell.get_or_init(|| {
+        let path = format!("{}/spec/{file}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     })
 }
 
-/// (method, operation) of an operation by name.
-fn operation(name: &str) -> (String, &'static Value) {
-    for item in spec()["paths"].as_object().unwrap().values() {
+/// (method, operation) of an operation by name, in the document of `version`.
+fn operation(version: &str, name: &str) -> (String, &'static Value) {
+    for item in spec_of(version)["paths"].as_object().unwrap().values() {
         for (method, op) in item.as_object().unwrap() {
             if op["operationId"] == name {
                 return (method.to_uppercase(), op);
             }
         }
     }
-    panic!("no operation {name} in the spec");
+    panic!("no operation {name} in the {version} spec");
 }
 
-fn resolve(schema: &Value) -> &Value {
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => resolve(spec().pointer(r.trim_start_matches('#')).unwrap()),
+        Some(r) => resolve(doc, doc.pointer(r.trim_start_matches('#')).unwrap()),
         None => schema,
     }
 }
 
-/// An instance of `schema` made of the spec's own examples (or first enum values).
-fn example(schema: &Value) -> Value {
-    let schema = resolve(schema);
+/// An instance of `schema` of `doc` made of the document's own examples (or first enum values).
+fn example_in(doc: &Value, schema: &Value) -> Value {
+    let example = |s: &Value| example_in(doc, s);
+    let schema = resolve(doc, schema);
     if let Some(e) = schema.get("example") {
         return e.clone();
     }
@@ -552,6 +785,33 @@ fn example(schema: &Value) -> Value {
         .and_then(|e| e.get(0))
         .cloned()
         .unwrap_or(Value::Null)
+}
+
+/// The example of `schema`, or for an object the documents give no example
+/// of, one with each of its strings `"1"` and each number 1.
+fn filled(doc: &Value, schema: &Value) -> Value {
+    let instance = example_in(doc, schema);
+    if !instance.is_null() {
+        return instance;
+    }
+    let Some(props) = resolve(doc, schema)
+        .get("properties")
+        .and_then(Value::as_object)
+    else {
+        return Value::Null;
+    };
+    let object: serde_json::Map<String, Value> = props
+        .iter()
+        .filter_map(|(k, p)| {
+            let value = match resolve(doc, p).get("type").and_then(Value::as_str)? {
+                "string" => json!("1"),
+                "integer" | "number" => json!(1),
+                _ => return None,
+            };
+            Some((k.clone(), value))
+        })
+        .collect();
+    Value::Object(object)
 }
 
 /// Every field of `expected` is in `actual` with the same value (numbers compared as numbers).
@@ -583,7 +843,8 @@ async fn check(case: Case) {
             );
         })
         .await;
-    let (method, op) = operation(case.op);
+    let (method, op) = operation(case.version, case.op);
+    let doc = spec_of(case.version);
     let (code, response) = op["responses"]
         .as_object()
         .unwrap()
@@ -592,8 +853,10 @@ async fn check(case: Case) {
         .unwrap();
     let json_body = response
         .pointer("/content/application~1json/schema")
-        .map(example);
-    let raw_body = response.pointer("/content/*~1*/schema").map(example);
+        .map(|s| filled(doc, s));
+    let raw_body = response
+        .pointer("/content/*~1*/schema")
+        .map(|s| filled(doc, s));
     let declared_query: Vec<String> = op
         .get("parameters")
         .and_then(Value::as_array)
@@ -669,7 +932,7 @@ async fn check(case: Case) {
         .unwrap();
     let decoded = (case.call)(client)
         .await
-        .unwrap_or_else(|e| panic!("{}: {e:?}", case.op));
+        .unwrap_or_else(|e| panic!("{} {}: {e:?}", case.version, case.op));
     mock.assert_async().await;
     if let Some(expected) = json_body.or(raw_body).filter(|v| !v.is_null()) {
         assert_fields(&decoded, &expected, case.op);
@@ -686,16 +949,18 @@ async fn every_operation_keeps_its_contract() {
     }
 }
 
-/// Fails, naming it, when an operation of the spec has no row in [`cases`].
+/// Fails, naming it, when an operation of either document has no row in [`cases`].
 #[test]
 fn every_operation_has_a_contract_test() {
-    let covered: BTreeSet<&str> = cases().iter().map(|c| c.op).collect();
+    let covered: BTreeSet<(&str, &str)> = cases().iter().map(|c| (c.version, c.op)).collect();
     let mut missing = Vec::new();
-    for item in spec()["paths"].as_object().unwrap().values() {
-        for op in item.as_object().unwrap().values() {
-            let name = op["operationId"].as_str().unwrap();
-            if !covered.contains(name) {
-                missing.push(name.to_string());
+    for version in ["v1", "v2"] {
+        for item in spec_of(version)["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                let name = op["operationId"].as_str().unwrap();
+                if !covered.contains(&(version, name)) {
+                    missing.push(format!("{version} {name}"));
+                }
             }
         }
     }
@@ -703,53 +968,72 @@ fn every_operation_has_a_contract_test() {
         missing.is_empty(),
         "operations without a contract test: {missing:?}"
     );
-    assert_eq!(covered.len(), 29);
+    // 1NCE documents 42 operations besides the token endpoint.
+    assert_eq!(covered.len(), 42);
+}
+
+/// (version, models) of both API versions.
+fn all_models() -> [(&'static str, Vec<Model>); 2] {
+    [("v1", models()), ("v2", models_v2())]
 }
 
 #[test]
 fn every_example_in_the_spec_round_trips_through_its_model() {
-    let schemas = spec()["components"]["schemas"].as_object().unwrap();
-    let listed: BTreeSet<&str> = models().iter().map(|(n, _, _)| *n).collect();
-    let all: BTreeSet<&str> = schemas.keys().map(String::as_str).collect();
-    assert_eq!(listed, all, "every schema of the spec has a model here");
-    let mut with_examples = 0;
-    for (name, round_trip, _) in models() {
-        let instance = example(&schemas[name]);
-        if instance.is_null() {
-            continue;
+    for (version, models) in all_models() {
+        let doc = spec_of(version);
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let listed: BTreeSet<&str> = models.iter().map(|(n, _, _)| *n).collect();
+        let all: BTreeSet<&str> = schemas.keys().map(String::as_str).collect();
+        assert_eq!(
+            listed, all,
+            "{version}: every schema of the spec has a model here"
+        );
+        let mut with_examples = 0;
+        for (name, round_trip, _) in models {
+            let instance = example_in(doc, &schemas[name]);
+            if instance.is_null() {
+                continue;
+            }
+            with_examples += 1;
+            let decoded = round_trip(&instance).unwrap_or_else(|e| panic!("{version} {name}: {e}"));
+            assert_fields(&decoded, &instance, name);
         }
-        with_examples += 1;
-        let decoded = round_trip(&instance).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_fields(&decoded, &instance, name);
+        assert!(with_examples >= 30, "{version}: {with_examples}");
     }
-    assert!(with_examples >= 30, "{with_examples}");
 }
 
 #[test]
 fn every_model_has_the_properties_and_required_fields_of_its_schema() {
-    let schemas = spec()["components"]["schemas"].as_object().unwrap();
-    for (name, _, schema_of) in models() {
-        let generated = serde_json::to_value(schema_of()).unwrap();
-        let names = |v: &Value| -> BTreeSet<String> {
-            v.get("properties")
-                .and_then(Value::as_object)
-                .map(|p| p.keys().cloned().collect())
-                .unwrap_or_default()
-        };
-        let required = |v: &Value| -> BTreeSet<String> {
-            v.get("required")
-                .and_then(Value::as_array)
-                .map(|r| r.iter().map(|s| s.as_str().unwrap().to_string()).collect())
-                .unwrap_or_default()
-        };
-        let spec_schema = &schemas[name];
-        assert_eq!(names(&generated), names(spec_schema), "{name}: properties");
-        // Arrays decode as empty when absent, so the generated schema may not require them.
-        assert_eq!(
-            required(&generated),
-            required(spec_schema),
-            "{name}: required"
-        );
+    for (version, models) in all_models() {
+        let schemas = spec_of(version)["components"]["schemas"]
+            .as_object()
+            .unwrap();
+        for (name, _, schema_of) in models {
+            let generated = serde_json::to_value(schema_of()).unwrap();
+            let names = |v: &Value| -> BTreeSet<String> {
+                v.get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().cloned().collect())
+                    .unwrap_or_default()
+            };
+            let required = |v: &Value| -> BTreeSet<String> {
+                v.get("required")
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+                    .unwrap_or_default()
+            };
+            let spec_schema = &schemas[name];
+            assert_eq!(
+                names(&generated),
+                names(spec_schema),
+                "{version} {name}: properties"
+            );
+            assert_eq!(
+                required(&generated),
+                required(spec_schema),
+                "{version} {name}: required"
+            );
+        }
     }
 }
 

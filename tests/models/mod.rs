@@ -1,8 +1,8 @@
-//! Every model of the spec by its name, for the tests that hold the
-//! generated types against `spec/management-api.openapi.json`.
+//! Every model of the specs by its name, for the tests that hold the
+//! generated types against `spec/management-api.openapi.json` (v1) and
+//! `spec/management-api-v2.openapi.json` (v2).
 #![allow(dead_code)]
 
-use onence::types;
 use serde_json::Value;
 
 /// Decodes a JSON value as the model and encodes it again; the error names the model.
@@ -11,10 +11,14 @@ pub type RoundTrip = fn(&Value) -> Result<Value, String>;
 /// The JSON Schema schemars derives for the model.
 pub type SchemaOf = fn() -> schemars::schema::RootSchema;
 
+/// (spec name, round trip, schema) of one model.
+pub type Model = (&'static str, RoundTrip, SchemaOf);
+
 macro_rules! models {
-    ($($name:ident),* $(,)?) => {
-        /// (spec name, round trip, schema) of every model.
-        pub fn models() -> Vec<(&'static str, RoundTrip, SchemaOf)> {
+    ($(#[$doc:meta])* $fn:ident in $types:path: $($name:ident),* $(,)?) => {
+        $(#[$doc])*
+        pub fn $fn() -> Vec<Model> {
+            use $types as types;
             vec![$((
                 stringify!($name),
                 |v: &Value| {
@@ -29,6 +33,8 @@ macro_rules! models {
 }
 
 models![
+    /// (spec name, round trip, schema) of every v1 model.
+    models in onence::types:
     ApiError,
     AutoTopupRequest,
     CellGlobalId,
@@ -90,4 +96,76 @@ models![
     Usage,
     UsageDay,
     UssdInfo,
+];
+
+models![
+    /// (spec name, round trip, schema) of every v2 model.
+    models_v2 in onence::v2::types:
+    ApiError,
+    BadRequest,
+    Conflict,
+    ConnectivityDetail,
+    ConnectivityStatus,
+    ConnectivityStatusDescription,
+    Country,
+    CreatedSms,
+    DataTrafficLimitState,
+    DataTrafficLimitStateDescription,
+    DeletedItem,
+    EndpointQuotaState,
+    EndpointQuotaStateDescription,
+    Event,
+    EventDetail,
+    EventDetailDataServiceFailureCause,
+    EventDetailPdpContext,
+    EventDetailPdpContextGtpV1Uli,
+    EventDetailPdpContextGtpV2Uli,
+    EventDetailPdpContextGtpV2UliCgi,
+    EventDetailPdpContextGtpV2UliRai,
+    EventDetailPdpContextGtpV2UliSai,
+    EventEndpoint,
+    EventQuota,
+    EventQuotaService,
+    EventSeverity,
+    EventSim,
+    EventSource,
+    EventType,
+    Imsi,
+    InternalServerError,
+    Location,
+    LocationCountry,
+    MncItem,
+    NotFound,
+    Operator,
+    OperatorCountry,
+    Organisation,
+    PdpContext,
+    PdpContextGtpV1Uli,
+    PdpContextGtpV2Uli,
+    PdpContextGtpV2UliCgi,
+    PdpContextGtpV2UliRai,
+    PdpContextGtpV2UliSai,
+    PdpContextVolume,
+    Quota,
+    QuotaService,
+    QuotaState,
+    QuotaStateDescription,
+    QuotaStatus,
+    RatType,
+    RegionalPool,
+    Sim,
+    SimStatus,
+    SimUpdate,
+    Sms,
+    SmsEndpoint,
+    SmsMessage,
+    SmsSourceAddressType,
+    SmsStatus,
+    SmsStatusDescription,
+    SmsType,
+    SmsTypeDescription,
+    SourceAddressType,
+    TapcodeItem,
+    Threshold,
+    VpnClient,
 ];

@@ -9,14 +9,44 @@ use std::panic::{self, AssertUnwindSafe};
 
 use serde_json::Value;
 
-/// The only file `build.rs` reads, relative to the crate root.
-pub const OPENAPI_FILE: &str = "spec/management-api.openapi.json";
+/// One generated module: the normalised document it comes from and where
+/// `src/lib.rs` makes its models reachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    /// The API version (`v1`, `v2`), as `xtask::APIS` names it.
+    pub version: &'static str,
+    /// The normalised document `build.rs` reads, relative to the crate root.
+    pub openapi: &'static str,
+    /// The file written to `$OUT_DIR`, which `src/lib.rs` includes.
+    pub out: &'static str,
+    /// Where the models (open enums included) are re-exported; the
+    /// replacements and `KnownValues` impls name them by this path.
+    pub types_path: &'static str,
+}
+
+/// The generated modules, one per API version.
+pub const TARGETS: &[Target] = &[
+    Target {
+        version: "v1",
+        openapi: "spec/management-api.openapi.json",
+        out: "generated.rs",
+        types_path: "crate::types",
+    },
+    Target {
+        version: "v2",
+        openapi: "spec/management-api-v2.openapi.json",
+        out: "generated_v2.rs",
+        types_path: "crate::v2::types",
+    },
+];
+
+/// The target of the API version `version`.
+pub fn target(version: &str) -> Option<&'static Target> {
+    TARGETS.iter().find(|t| t.version == version)
+}
 
 /// The Rust path of the generated client's inner session type.
 const INNER_TYPE: &str = "crate::Session";
-
-/// Where the open enums are reachable; `src/lib.rs` re-exports them there.
-const OPEN_ENUM_PATH: &str = "crate::types";
 
 /// The Rust types of the values the normaliser marks `x-onence-type`
 /// (see `xtask/src/normalise/drift.rs`): (JSON type, mark, Rust type).
@@ -33,7 +63,7 @@ pub const CONVERSIONS: &[(&str, &str, &str)] = &[
 /// models that also derive `schemars::JsonSchema`. Values marked by the drift
 /// rules get the types of [`CONVERSIONS`], and each open enum of
 /// `open_enums` replaces the closed enum typify would generate.
-pub fn settings(open_enums: &[OpenEnum]) -> progenitor::GenerationSettings {
+pub fn settings(target: &Target, open_enums: &[OpenEnum]) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
@@ -61,7 +91,7 @@ pub fn settings(open_enums: &[OpenEnum]) -> progenitor::GenerationSettings {
         let impls = [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr];
         settings.with_replacement(
             &open.name,
-            format!("{OPEN_ENUM_PATH}::{}", open.name),
+            format!("{}::{}", target.types_path, open.name),
             impls.into_iter(),
         );
     }
@@ -218,7 +248,7 @@ fn path_table_source(doc: &Value) -> String {
 /// `KnownValues` for every enum parameter (typify names its type after the
 /// operation and the parameter: `top_up_sim`'s `payment_method` is
 /// `TopUpSimPaymentMethod`), so that tools offer the documented values typed.
-fn known_values_source(doc: &Value) -> String {
+fn known_values_source(target: &Target, doc: &Value) -> String {
     let mut impls = std::collections::BTreeMap::new();
     for item in doc
         .get("paths")
@@ -251,7 +281,8 @@ fn known_values_source(doc: &Value) -> String {
                 impls.insert(
                     type_name.clone(),
                     format!(
-                        "impl crate::KnownValues for crate::types::{type_name} {{ const VALUES: &'static [&'static str] = &[{}]; }}\n",
+                        "impl crate::KnownValues for {}::{type_name} {{ const VALUES: &'static [&'static str] = &[{}]; }}\n",
+                        target.types_path,
                         values.join(", ")
                     ),
                 );
@@ -274,19 +305,19 @@ fn pascal_words(name: &str) -> String {
     out
 }
 
-/// Generates the client from the text of an OpenAPI 3 document and returns
-/// pretty-printed Rust source.
+/// Generates the module of `target` from the text of its OpenAPI 3 document
+/// and returns pretty-printed Rust source.
 ///
 /// Errors, including a panic inside progenitor, come back as one line that
 /// names the cause.
-pub fn generate(openapi_json: &str) -> Result<String, String> {
+pub fn generate(target: &Target, openapi_json: &str) -> Result<String, String> {
     let spec: openapiv3::OpenAPI = serde_json::from_str(openapi_json)
         .map_err(|e| format!("the OpenAPI document does not parse: {e}"))?;
     let doc: Value = serde_json::from_str(openapi_json)
         .map_err(|e| format!("the OpenAPI document does not parse: {e}"))?;
     let open = open_enums(&doc)?;
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        progenitor::Generator::new(&settings(&open)).generate_tokens(&spec)
+        progenitor::Generator::new(&settings(target, &open)).generate_tokens(&spec)
     }));
     let tokens = match outcome {
         Ok(Ok(tokens)) => tokens,
@@ -302,7 +333,8 @@ pub fn generate(openapi_json: &str) -> Result<String, String> {
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let extra = open_enum_source(&open) + &path_table_source(&doc) + &known_values_source(&doc);
+    let extra =
+        open_enum_source(&open) + &path_table_source(&doc) + &known_values_source(target, &doc);
     let extra: syn::File = syn::parse_str(&extra)
         .map_err(|e| format!("the open enums and path table do not parse: {e}"))?;
     Ok(prettyplease::unparse(&file) + "\n" + &prettyplease::unparse(&extra))
@@ -376,7 +408,7 @@ mod tests {
                     "s": { "$ref": "#/components/schemas/S" } } },
                 "S": { "type": "string", "enum": ["A"], "x-onence-open-enum": true } } }
         });
-        let code = generate(&spec.to_string()).unwrap();
+        let code = generate(&TARGETS[0], &spec.to_string()).unwrap();
         assert!(code.contains("crate::Lenient<i64>"), "{code}");
         assert!(code.contains("crate::Lenient<f64>"));
         assert!(code.contains("crate::timestamp::Timestamp"));

@@ -27,6 +27,10 @@ pub const SWAGGER_NAME: &str = "management-api.swagger.json";
 pub const OPENAPI_NAME: &str = "management-api.openapi.json";
 /// The vendored Support Management document (OpenAPI 3), relative to the spec directory.
 pub const SUPPORT_NAME: &str = "support-management.openapi.json";
+/// The vendored SIM Management v2 document (OpenAPI 3), relative to the spec directory.
+pub const SIM_V2_NAME: &str = "sim-management-v2.openapi.json";
+/// The normalised v2 document, relative to the spec directory.
+pub const OPENAPI_V2_NAME: &str = "management-api-v2.openapi.json";
 
 /// The form a family's document comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,12 +43,14 @@ pub enum Format {
 
 /// One family of the API documents 1NCE publishes, vendored in `spec/` as
 /// its own source. Every family's paths and models are merged into the one
-/// normalised document of their API version (`/v1`), so they share one
-/// client, one session and one set of rules.
+/// normalised document of their API version ([`Api`]), so they share one
+/// generated module and one set of rules; every version shares one session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Family {
     /// The name `--only` takes.
     pub name: &'static str,
+    /// The API version whose document it is merged into (see [`APIS`]).
+    pub api: &'static str,
     /// The vendored source, relative to the spec directory.
     pub file: &'static str,
     /// Its form.
@@ -53,21 +59,66 @@ pub struct Family {
     pub url: Option<&'static str>,
 }
 
-/// The families merged into `management-api.openapi.json`, the first one the base.
+/// Every family, in order; within one API version the first is the base the
+/// others are merged into.
 pub const FAMILIES: &[Family] = &[
     Family {
         name: "management-api",
+        api: "v1",
         file: SWAGGER_NAME,
         format: Format::Swagger2,
         url: Some(DEFAULT_URL),
     },
     Family {
         name: "support-management",
+        api: "v1",
         file: SUPPORT_NAME,
         format: Format::OpenApi3,
         url: None,
     },
+    Family {
+        name: "sim-management-v2",
+        api: "v2",
+        file: SIM_V2_NAME,
+        format: Format::OpenApi3,
+        url: None,
+    },
 ];
+
+/// One version of the API: the normalised document its families derive,
+/// which `build.rs` generates one module from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Api {
+    /// The version, as [`Family::api`] names it.
+    pub version: &'static str,
+    /// The normalised document, relative to the spec directory.
+    pub openapi: &'static str,
+}
+
+/// The API versions: `/v1` (SIM Management, orders, products, support) and
+/// `/v2` (SIM Management v2). Each is a module of its own (`onence::v2`).
+pub const APIS: &[Api] = &[
+    Api {
+        version: "v1",
+        openapi: OPENAPI_NAME,
+    },
+    Api {
+        version: "v2",
+        openapi: OPENAPI_V2_NAME,
+    },
+];
+
+impl Api {
+    /// The families merged into this version's document, the base first.
+    pub fn families(&self) -> impl Iterator<Item = &'static Family> + '_ {
+        FAMILIES.iter().filter(move |f| f.api == self.version)
+    }
+}
+
+/// The API version named `version`.
+pub fn api(version: &str) -> Option<&'static Api> {
+    APIS.iter().find(|a| a.version == version)
+}
 
 /// The family named `name`.
 pub fn family(name: &str) -> Option<&'static Family> {
@@ -109,19 +160,6 @@ pub enum Source {
     File(PathBuf),
 }
 
-/// The two files derived from one Swagger document, in their canonical text form.
-#[derive(Debug, Clone)]
-pub struct Derived {
-    /// The Swagger 2.0 document, canonical.
-    pub swagger: String,
-    /// The converted and normalised OpenAPI 3.0.3 document, canonical.
-    pub openapi: String,
-    /// The OpenAPI document as a value.
-    pub openapi_value: Value,
-    /// What the normalisation noticed.
-    pub notes: normalise::Notes,
-}
-
 /// Every family's source, in canonical form, and the normalised document
 /// they derive together.
 #[derive(Debug, Clone)]
@@ -136,21 +174,23 @@ pub struct DerivedAll {
     pub notes: normalise::Notes,
 }
 
-/// Derives the one normalised document from every family's source text, in
-/// [`FAMILIES`] order: the first converted (Swagger 2.0) or taken as it is
-/// (OpenAPI 3), the others' paths and models merged in (a path or model
-/// name two families share is refused), then normalised once.
-pub fn derive_all(texts: &[String]) -> Result<DerivedAll, Failure> {
-    if texts.len() != FAMILIES.len() {
+/// Derives the normalised document of `api` from its families' source texts,
+/// in [`Api::families`] order: the first converted (Swagger 2.0) or taken as
+/// it is (OpenAPI 3), the others' paths and models merged in (a path or
+/// model name two families share is refused), then normalised once.
+pub fn derive_all(api: &Api, texts: &[String]) -> Result<DerivedAll, Failure> {
+    let families: Vec<&Family> = api.families().collect();
+    if texts.len() != families.len() {
         return Err(Failure::Invalid(format!(
-            "{} sources for {} families",
+            "{} sources for the {} families of {}",
             texts.len(),
-            FAMILIES.len()
+            families.len(),
+            api.version
         )));
     }
     let mut sources = Vec::new();
     let mut merged: Option<Value> = None;
-    for (family, text) in FAMILIES.iter().zip(texts) {
+    for (family, text) in families.into_iter().zip(texts) {
         let source: Value = serde_json::from_str(text)
             .map_err(|e| Failure::Json(format!("{}: {e}", family.file)))?;
         let openapi = match family.format {
@@ -220,21 +260,6 @@ fn merge(mut base: Value, other: &Value, file: &str) -> Result<Value, Failure> {
     Ok(base)
 }
 
-/// Parses, validates, converts and normalises a Swagger 2.0 document.
-pub fn derive(swagger_text: &str) -> Result<Derived, Failure> {
-    let swagger: Value =
-        serde_json::from_str(swagger_text).map_err(|e| Failure::Json(e.to_string()))?;
-    let mut openapi = convert::convert(&swagger)?;
-    let notes = normalise::normalise(&mut openapi)?;
-    let openapi = canonical(&openapi);
-    Ok(Derived {
-        swagger: render(&canonical(&swagger)),
-        openapi: render(&openapi),
-        openapi_value: openapi,
-        notes,
-    })
-}
-
 /// Keys sorted at every level, so the files diff well and never depend on map order.
 pub fn canonical(value: &Value) -> Value {
     match value {
@@ -288,15 +313,15 @@ pub fn fetch(source: &Source) -> Result<String, Failure> {
 /// Refreshes `spec_dir`: reads each family's source (the `source` given for
 /// the family named `only`, or for the first family when `only` is `None`;
 /// for the others, the address 1NCE serves them at when refreshing all, or
-/// else their vendored file), derives the normalised document, proves it
-/// generates, reports the change against the vendored one, and only then
-/// replaces the files (each through a temporary file and a rename). On any
-/// failure the directory is left as it was.
+/// else their vendored file), derives every version's normalised document,
+/// proves each generates, reports the changes against the vendored ones, and
+/// only then replaces the files (each through a temporary file and a rename).
+/// On any failure the directory is left as it was.
 pub fn refresh(
     source: Option<&Source>,
     only: Option<&str>,
     spec_dir: &Path,
-) -> Result<Report, Failure> {
+) -> Result<Refreshed, Failure> {
     let target = match only {
         Some(name) => Some(family(name).ok_or_else(|| {
             let names: Vec<&str> = FAMILIES.iter().map(|f| f.name).collect();
@@ -307,36 +332,64 @@ pub fn refresh(
         })?),
         None => None,
     };
-    let mut texts = Vec::new();
-    for (n, family) in FAMILIES.iter().enumerate() {
-        let chosen = match (target, source) {
-            (Some(t), Some(s)) if t == family => Some(s.clone()),
-            (None, Some(s)) if n == 0 => Some(s.clone()),
-            (Some(t), None) if t == family => Some(family_source(family)?),
-            (None, None) => family.url.map(|u| Source::Url(u.to_string())),
-            _ => None,
-        };
-        let text = match chosen {
-            Some(s) => fetch(&s)?,
-            None => fetch(&Source::File(spec_dir.join(family.file)))?,
-        };
-        texts.push(text);
+    let mut reports = Vec::new();
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    for api in APIS {
+        let mut texts = Vec::new();
+        for family in api.families() {
+            let first = std::ptr::eq(family, &FAMILIES[0]);
+            let chosen = match (target, source) {
+                (Some(t), Some(s)) if t == family => Some(s.clone()),
+                (None, Some(s)) if first => Some(s.clone()),
+                (Some(t), None) if t == family => Some(family_source(family)?),
+                (None, None) => family.url.map(|u| Source::Url(u.to_string())),
+                _ => None,
+            };
+            let text = match chosen {
+                Some(s) => fetch(&s)?,
+                None => fetch(&Source::File(spec_dir.join(family.file)))?,
+            };
+            texts.push(text);
+        }
+        let derived = derive_all(api, &texts)?;
+        let target = codegen::target(api.version).ok_or_else(|| {
+            Failure::Codegen(format!("codegen has no target for {}", api.version))
+        })?;
+        codegen::generate(target, &derived.openapi).map_err(Failure::Codegen)?;
+        let openapi_path = spec_dir.join(api.openapi);
+        let old: Option<Value> = fs::read_to_string(&openapi_path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let report = Report::between(old.as_ref(), &derived.openapi_value, derived.notes.clone());
+        reports.push((api.openapi, report));
+        files.extend(
+            derived
+                .sources
+                .into_iter()
+                .map(|(file, text)| (spec_dir.join(file), text)),
+        );
+        files.push((openapi_path, derived.openapi));
     }
-    let derived = derive_all(&texts)?;
-    codegen::generate(&derived.openapi).map_err(Failure::Codegen)?;
-    let openapi_path = spec_dir.join(OPENAPI_NAME);
-    let old: Option<Value> = fs::read_to_string(&openapi_path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
-    let report = Report::between(old.as_ref(), &derived.openapi_value, derived.notes.clone());
-    let mut files: Vec<(PathBuf, &String)> = derived
-        .sources
-        .iter()
-        .map(|(file, text)| (spec_dir.join(file), text))
-        .collect();
-    files.push((openapi_path, &derived.openapi));
+    let files: Vec<(PathBuf, &String)> = files.iter().map(|(p, t)| (p.clone(), t)).collect();
     write_atomically(&files)?;
-    Ok(report)
+    Ok(Refreshed { reports })
+}
+
+/// What a refresh changed, one report per normalised document.
+#[derive(Debug, Clone, Default)]
+pub struct Refreshed {
+    /// (normalised document, what changed in it), in [`APIS`] order.
+    pub reports: Vec<(&'static str, Report)>,
+}
+
+impl std::fmt::Display for Refreshed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (document, report) in &self.reports {
+            writeln!(f, "== {document}")?;
+            write!(f, "{report}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Where a family is downloaded from by default; one without an address must be given `--from`.
@@ -352,41 +405,44 @@ fn family_source(family: &Family) -> Result<Source, Failure> {
         })
 }
 
-/// Re-derives the OpenAPI document from every vendored source and fails,
-/// with a summary of the differences, when the vendored files disagree.
+/// Re-derives every version's OpenAPI document from the vendored sources and
+/// fails, with a summary of the differences, when the vendored files disagree.
 pub fn check(spec_dir: &Path) -> Result<(), Failure> {
     let read = |name: &str| {
         let path = spec_dir.join(name);
         fs::read_to_string(&path).map_err(|e| Failure::Fetch(format!("{}: {e}", path.display())))
     };
-    let texts = FAMILIES
-        .iter()
-        .map(|f| read(f.file))
-        .collect::<Result<Vec<_>, _>>()?;
-    let openapi = read(OPENAPI_NAME)?;
-    let derived = derive_all(&texts)?;
     let mut problems = Vec::new();
-    for ((file, canonical), text) in derived.sources.iter().zip(&texts) {
-        if canonical != text {
+    for api in APIS {
+        let texts = api
+            .families()
+            .map(|f| read(f.file))
+            .collect::<Result<Vec<_>, _>>()?;
+        let openapi = read(api.openapi)?;
+        let derived = derive_all(api, &texts)?;
+        for ((file, canonical), text) in derived.sources.iter().zip(&texts) {
+            if canonical != text {
+                problems.push(format!(
+                    "{file} is not in canonical form ({})",
+                    first_difference(text, canonical)
+                ));
+            }
+        }
+        if derived.openapi != openapi {
+            let vendored: Option<Value> = serde_json::from_str(&openapi).ok();
+            let report = Report::between(
+                vendored.as_ref(),
+                &derived.openapi_value,
+                normalise::Notes::default(),
+            );
+            let summary: Vec<String> = report.to_string().lines().map(str::to_string).collect();
             problems.push(format!(
-                "{file} is not in canonical form ({})",
-                first_difference(text, canonical)
+                "{} differs from what the sources derive ({}): {}",
+                api.openapi,
+                first_difference(&openapi, &derived.openapi),
+                summary.join("; ")
             ));
         }
-    }
-    if derived.openapi != openapi {
-        let vendored: Option<Value> = serde_json::from_str(&openapi).ok();
-        let report = Report::between(
-            vendored.as_ref(),
-            &derived.openapi_value,
-            normalise::Notes::default(),
-        );
-        let summary: Vec<String> = report.to_string().lines().map(str::to_string).collect();
-        problems.push(format!(
-            "{OPENAPI_NAME} differs from what the sources derive ({}): {}",
-            first_difference(&openapi, &derived.openapi),
-            summary.join("; ")
-        ));
     }
     if problems.is_empty() {
         Ok(())

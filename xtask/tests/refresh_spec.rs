@@ -19,7 +19,7 @@ fn spec_copy() -> tempfile::TempDir {
     for name in xtask::FAMILIES
         .iter()
         .map(|f| f.file)
-        .chain([xtask::OPENAPI_NAME])
+        .chain(xtask::APIS.iter().map(|a| a.openapi))
     {
         fs::write(dir.path().join(name), vendored(name)).unwrap();
     }
@@ -60,8 +60,11 @@ fn vendored_files_are_up_to_date() {
 
 #[test]
 fn vendored_spec_generates_without_panicking_progenitor() {
-    let code = xtask::codegen::generate(&vendored(xtask::OPENAPI_NAME)).unwrap();
-    assert!(code.contains("pub fn list_sims(&self)"));
+    for api in xtask::APIS {
+        let target = xtask::codegen::target(api.version).unwrap();
+        let code = xtask::codegen::generate(target, &vendored(api.openapi)).unwrap();
+        assert!(code.contains("pub fn list_sims(&self)"), "{}", api.version);
+    }
 }
 
 /// Also the drift demonstration: one field renamed and one operation removed
@@ -102,10 +105,13 @@ fn refresh_from_a_modified_copy_reports_the_change_and_rewrites_spec() {
     assert!(stdout.contains("field removed: Sim.label"), "{stdout}");
     assert!(stdout.contains("field added: Sim.sim_label"), "{stdout}");
 
-    let derived = xtask::derive_all(&[
-        serde_json::to_string(&swagger).unwrap(),
-        vendored(xtask::SUPPORT_NAME),
-    ])
+    let derived = xtask::derive_all(
+        &xtask::APIS[0],
+        &[
+            serde_json::to_string(&swagger).unwrap(),
+            vendored(xtask::SUPPORT_NAME),
+        ],
+    )
     .unwrap();
     assert_eq!(
         fs::read_to_string(dir.path().join(xtask::SWAGGER_NAME)).unwrap(),
@@ -314,10 +320,13 @@ fn families_that_clash_are_refused() {
     let paths = support["paths"].as_object_mut().unwrap();
     let op = paths["/v1/support"].clone();
     paths.insert("/v1/products".into(), op);
-    let err = xtask::derive_all(&[
-        vendored(xtask::SWAGGER_NAME),
-        serde_json::to_string(&support).unwrap(),
-    ])
+    let err = xtask::derive_all(
+        &xtask::APIS[0],
+        &[
+            vendored(xtask::SWAGGER_NAME),
+            serde_json::to_string(&support).unwrap(),
+        ],
+    )
     .unwrap_err();
     assert!(err.to_string().contains("/v1/products"), "{err}");
 }
