@@ -12,18 +12,22 @@
 //! # }
 //! ```
 //!
-//! It answers all 29 operations from a deterministic fleet built from the
-//! seed, with the real service's habits (timestamps like
+//! It answers all 42 operations (v1 and v2, which share one fleet: a SIM
+//! changed through one reads as changed through the other) from a
+//! deterministic fleet built from the seed, with the real service's habits (timestamps like
 //! `2018-03-09T07:59:09.000+0000`, `application/json;charset=UTF-8`, an empty
 //! 200 for an unknown ICCID, queued SIM changes, `Location` headers, paging
 //! headers), its rate limits, and faults to order. Every answer is built from
 //! the generated models, so it matches the spec by construction. It binds
 //! 127.0.0.1 only and stops when dropped.
 
-mod api;
+mod answer;
 mod drift;
 mod faults;
 mod fleet;
+mod layers;
+mod routes;
+mod state;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -171,15 +175,13 @@ impl SandboxBuilder {
             "sandbox-secret-{:016x}",
             fleet::fraction(self.seed, u64::MAX).to_bits()
         ));
-        let shared = Arc::new(api::Shared::new(
+        let shared = Arc::new(state::Shared::new(
             self,
             base_url.clone(),
             user.clone(),
             secret.clone(),
         ));
-        let app = axum::Router::new()
-            .fallback(api::handle)
-            .with_state(shared.clone());
+        let app = routes::router(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -204,7 +206,7 @@ pub struct Sandbox {
     base_url: String,
     credentials: Credentials,
     secret: String,
-    shared: Arc<api::Shared>,
+    shared: Arc<state::Shared>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 

@@ -1,0 +1,100 @@
+//! The sandbox's routes: one module per noun, one `.route(…)` per path.
+//! Adding an endpoint is one handler in its noun's module and one line here;
+//! authentication, rate limits, faults, counters and drift come from
+//! [`layers`](super::layers).
+
+use std::sync::Arc;
+
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::layers;
+use super::state::Shared;
+
+mod connectivity;
+mod events;
+mod limits;
+mod orders;
+mod products;
+mod quota;
+mod sims;
+mod sms;
+mod support;
+mod token;
+mod usage;
+
+/// The API below `/management-api`: the token endpoint, then every
+/// operation behind authentication.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    // A path segment holds one parameter name at a position across routes
+    // (`{iccid}`), so the limit options' `{service}` is read from it.
+    let operations = Router::new()
+        // v1: SIMs
+        .route("/v1/sims", get(sims::list).post(sims::update_many))
+        .route("/v1/sims/{iccid}", get(sims::get).put(sims::update))
+        .route("/v1/sims/simTransfer", post(sims::transfer))
+        .route("/v1/sims/{iccid}/status", get(connectivity::status))
+        .route(
+            "/v1/sims/{iccid}/connectivity_info",
+            get(connectivity::info),
+        )
+        .route("/v1/sims/{iccid}/reset", post(connectivity::reset))
+        .route("/v1/sims/{iccid}/events", get(events::list))
+        .route("/v1/sims/{iccid}/usage", get(usage::usage))
+        .route("/v1/sims/{iccid}/quota/data", get(quota::data_v1))
+        .route("/v1/sims/{iccid}/quota/sms", get(quota::sms_v1))
+        .route("/v1/sims/{iccid}/sms", get(sms::list).post(sms::send))
+        .route(
+            "/v1/sims/{iccid}/sms/{id}",
+            get(sms::get).delete(sms::cancel),
+        )
+        .route("/v1/sims/{iccid}/topup", post(orders::top_up_one))
+        .route("/v1/sims/topup", post(orders::top_up_many))
+        .route("/v1/sims/autoTopup", post(orders::auto_top_up))
+        .route("/v1/sims/extension", post(orders::extend))
+        .route("/v1/sims/limits", get(limits::current).post(limits::set))
+        .route("/v1/sims/{iccid}/limits", get(limits::options))
+        // v1: orders, products, support
+        .route("/v1/orders", get(orders::list).post(orders::create))
+        .route("/v1/orders/{order_number}", get(orders::get))
+        .route("/v1/products", get(products::list))
+        .route("/v1/support", get(support::list).post(support::create))
+        // v2: SIM Management
+        .route("/v2/sims", get(sims::list_v2))
+        .route("/v2/sims/{iccid}", get(sims::get_v2).put(sims::update_v2))
+        .route("/v2/sims/{iccid}/reset", post(connectivity::reset_v2))
+        .route("/v2/sims/{iccid}/status", get(connectivity::status_v2))
+        .route("/v2/sims/{iccid}/quota/data", get(quota::data_v2))
+        .route("/v2/sims/{iccid}/quota/sms", get(quota::sms_v2))
+        .route("/v2/sims/{iccid}/sms", get(sms::list_v2).post(sms::send_v2))
+        .route(
+            "/v2/sims/{iccid}/sms/{id}",
+            get(sms::get_v2).delete(sms::cancel_v2),
+        )
+        .route("/v2/sims/{iccid}/events", get(events::list_v2))
+        .route("/v2/sims/{iccid}/topup", post(orders::top_up_one))
+        // Innermost first: the handler sees only what passed every layer.
+        .route_layer(from_fn_with_state(shared.clone(), layers::after))
+        .route_layer(from_fn_with_state(shared.clone(), layers::record_writes))
+        .route_layer(from_fn_with_state(shared.clone(), layers::faults))
+        .route_layer(from_fn_with_state(shared.clone(), layers::rate_limit))
+        .route_layer(from_fn_with_state(shared.clone(), layers::authenticate));
+    let api = Router::new()
+        .route("/oauth/token", post(token::issue))
+        .merge(operations)
+        .route_layer(from_fn_with_state(shared.clone(), layers::count))
+        .fallback(not_found)
+        .with_state(shared);
+    Router::new()
+        .nest("/management-api", api)
+        .fallback(not_found)
+}
+
+/// What the sandbox answers outside its routes.
+async fn not_found(request: axum::extract::Request) -> super::answer::Refusal {
+    super::answer::refuse(
+        404,
+        format!("no operation {} {}", request.method(), request.uri().path()),
+    )
+}

@@ -1,0 +1,213 @@
+//! The sandbox's state, one for every API version: the fleet, tokens, SMS,
+//! orders, service requests, limits and the queue of SIM changes. A SIM
+//! changed through v1 reads as changed through v2, and the reverse.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use base64::Engine;
+use chrono::{DateTime, Duration as Days, Utc};
+
+use super::answer::{not_found, Refusal};
+use super::faults::Faults;
+use super::fleet::{self, SimRecord, SmsRecord};
+use super::{Counters, SandboxBuilder, Tally};
+use crate::clock::Clock;
+use crate::rate_limit::RateLimiters;
+use crate::secret::Secret;
+use crate::types;
+
+/// Everything the handlers and layers share.
+pub(crate) struct Shared {
+    pub(crate) seed: u64,
+    pub(crate) base_url: String,
+    pub(crate) expected_auth: Secret,
+    pub(crate) latency: Duration,
+    pub(crate) jitter: Duration,
+    pub(crate) faults: Faults,
+    pub(crate) token_lifetime: Duration,
+    pub(crate) change_delay: Duration,
+    pub(crate) limiters: RateLimiters,
+    pub(crate) clock: Clock,
+    pub(crate) epoch: DateTime<Utc>,
+    pub(crate) drift: bool,
+    pub(crate) writes: Mutex<Vec<crate::PlannedWrite>>,
+    state: Mutex<Data>,
+    pub(crate) tally: Tally,
+}
+
+/// The account's state.
+pub(crate) struct Data {
+    pub(crate) sims: BTreeMap<String, SimRecord>,
+    pub(crate) tokens: HashMap<String, Duration>,
+    pub(crate) sms: HashMap<String, Vec<SmsRecord>>,
+    pub(crate) next_sms: i64,
+    pub(crate) orders: Vec<types::Order>,
+    pub(crate) next_order: i64,
+    pub(crate) service_requests: Vec<types::ServiceRequest>,
+    pub(crate) limits: (i64, i64, i64),
+    pending: Vec<(Duration, Change)>,
+    pub(crate) rng: fastrand::Rng,
+}
+
+/// A queued change to one SIM; what is `None` stays as it is.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Change {
+    pub(crate) iccid: String,
+    pub(crate) enabled: Option<bool>,
+    pub(crate) label: Option<String>,
+    pub(crate) imei_lock: Option<bool>,
+}
+
+impl From<types::SimUpdate> for Change {
+    fn from(update: types::SimUpdate) -> Change {
+        Change {
+            iccid: update.iccid,
+            enabled: Some(update.status == types::SimUpdateStatus::Enabled),
+            label: update.label,
+            imei_lock: Some(update.imei_lock),
+        }
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(
+        config: SandboxBuilder,
+        base_url: String,
+        user: String,
+        secret: Secret,
+    ) -> Shared {
+        let epoch: DateTime<Utc> = std::time::SystemTime::now().into();
+        let sims = (0..config.sims)
+            .map(|i| {
+                let record = fleet::sim(config.seed, i, epoch);
+                (record.sim.iccid.clone().unwrap_or_default(), record)
+            })
+            .collect();
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", secret.expose()));
+        let clock = Clock::system();
+        Shared {
+            seed: config.seed,
+            base_url,
+            expected_auth: Secret::new(format!("Basic {basic}")),
+            latency: config.latency,
+            jitter: config.jitter,
+            faults: config.faults,
+            token_lifetime: config.token_lifetime,
+            change_delay: config.change_delay,
+            limiters: RateLimiters::with_burst(&config.rate_limits, &clock, 1.0),
+            clock,
+            epoch,
+            drift: config.drift,
+            writes: Mutex::new(Vec::new()),
+            state: Mutex::new(Data {
+                sims,
+                tokens: HashMap::new(),
+                sms: HashMap::new(),
+                next_sms: 1,
+                orders: Vec::new(),
+                next_order: 2_000_000_001,
+                service_requests: Vec::new(),
+                limits: (3, 12, 22),
+                pending: Vec::new(),
+                rng: fastrand::Rng::with_seed(config.seed),
+            }),
+            tally: Tally::default(),
+        }
+    }
+
+    pub(crate) fn counters(&self) -> Counters {
+        self.tally.snapshot()
+    }
+
+    pub(crate) fn writes(&self) -> Vec<crate::PlannedWrite> {
+        self.writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn revoke_tokens(&self) {
+        self.data().tokens.clear();
+    }
+
+    /// The state, as it is.
+    pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The state with every queued change that is due applied: what an
+    /// operation sees.
+    pub(crate) fn data_now(&self) -> MutexGuard<'_, Data> {
+        let mut data = self.data();
+        self.apply_due_changes(&mut data);
+        data
+    }
+
+    /// The API's time now.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.epoch + Days::from_std(self.clock.now()).unwrap_or_default()
+    }
+
+    /// Queues changes: they take effect after the change delay, as the real
+    /// service queues them.
+    pub(crate) fn queue(&self, data: &mut Data, changes: impl IntoIterator<Item = Change>) {
+        let due = self.clock.now() + self.change_delay;
+        data.pending.extend(changes.into_iter().map(|c| (due, c)));
+    }
+
+    /// Whether a change to `iccid` is still queued.
+    pub(crate) fn change_pending(&self, data: &Data, iccid: &str) -> bool {
+        data.pending.iter().any(|(_, c)| c.iccid == iccid)
+    }
+
+    fn apply_due_changes(&self, data: &mut Data) {
+        let now = self.clock.now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut data.pending)
+            .into_iter()
+            .partition(|(t, _)| *t <= now);
+        data.pending = later;
+        for (_, change) in due {
+            let Some(record) = data.sims.get_mut(&change.iccid) else {
+                continue;
+            };
+            if let Some(enabled) = change.enabled {
+                let status = if enabled {
+                    types::SimStatus::Enabled
+                } else {
+                    types::SimStatus::Disabled
+                };
+                if record.sim.status != Some(status.clone()) {
+                    let mut event = fleet::events(self.seed, record, self.epoch).remove(0);
+                    event.timestamp = Some(fleet::api_time(self.now()).into());
+                    event.event_type = Some(format!("Status of SIM changed to '{status}'"));
+                    record.extra_events.push(event);
+                }
+                record.sim.status = Some(status);
+            }
+            if let Some(lock) = change.imei_lock {
+                record.sim.imei_lock = Some(lock);
+            }
+            if change.label.is_some() {
+                record.sim.label = change.label;
+            }
+        }
+    }
+}
+
+impl Data {
+    /// The SIM `iccid`, or a 404.
+    pub(crate) fn record(&self, iccid: &str) -> Result<&SimRecord, Refusal> {
+        self.sims.get(iccid).ok_or_else(|| not_found("SIM"))
+    }
+
+    /// A 404 naming the first of `iccids` the account does not hold.
+    pub(crate) fn known(&self, iccids: &[String]) -> Result<(), Refusal> {
+        match iccids.iter().find(|i| !self.sims.contains_key(*i)) {
+            Some(missing) => Err(not_found(&format!("SIM {missing}"))),
+            None => Ok(()),
+        }
+    }
+}
