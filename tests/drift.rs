@@ -2,7 +2,7 @@
 //! `../shared/NOTES.md`), applied to every field of every model the client
 //! decodes, one field at a time.
 //!
-//! For every GET operation, the test builds the answer with every field filled
+//! For every GET operation of v1 and v2, the test builds the answer with every field filled
 //! (the spec's examples where it has them), mutates each field, at every depth,
 //! in each way below, and has a loopback server send each variant to the
 //! generated builder that reads it: the whole path a user's call takes. Every
@@ -22,19 +22,24 @@ use support::{Reply, Scripted};
 
 const ICCID: &str = "8988280666000000000";
 
-fn spec() -> &'static Value {
-    static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/spec/management-api.openapi.json"
-        );
+/// The API versions and their normalised documents.
+const VERSIONS: [&str; 2] = ["v1", "v2"];
+
+fn spec(version: &str) -> &'static Value {
+    static V1: OnceLock<Value> = OnceLock::new();
+    static V2: OnceLock<Value> = OnceLock::new();
+    let (cell, file) = match version {
+        "v1" => (&V1, "management-api.openapi.json"),
+        _ => (&V2, "management-api-v2.openapi.json"),
+    };
+    cell.get_or_init(|| {
+        let path = format!("{}/spec/{file}", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     })
 }
 
-fn schemas() -> &'static Map<String, Value> {
-    spec()["components"]["schemas"].as_object().unwrap()
+fn schemas(version: &str) -> &'static Map<String, Value> {
+    spec(version)["components"]["schemas"].as_object().unwrap()
 }
 
 fn ref_name(schema: &Value) -> Option<&str> {
@@ -44,17 +49,17 @@ fn ref_name(schema: &Value) -> Option<&str> {
         .strip_prefix("#/components/schemas/")
 }
 
-fn resolve(schema: &Value) -> &Value {
+fn resolve<'a>(version: &str, schema: &'a Value) -> &'a Value {
     match ref_name(schema) {
-        Some(name) => resolve(&schemas()[name]),
+        Some(name) => resolve(version, &schemas(version)[name]),
         None => schema,
     }
 }
 
-/// The GET operations and the schema of their JSON answer.
-fn reads() -> Vec<(String, &'static Value)> {
+/// The GET operations of a version and the schema of their JSON answer.
+fn reads(version: &str) -> Vec<(String, &'static Value)> {
     let mut found = Vec::new();
-    for item in spec()["paths"].as_object().unwrap().values() {
+    for item in spec(version)["paths"].as_object().unwrap().values() {
         if let Some(op) = item.get("get") {
             if let Some(schema) = op.pointer("/responses/200/content/application~1json/schema") {
                 found.push((op["operationId"].as_str().unwrap().to_string(), schema));
@@ -97,10 +102,38 @@ fn read<'a>(client: &'a onence::Client, op: &str) -> BoxFuture<'a, Result<Value,
     }
 }
 
+/// Calls a v2 operation through its generated builder; its answer re-encoded.
+fn read_v2<'a>(
+    client: &'a onence::Client,
+    op: &str,
+) -> BoxFuture<'a, Result<Value, onence::Error>> {
+    let v2 = client.v2();
+    macro_rules! call {
+        (|$c:ident| $builder:expr) => {
+            Box::pin(async move {
+                let $c = &v2;
+                let answer = $builder.send().await?;
+                Ok(serde_json::to_value(answer.into_inner()).unwrap())
+            })
+        };
+    }
+    match op {
+        "list_sims" => call!(|c| c.list_sims()),
+        "get_sim" => call!(|c| c.get_sim().iccid(ICCID)),
+        "get_sim_status" => call!(|c| c.get_sim_status().iccid(ICCID)),
+        "list_sim_events" => call!(|c| c.list_sim_events().iccid(ICCID)),
+        "get_data_quota" => call!(|c| c.get_data_quota().iccid(ICCID)),
+        "get_sms_quota" => call!(|c| c.get_sms_quota().iccid(ICCID)),
+        "list_sms" => call!(|c| c.list_sms().iccid(ICCID)),
+        "get_sms" => call!(|c| c.get_sms().iccid(ICCID).id(1)),
+        other => panic!("no v2 call for {other}: add one"),
+    }
+}
+
 /// An answer with every field filled: the spec's example where it gives one,
 /// else a value of the field's type.
-fn full(schema: &Value, depth: usize) -> Value {
-    let schema = resolve(schema);
+fn full(version: &str, schema: &Value, depth: usize) -> Value {
+    let schema = resolve(version, schema);
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {
         if depth > 6 {
             return json!({});
@@ -108,7 +141,7 @@ fn full(schema: &Value, depth: usize) -> Value {
         return Value::Object(
             props
                 .iter()
-                .map(|(k, p)| (k.clone(), full(p, depth + 1)))
+                .map(|(k, p)| (k.clone(), full(version, p, depth + 1)))
                 .collect(),
         );
     }
@@ -119,7 +152,7 @@ fn full(schema: &Value, depth: usize) -> Value {
         return first.clone();
     }
     match schema.get("type").and_then(Value::as_str) {
-        Some("array") => json!([full(&schema["items"], depth + 1)]),
+        Some("array") => json!([full(version, &schema["items"], depth + 1)]),
         Some("integer") => json!(7),
         Some("number") => json!(1.5),
         Some("boolean") => json!(true),
@@ -146,6 +179,7 @@ enum Kind {
 
 /// One mutated answer: where, how, the answer, and what the field must read back as.
 struct Variant {
+    version: &'static str,
     op: String,
     pointer: String,
     kind: Kind,
@@ -159,13 +193,14 @@ fn escape(key: &str) -> String {
 
 /// Every variant of `answer` (an instance of `schema`, found at `pointer` of the model's answer).
 fn mutate(
+    version: &str,
     root: &Value,
     schema: &Value,
     at: &Value,
     pointer: &str,
     out: &mut Vec<(String, Kind, Value, Option<Value>)>,
 ) {
-    let schema = resolve(schema);
+    let schema = resolve(version, schema);
     let with = |value: Value| {
         let mut answer = root.clone();
         *answer.pointer_mut(pointer).unwrap() = value;
@@ -186,7 +221,7 @@ fn mutate(
                 .unwrap()
                 .remove(key);
             out.push((here.clone(), Kind::Missing, missing, None));
-            mutate(root, sub, value, &here, out);
+            mutate(version, root, sub, value, &here, out);
         }
         return;
     }
@@ -196,7 +231,14 @@ fn mutate(
         out.push((pointer.to_string(), Kind::Null, with(Value::Null), None));
     }
     if let (Some("array"), Some(first)) = (schema.get("type").and_then(Value::as_str), at.get(0)) {
-        mutate(root, &schema["items"], first, &format!("{pointer}/0"), out);
+        mutate(
+            version,
+            root,
+            &schema["items"],
+            first,
+            &format!("{pointer}/0"),
+            out,
+        );
         return;
     }
     if schema.get("type").and_then(Value::as_str) == Some("string") && schema.get("enum").is_some()
@@ -241,14 +283,18 @@ fn mutate(
 
 fn variants() -> Vec<Variant> {
     let mut all = Vec::new();
-    for (op, schema) in reads() {
-        let answer = full(schema, 0);
+    for (version, (op, schema)) in VERSIONS
+        .into_iter()
+        .flat_map(|v| reads(v).into_iter().map(move |r| (v, r)))
+    {
+        let answer = full(version, schema, 0);
         let mut found = Vec::new();
-        mutate(&answer, schema, &answer, "", &mut found);
+        mutate(version, &answer, schema, &answer, "", &mut found);
         all.extend(
             found
                 .into_iter()
                 .map(|(pointer, kind, answer, expect)| Variant {
+                    version,
                     op: op.clone(),
                     pointer,
                     kind,
@@ -274,27 +320,33 @@ async fn every_drifted_answer_decodes_and_keeps_what_the_api_sent() {
     let mut passed: BTreeMap<Kind, usize> = BTreeMap::new();
     let mut failed = Vec::new();
     let all = variants();
-    let ops: BTreeSet<&str> = all.iter().map(|v| v.op.as_str()).collect();
+    let ops: BTreeSet<(&str, &str)> = all.iter().map(|v| (v.version, v.op.as_str())).collect();
     assert_eq!(
         ops.len(),
-        16,
-        "every GET operation is in the corpus: {ops:?}"
+        16 + 8,
+        "every GET operation of v1 and v2 is in the corpus: {ops:?}"
     );
     for v in &all {
         server.then([Reply::json(200, v.answer.clone())]);
-        let outcome = read(&client, &v.op)
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|decoded| match (&v.expect, decoded.pointer(&v.pointer)) {
+        let call = match v.version {
+            "v1" => read(&client, &v.op),
+            _ => read_v2(&client, &v.op),
+        };
+        let outcome = call.await.map_err(|e| e.to_string()).and_then(|decoded| {
+            match (&v.expect, decoded.pointer(&v.pointer)) {
                 (Some(expected), Some(got)) if !numbers_equal(expected, got) => {
                     Err(format!("read back as {got}, the API sent {expected}"))
                 }
                 (Some(expected), None) => Err(format!("{expected} was lost")),
                 _ => Ok(()),
-            });
+            }
+        });
         match outcome {
             Ok(()) => *passed.entry(v.kind).or_default() += 1,
-            Err(e) => failed.push(format!("{} {} {:?}: {e}", v.op, v.pointer, v.kind)),
+            Err(e) => failed.push(format!(
+                "{} {} {} {:?}: {e}",
+                v.version, v.op, v.pointer, v.kind
+            )),
         }
     }
     for (kind, n) in &passed {
