@@ -494,6 +494,7 @@ fn help_says_what_each_command_does_with_an_example() {
         "list",
         "get",
         "status",
+        "details",
         "connectivity",
         "enable",
         "disable",
@@ -518,6 +519,7 @@ async fn read_commands_print_tables_and_csv_with_headers() {
     let reads: Vec<(Vec<&str>, &str)> = vec![
         (vec!["sims", "get", &a], "ICCID"),
         (vec!["sims", "status", &a], "STATUS"),
+        (vec!["sims", "details", &a], "ICCID"),
         (vec!["sims", "connectivity", &a], "LOCATED"),
         (vec!["sims", "events", &a], "TIME"),
         (vec!["sims", "quota", "data", &a], "LEFT"),
@@ -543,6 +545,41 @@ async fn read_commands_print_tables_and_csv_with_headers() {
             csv.stdout
         );
     }
+}
+
+/// `sims details` reads a SIM through v2: its state, connectivity and both
+/// quotas with thresholds, as one JSON object.
+#[tokio::test(flavor = "multi_thread")]
+async fn sim_details_show_connectivity_and_quota_thresholds() {
+    let sandbox = sandbox().await;
+    let a = sandbox.iccid(0);
+    let out = onence(&sandbox, &["sims", "details", &a], "").await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let details: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let details = details.as_array().map_or(&details, |a| &a[0]);
+    assert_eq!(details["sim"]["iccid"], a.as_str());
+    assert!(
+        details["connectivity"]["status"]["description"].is_string(),
+        "{details}"
+    );
+    let quota = &details["data_quota"];
+    assert_eq!(
+        quota["threshold_volume"].as_f64(),
+        quota["total_volume"].as_f64().map(|t| t * 0.2)
+    );
+    assert_eq!(
+        sandbox
+            .counters()
+            .requests_to("GET /v2/sims/{iccid}/status"),
+        1
+    );
+    let bad = onence(&sandbox, &["sims", "details", "12"], "").await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert_eq!(
+        sandbox.counters().requests_to("GET /v2/sims/{iccid}"),
+        1,
+        "nothing sent for a bad ICCID"
+    );
 }
 
 /// Against a drifting service the commands read every record and print what

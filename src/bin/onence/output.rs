@@ -75,6 +75,15 @@ pub const STATUS: Columns = &[
     ("COUNTRY", "/location/country/name"),
     ("SERVICES", "/services"),
 ];
+pub const DETAILS: Columns = &[
+    ("ICCID", "/sim/iccid"),
+    ("STATUS", "/sim/status"),
+    ("CONNECTIVITY", "/connectivity/status/description"),
+    ("SERVICES", "/connectivity/services"),
+    ("DATA LEFT", "/data_quota/volume"),
+    ("DATA THRESHOLD", "/data_quota/threshold_volume"),
+    ("SMS LEFT", "/sms_quota/volume"),
+];
 pub const LIMITS: Columns = &[
     ("DATA", "/data/limit"),
     ("DATA ID", "/data/id"),

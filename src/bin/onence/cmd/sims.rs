@@ -19,6 +19,9 @@ pub enum SimVerb {
     Get { iccid: String },
     /// Network status of a SIM.
     Status { iccid: String },
+    /// A SIM, its connectivity and both quotas with their thresholds, in one
+    /// view (SIM Management v2; example: onence sims details 8988280666000000000).
+    Details { iccid: String },
     /// Subscriber location and USSD probe of a SIM.
     Connectivity {
         iccid: String,
@@ -113,6 +116,11 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 .await?
                 .into_inner();
             ctx.print(output::STATUS, &one(status))
+        }
+        SimVerb::Details { iccid } => {
+            check_iccid(&iccid)?;
+            let details = ctx.client().v2().sim_details(iccid.as_str()).await?;
+            ctx.print(output::DETAILS, &one(details))
         }
         SimVerb::Connectivity { iccid, ussd } => {
             check_iccid(&iccid)?;
