@@ -16,7 +16,7 @@
 //! v2 adds to v1: the SMS id in the answer to sending one, a SIM's
 //! connectivity with its services and PDP contexts, quotas with thresholds
 //! and the volume accumulated over top-ups, and richer events. Its errors
-//! decode like v1's: [`Error`](crate::Error) through `?`.
+//! decode like v1's: [`Error`] through `?`.
 
 use crate::error::{Error, Result};
 use crate::iccid::IntoIccid;
