@@ -16,15 +16,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Refresh the vendored documents and derive the normalised one: download
+    /// Refresh the vendored documents and derive the normalised ones (v1, v2): download
     /// each family 1NCE serves at a stable address (management-api from
     /// https://api.1nce.com/management-api/api-docs), keep the others as
     /// vendored, merge, normalise, print what changed, and rewrite spec/;
     /// spec/ is left untouched on any error.
     RefreshSpec {
-        /// Refresh one family (management-api, support-management); --url or
-        /// --from then give that family's document (without --only,
-        /// management-api's).
+        /// Refresh one family (management-api, support-management,
+        /// sim-management-v2); --url or --from then give that family's
+        /// document (without --only, management-api's).
         #[arg(long)]
         only: Option<String>,
         /// Download the document from this address.

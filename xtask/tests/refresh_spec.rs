@@ -330,3 +330,49 @@ fn families_that_clash_are_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("/v1/products"), "{err}");
 }
+
+/// The v2 family refreshes alone: its report comes under the v2 document,
+/// and the v1 document is untouched.
+#[test]
+fn the_v2_family_is_refreshed_into_its_own_document() {
+    let dir = spec_copy();
+    let dir_arg = dir.path().to_str().unwrap();
+    let mut v2: Value = serde_json::from_str(&vendored(xtask::SIM_V2_NAME)).unwrap();
+    v2["components"]["schemas"]["SimsSim"]["properties"]["eid"] =
+        serde_json::json!({ "type": "string" });
+    let from = dir.path().join("v2-new.json");
+    fs::write(&from, serde_json::to_string(&v2).unwrap()).unwrap();
+    let out = xtask(&[
+        "refresh-spec",
+        "--only",
+        "sim-management-v2",
+        "--from",
+        from.to_str().unwrap(),
+        "--spec-dir",
+        dir_arg,
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (v1_part, v2_part) = stdout
+        .split_once(&format!("== {}", xtask::OPENAPI_V2_NAME))
+        .unwrap();
+    assert!(
+        v1_part.contains("no change to operations or schemas"),
+        "{stdout}"
+    );
+    assert!(v2_part.contains("field added: Sim.eid"), "{stdout}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join(xtask::OPENAPI_NAME)).unwrap(),
+        vendored(xtask::OPENAPI_NAME)
+    );
+    let check = xtask(&["refresh-spec", "--check", "--spec-dir", dir_arg]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
