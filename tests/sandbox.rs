@@ -11,6 +11,9 @@ use onence::{
     types, Checked, Client, ErrorKind, PaymentMethod, RateLimits, Reconciled, RetryPolicy,
 };
 
+mod support;
+use support::eventually;
+
 async fn sandbox(sims: u64) -> Sandbox {
     Sandbox::builder()
         .sims(sims)
@@ -27,21 +30,6 @@ fn unlimited(sandbox: &Sandbox) -> Client {
         .rate_limits(RateLimits::none())
         .build()
         .unwrap()
-}
-
-/// Polls until `check` holds, for at most two seconds.
-async fn eventually<F, Fut>(mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..40 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the condition never held");
 }
 
 #[tokio::test]

@@ -9,6 +9,9 @@ use onence::sandbox::Sandbox;
 use onence::{v2, Client, RateLimits, RetryPolicy};
 use serde_json::Value;
 
+mod support;
+use support::eventually;
+
 /// A sandbox without server-side rate limits (see the last test for those).
 async fn sandbox() -> Sandbox {
     Sandbox::builder()
@@ -28,21 +31,6 @@ fn client(sandbox: &Sandbox) -> Client {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
-}
-
-/// Polls until `check` holds, for at most two seconds.
-async fn eventually<F, Fut>(mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..40 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the condition never held");
 }
 
 fn spec(file: &str) -> Value {

@@ -242,3 +242,19 @@ pub fn client(server: &Scripted) -> onence::Client {
         .build()
         .unwrap()
 }
+
+/// Polls until `check` holds, for at most two seconds: for what the API
+/// queues (SIM changes, SMS delivery) and applies a little later.
+pub async fn eventually<F, Fut>(mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..40 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the condition never held");
+}

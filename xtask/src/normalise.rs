@@ -358,7 +358,7 @@ fn one_of_unions(doc: &Value) -> Result<Vec<(String, String, String, Value)>, Fa
 }
 
 /// Every component name `$ref`erenced anywhere in `value`.
-fn collect_refs(value: &Value, found: &mut BTreeSet<String>) {
+pub(crate) fn collect_refs(value: &Value, found: &mut BTreeSet<String>) {
     match value {
         Value::Object(map) => {
             if let Some(name) = map

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use super::{for_each_operation, pascal, Notes};
+use super::{collect_refs, for_each_operation, pascal, Notes};
 use crate::Failure;
 
 /// The extension that marks a value the client decodes leniently.
@@ -164,8 +164,8 @@ fn decoded_schemas(doc: &mut Value, mut f: impl FnMut(&str, &mut Value)) {
 fn roots(doc: &mut Value) -> (BTreeSet<String>, BTreeSet<String>) {
     let (mut requests, mut responses) = (BTreeSet::new(), BTreeSet::new());
     for_each_operation(doc, |_, _, op| {
-        refs(op.get("requestBody").unwrap_or(&Value::Null), &mut requests);
-        refs(op.get("parameters").unwrap_or(&Value::Null), &mut requests);
+        collect_refs(op.get("requestBody").unwrap_or(&Value::Null), &mut requests);
+        collect_refs(op.get("parameters").unwrap_or(&Value::Null), &mut requests);
         for (_, response) in op
             .get("responses")
             .and_then(Value::as_object)
@@ -173,7 +173,7 @@ fn roots(doc: &mut Value) -> (BTreeSet<String>, BTreeSet<String>) {
             .flatten()
         {
             let decoded = response.pointer("/content/application~1json/schema");
-            refs(decoded.unwrap_or(&Value::Null), &mut responses);
+            collect_refs(decoded.unwrap_or(&Value::Null), &mut responses);
         }
     });
     (requests, responses)
@@ -186,24 +186,6 @@ fn components(doc: &Value) -> Map<String, Value> {
         .unwrap_or_default()
 }
 
-/// The component names `$ref`erenced anywhere in `value`.
-fn refs(value: &Value, found: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(name) = map
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/components/schemas/"))
-            {
-                found.insert(name.to_string());
-            }
-            map.values().for_each(|v| refs(v, found));
-        }
-        Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
-        _ => {}
-    }
-}
-
 /// Every component reachable from `roots`.
 fn closure(schemas: &Map<String, Value>, roots: BTreeSet<String>) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
@@ -213,7 +195,7 @@ fn closure(schemas: &Map<String, Value>, roots: BTreeSet<String>) -> BTreeSet<St
             continue;
         }
         let mut next = BTreeSet::new();
-        refs(schemas.get(&name).unwrap_or(&Value::Null), &mut next);
+        collect_refs(schemas.get(&name).unwrap_or(&Value::Null), &mut next);
         todo.extend(next);
     }
     seen
