@@ -48,7 +48,11 @@ struct Query {
 /// A paged list: set the page size, filter or sort, then take one
 /// [`page`](Pager::page), a [`stream`](Pager::stream) of every item, or the
 /// [`pages`](Pager::pages) themselves. Made by [`Client::all_sims`],
-/// [`Client::all_sim_events`], [`Client::all_sms`] and [`Client::all_orders`].
+/// [`Client::all_sim_events`], [`Client::all_sms`], [`Client::all_orders`],
+/// [`Client::all_service_requests`], and for v2 by
+/// [`v2::Client::all_sims`](crate::v2::Client::all_sims),
+/// [`all_sim_events`](crate::v2::Client::all_sim_events) and
+/// [`all_sms`](crate::v2::Client::all_sms).
 #[must_use = "a pager does nothing until it is streamed"]
 pub struct Pager<T> {
     operation: &'static str,
@@ -91,6 +95,16 @@ impl<T: Serialize + Send + 'static> Pager<T> {
             max_pages: 1_000_000,
             invalid: None,
         }
+    }
+
+    /// A pager that fails with `why` before any request.
+    fn refused(operation: &'static str, why: String) -> Pager<T> {
+        let message = why.clone();
+        let fetch: Fetch<T> = Arc::new(move |_, _, _| {
+            let message = message.clone();
+            Box::pin(async move { Err(Error::invalid_input(message)) })
+        });
+        Pager::new(operation, 1, false, fetch).refuse(why)
     }
 
     fn refuse(mut self, why: String) -> Pager<T> {
@@ -341,20 +355,7 @@ fn for_sim<T: Serialize + Send + 'static>(
 ) -> Pager<T> {
     match sim.into_iccid() {
         Ok(iccid) => build(iccid),
-        Err(e) => {
-            // Never called: a refused pager fails before its first fetch.
-            let fetch: Fetch<T> = Arc::new(|_, page, _| {
-                Box::pin(async move {
-                    Ok(Page {
-                        items: Vec::new(),
-                        page,
-                        total_pages: None,
-                        total_count: None,
-                    })
-                })
-            });
-            Pager::new(operation, 1, false, fetch).refuse(e.to_string())
-        }
+        Err(e) => Pager::refused(operation, e.to_string()),
     }
 }
 
@@ -453,5 +454,73 @@ impl Client {
             })
         });
         Pager::new("list_orders", 10, false, fetch)
+    }
+}
+
+impl crate::v2::Client {
+    /// Every SIM of the account through v2 (`list_sims`, up to 100 a page;
+    /// [`filter`](Pager::filter) and [`sort`](Pager::sort) as in v1).
+    pub fn all_sims(&self) -> Pager<crate::v2::types::Sim> {
+        let client = self.clone();
+        let fetch: Fetch<crate::v2::types::Sim> = Arc::new(move |query: Query, page, size| {
+            let client = client.clone();
+            Box::pin(async move {
+                let mut call = client.list_sims().page(page).page_size(size);
+                if let Some(q) = query.filter {
+                    call = call.q(q);
+                }
+                if let Some(sort) = query.sort {
+                    call = call.sort(sort);
+                }
+                Ok(header_page(call.send().await?, page))
+            })
+        });
+        Pager::new("list_sims", 100, true, fetch)
+    }
+
+    /// Every event of one SIM through v2 (`list_sim_events`, up to 1000 a page).
+    pub fn all_sim_events(&self, sim: impl IntoIccid) -> Pager<crate::v2::types::Event> {
+        for_sim(sim, "list_sim_events", |iccid| {
+            let client = self.clone();
+            let fetch: Fetch<crate::v2::types::Event> =
+                Arc::new(move |_query: Query, page, size| {
+                    let (client, iccid) = (client.clone(), iccid.clone());
+                    Box::pin(async move {
+                        let call = client
+                            .list_sim_events()
+                            .iccid(iccid)
+                            .page(page)
+                            .page_size(size);
+                        Ok(header_page(call.send().await?, page))
+                    })
+                });
+            Pager::new("list_sim_events", 1000, false, fetch)
+        })
+    }
+
+    /// Every SMS sent to or from one SIM through v2 (`list_sms`, up to 1000
+    /// a page, as `per_page`).
+    pub fn all_sms(&self, sim: impl IntoIccid) -> Pager<crate::v2::types::Sms> {
+        for_sim(sim, "list_sms", |iccid| {
+            let client = self.clone();
+            let fetch: Fetch<crate::v2::types::Sms> = Arc::new(move |_query: Query, page, size| {
+                let (client, iccid) = (client.clone(), iccid.clone());
+                Box::pin(async move {
+                    let (Some(page_number), Some(per_page)) = (
+                        std::num::NonZeroU64::new(page),
+                        std::num::NonZeroU64::new(size),
+                    ) else {
+                        return Err(Error::invalid_input("pages and page sizes start at 1"));
+                    };
+                    let call = client
+                        .list_sms()
+                        .iccid(iccid)
+                        .page(page_number)
+                        .per_page(per_page);
+                    Ok(header_page(call.send().await?, page))
+                })
+            });
+            Pager::new("list_sms", 1000, false, fetch)
+        })
     }
 }

@@ -347,6 +347,68 @@ async fn v2_lists_page() {
     assert!(refused.is_err(), "a page larger than documented is refused");
 }
 
+/// v2's lists stream whole through the same pager as v1's: every SIM once
+/// and in order, every event, every SMS; a bad ICCID sends nothing.
+#[tokio::test]
+async fn v2_pagers_stream_every_item() {
+    use futures::TryStreamExt;
+    let sandbox = sandbox().await;
+    let client = client(&sandbox);
+    let v2 = client.v2();
+    let sims = v2.all_sims().page_size(7).collect().await.unwrap();
+    let iccids: Vec<String> = sims.into_iter().filter_map(|s| s.iccid).collect();
+    let expected: Vec<String> = (0..25).map(|i| sandbox.iccid(i)).collect();
+    assert_eq!(iccids, expected);
+
+    let iccid = sandbox.iccid(5);
+    let one_page = v2
+        .list_sim_events()
+        .iccid(&iccid)
+        .page_size(1000)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let paged: Vec<_> = v2
+        .all_sim_events(iccid.as_str())
+        .page_size(3)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids = |events: &[v2::types::Event]| events.iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(&paged), ids(&one_page));
+
+    client.enable_sim(iccid.as_str()).await.unwrap();
+    eventually(|| async {
+        let sim = v2
+            .get_sim()
+            .iccid(&iccid)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        sim.status.map(|s| s.to_string()).as_deref() == Some("Enabled")
+    })
+    .await;
+    for text in ["one", "two", "three"] {
+        v2.send_sms_text(iccid.as_str(), text).await.unwrap();
+    }
+    let sms = v2
+        .all_sms(iccid.as_str())
+        .page_size(2)
+        .collect()
+        .await
+        .unwrap();
+    let texts: Vec<_> = sms.iter().filter_map(|s| s.payload.as_deref()).collect();
+    assert_eq!(texts, ["one", "two", "three"]);
+
+    let before = sandbox.counters().requests.values().sum::<u64>();
+    let e = v2.all_sms("not-an-iccid").collect().await.unwrap_err();
+    assert_eq!(e.kind(), onence::ErrorKind::InvalidInput, "{e}");
+    assert_eq!(sandbox.counters().requests.values().sum::<u64>(), before);
+}
+
 /// v1 and v2 calls count against one limit: a client alternating them
 /// stays under the service's 10 requests/s on SIMs, which two separate
 /// limiters (10/s each) would not.
