@@ -85,6 +85,7 @@ async fn no_secret_appears_in_debug_output_errors_or_logs() {
     );
     for shown in [
         format!("{client:?}"),
+        format!("{:?}", client.v2()),
         format!("{credentials:?}"),
         format!("{owner:?}"),
         format!("{err:?}"),
