@@ -147,9 +147,25 @@ pub(crate) struct Paging {
 }
 
 impl Paging {
-    /// (page, size), the page from 1 and the size from 1 to `max`
-    /// (`default` when not sent); a bad value is a 400 naming it.
+    /// (page, size) with the size from `pageSize`: the page from 1 and the
+    /// size from 1 to `max` (`default` when not sent); a bad value is a 400
+    /// naming it.
     pub(crate) fn checked(&self, default: u64, max: u64) -> Result<(u64, u64), Refusal> {
+        self.with_size("pageSize", &self.page_size, default, max)
+    }
+
+    /// (page, size) with the size from `per_page`, as v2's SMS list names it.
+    pub(crate) fn checked_per_page(&self, default: u64, max: u64) -> Result<(u64, u64), Refusal> {
+        self.with_size("per_page", &self.per_page, default, max)
+    }
+
+    fn with_size(
+        &self,
+        name: &str,
+        size: &Option<String>,
+        default: u64,
+        max: u64,
+    ) -> Result<(u64, u64), Refusal> {
         let number = |name: &str, value: &Option<String>, default: u64| match value {
             None => Ok(default),
             Some(v) => v
@@ -157,10 +173,6 @@ impl Paging {
                 .map_err(|_| bad(format!("{name} must be a whole number, not {v:?}"))),
         };
         let page = number("page", &self.page, 1)?;
-        let (name, size) = match &self.per_page {
-            Some(_) => ("per_page", &self.per_page),
-            None => ("pageSize", &self.page_size),
-        };
         let size = number(name, size, default)?;
         if page < 1 {
             return Err(bad("page must be at least 1"));

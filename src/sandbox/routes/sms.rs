@@ -143,7 +143,7 @@ pub(crate) async fn list_v2(
     Path(iccid): Path<String>,
     Query(paging): Query<Paging>,
 ) -> Outcome {
-    let (page, size) = paging.checked(20, 1000).map_err(Refusal::v2)?;
+    let (page, size) = paging.checked_per_page(20, 1000).map_err(Refusal::v2)?;
     let all = all(&shared, &shared.data_now(), &iccid).map_err(Refusal::v2)?;
     let items: Vec<v2::types::Sms> = page_of(&all, page, size)
         .0
