@@ -357,6 +357,22 @@ fn one_of_unions(doc: &Value) -> Result<Vec<(String, String, String, Value)>, Fa
     Ok(unions)
 }
 
+/// Every `$ref` in `value` that `renamed` maps (old reference → new) rewritten.
+pub(crate) fn rewrite_refs(value: &mut Value, renamed: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get_mut("$ref") {
+                if let Some(to) = renamed.get(r.as_str()) {
+                    *r = to.clone();
+                }
+            }
+            map.values_mut().for_each(|v| rewrite_refs(v, renamed));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, renamed)),
+        _ => {}
+    }
+}
+
 /// Every component name `$ref`erenced anywhere in `value`.
 pub(crate) fn collect_refs(value: &Value, found: &mut BTreeSet<String>) {
     match value {
@@ -787,21 +803,7 @@ pub fn rename_types(doc: &mut Value) -> Result<(), Failure> {
             );
         }
     }
-    fn rewrite(value: &mut Value, renamed: &BTreeMap<String, String>) {
-        match value {
-            Value::Object(map) => {
-                if let Some(Value::String(r)) = map.get_mut("$ref") {
-                    if let Some(to) = renamed.get(r.as_str()) {
-                        *r = to.clone();
-                    }
-                }
-                map.values_mut().for_each(|v| rewrite(v, renamed));
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, renamed)),
-            _ => {}
-        }
-    }
-    rewrite(doc, &renamed);
+    rewrite_refs(doc, &renamed);
     Ok(())
 }
 

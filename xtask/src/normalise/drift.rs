@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use super::{collect_refs, for_each_operation, pascal, Notes};
+use super::{collect_refs, for_each_operation, pascal, rewrite_refs, Notes};
 use crate::Failure;
 
 /// The extension that marks a value the client decodes leniently.
@@ -250,21 +250,6 @@ fn split_shared(
     }
     decoded_schemas(doc, |_, schema| rewrite_refs(schema, &renamed));
     Ok(())
-}
-
-fn rewrite_refs(value: &mut Value, renamed: &BTreeMap<String, String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get_mut("$ref") {
-                if let Some(to) = renamed.get(r.as_str()) {
-                    *r = to.clone();
-                }
-            }
-            map.values_mut().for_each(|v| rewrite_refs(v, renamed));
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, renamed)),
-        _ => {}
-    }
 }
 
 /// A component on the response side: a string enum itself is marked open in
