@@ -325,35 +325,29 @@ fn code_text(code: Option<&serde_json::Value>) -> Option<String> {
     }
 }
 
-impl From<&ApiError> for ErrorBody {
-    fn from(b: &ApiError) -> ErrorBody {
-        ErrorBody {
-            message: b.message.clone().or_else(|| b.error.clone()),
-            code: code_text(b.error_code.as_ref()),
+/// The conversions for one API version's error body (the spec pipeline
+/// gives every version the same `ApiError` fields).
+macro_rules! error_body {
+    ($body:ty) => {
+        impl From<&$body> for ErrorBody {
+            fn from(b: &$body) -> ErrorBody {
+                ErrorBody {
+                    message: b.message.clone().or_else(|| b.error.clone()),
+                    code: code_text(b.error_code.as_ref()),
+                }
+            }
         }
-    }
-}
 
-impl From<&crate::v2::types::ApiError> for ErrorBody {
-    fn from(b: &crate::v2::types::ApiError) -> ErrorBody {
-        ErrorBody {
-            message: b.message.clone().or_else(|| b.error.clone()),
-            code: code_text(b.error_code.as_ref()),
+        impl From<progenitor_client::Error<$body>> for Error {
+            fn from(error: progenitor_client::Error<$body>) -> Error {
+                from_generated(error)
+            }
         }
-    }
+    };
 }
 
-impl From<progenitor_client::Error<ApiError>> for Error {
-    fn from(error: progenitor_client::Error<ApiError>) -> Error {
-        from_generated(error)
-    }
-}
-
-impl From<progenitor_client::Error<crate::v2::types::ApiError>> for Error {
-    fn from(error: progenitor_client::Error<crate::v2::types::ApiError>) -> Error {
-        from_generated(error)
-    }
-}
+error_body!(ApiError);
+error_body!(crate::v2::types::ApiError);
 
 /// One conversion for the errors of every API version's generated calls.
 fn from_generated<B>(error: progenitor_client::Error<B>) -> Error
