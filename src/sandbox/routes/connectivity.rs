@@ -9,7 +9,7 @@ use chrono::Duration as Days;
 
 use crate::sandbox::answer::{not_found, refuse, Answer, Outcome, Refusal};
 use crate::sandbox::fleet::{self, SimRecord};
-use crate::sandbox::state::Shared;
+use crate::sandbox::state::{Data, Shared};
 use crate::{types, v2};
 
 /// `GET /v1/sims/{iccid}/status`.
@@ -159,7 +159,7 @@ pub(crate) async fn info(
 
 /// `POST /v1/sims/{iccid}/reset`: recorded as an event.
 pub(crate) async fn reset(State(shared): State<Arc<Shared>>, Path(iccid): Path<String>) -> Outcome {
-    reset_sim(&shared, &iccid)?;
+    reset_sim(&shared, &mut shared.data_now(), &iccid)?;
     Ok(Answer::empty(201))
 }
 
@@ -169,13 +169,10 @@ pub(crate) async fn reset_v2(
     State(shared): State<Arc<Shared>>,
     Path(iccid): Path<String>,
 ) -> Outcome {
-    let enabled = shared
-        .data_now()
-        .record(&iccid)
-        .map_err(Refusal::v2)?
-        .sim
-        .status
-        == Some(types::SimStatus::Enabled);
+    // One lock for the check and the reset: no change can slip between them.
+    let mut data = shared.data_now();
+    let enabled =
+        data.record(&iccid).map_err(Refusal::v2)?.sim.status == Some(types::SimStatus::Enabled);
     if !enabled {
         return Err(refuse(
             409,
@@ -183,13 +180,13 @@ pub(crate) async fn reset_v2(
         )
         .v2());
     }
-    reset_sim(&shared, &iccid).map_err(Refusal::v2)?;
+    reset_sim(&shared, &mut data, &iccid).map_err(Refusal::v2)?;
     Ok(Answer::empty(201))
 }
 
-fn reset_sim(shared: &Shared, iccid: &str) -> Result<(), Refusal> {
+/// Records a connectivity reset as an event of the SIM.
+fn reset_sim(shared: &Shared, data: &mut Data, iccid: &str) -> Result<(), Refusal> {
     let now = fleet::api_time(shared.now());
-    let mut data = shared.data_now();
     let record = data.sims.get_mut(iccid).ok_or_else(|| not_found("SIM"))?;
     let mut event = fleet::events(shared.seed, record, shared.epoch).remove(0);
     event.timestamp = Some(now.into());
