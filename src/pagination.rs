@@ -359,11 +359,12 @@ fn for_sim<T: Serialize + Send + 'static>(
     }
 }
 
-impl Client {
-    /// Every SIM of the account (`list_sims`, up to 100 a page).
-    pub fn all_sims(&self) -> Pager<types::Sim> {
-        let client = self.clone();
-        let fetch: Fetch<types::Sim> = Arc::new(move |query: Query, page, size| {
+/// The pager over `list_sims` of a v1 or v2 client: both versions take the
+/// same paging, filter and sort parameters, through builders of their own.
+macro_rules! sims_pager {
+    ($client:expr) => {{
+        let client = $client.clone();
+        let fetch: Fetch<_> = Arc::new(move |query: Query, page, size| {
             let client = client.clone();
             Box::pin(async move {
                 let mut call = client.list_sims().page(page).page_size(size);
@@ -377,6 +378,13 @@ impl Client {
             })
         });
         Pager::new("list_sims", 100, true, fetch)
+    }};
+}
+
+impl Client {
+    /// Every SIM of the account (`list_sims`, up to 100 a page).
+    pub fn all_sims(&self) -> Pager<types::Sim> {
+        sims_pager!(self)
     }
 
     /// Every event of one SIM (`list_sim_events`, up to 1000 a page; totals in the body).
@@ -461,21 +469,7 @@ impl crate::v2::Client {
     /// Every SIM of the account through v2 (`list_sims`, up to 100 a page;
     /// [`filter`](Pager::filter) and [`sort`](Pager::sort) as in v1).
     pub fn all_sims(&self) -> Pager<crate::v2::types::Sim> {
-        let client = self.clone();
-        let fetch: Fetch<crate::v2::types::Sim> = Arc::new(move |query: Query, page, size| {
-            let client = client.clone();
-            Box::pin(async move {
-                let mut call = client.list_sims().page(page).page_size(size);
-                if let Some(q) = query.filter {
-                    call = call.q(q);
-                }
-                if let Some(sort) = query.sort {
-                    call = call.sort(sort);
-                }
-                Ok(header_page(call.send().await?, page))
-            })
-        });
-        Pager::new("list_sims", 100, true, fetch)
+        sims_pager!(self)
     }
 
     /// Every event of one SIM through v2 (`list_sim_events`, up to 1000 a page).
