@@ -199,20 +199,22 @@ pub(crate) async fn after(
     request: Request,
     next: Next,
 ) -> Response {
-    let route = route_of(&request);
-    let is_post = request.method() == Method::POST;
-    let salt = request
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("")
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+    // Only what will be needed is worked out: this runs on every request.
+    let post_route = (request.method() == Method::POST).then(|| route_of(&request));
+    let salt = shared.drift.then(|| {
+        request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("")
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+    });
     let response = next.run(request).await;
     let success = response.status().is_success();
-    if is_post && success {
+    if let Some(route) = post_route.filter(|_| success) {
         shared
             .tally
             .with(|c| *c.posts_applied.entry(route).or_default() += 1);
@@ -221,9 +223,9 @@ pub(crate) async fn after(
         .headers()
         .get("content-type")
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !(shared.drift && success && is_json) {
+    let Some(salt) = salt.filter(|_| success && is_json) else {
         return response;
-    }
+    };
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
