@@ -115,11 +115,6 @@ impl Api {
     }
 }
 
-/// The API version named `version`.
-pub fn api(version: &str) -> Option<&'static Api> {
-    APIS.iter().find(|a| a.version == version)
-}
-
 /// The family named `name`.
 pub fn family(name: &str) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| f.name == name)
