@@ -7,86 +7,21 @@ use reqwest::StatusCode;
 
 use crate::types::ApiError;
 
-/// Header the client puts on the stand-in response it returns when no token
-/// could be obtained; [`Error`] reads it to tell an auth failure apart.
-pub(crate) const ORIGIN_HEADER: &str = "x-onence-error";
+use crate::stand_in::{Origin, OPERATION_HEADER, TOKEN_STATUS_HEADER};
 
-/// What a stand-in answer the client made itself stands for, carried in
-/// [`ORIGIN_HEADER`]: the one list of these marks, for the modules that make
-/// such answers and for [`Error`], which reads them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Origin {
-    /// The token endpoint refused the credentials.
-    Auth,
-    /// The token endpoint failed otherwise (its status is kept apart).
-    Token,
-    /// The token endpoint could not be reached.
-    TokenNetwork,
-    /// The token endpoint did not answer in time.
-    TokenTimeout,
-    /// A 200 with an empty body: no such resource.
-    Empty,
-    /// A write was sent and got no answer.
-    OutcomeUnknown,
-    /// The answer was past the body limit.
-    TooLarge,
-}
-
-impl Origin {
-    const ALL: [Origin; 7] = [
-        Origin::Auth,
-        Origin::Token,
-        Origin::TokenNetwork,
-        Origin::TokenTimeout,
-        Origin::Empty,
-        Origin::OutcomeUnknown,
-        Origin::TooLarge,
-    ];
-
-    /// The mark as the header carries it.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Origin::Auth => "auth",
-            Origin::Token => "token",
-            Origin::TokenNetwork => "token-network",
-            Origin::TokenTimeout => "token-timeout",
-            Origin::Empty => "empty",
-            Origin::OutcomeUnknown => "outcome-unknown",
-            Origin::TooLarge => "too-large",
-        }
-    }
-
-    fn parse(mark: &str) -> Option<Origin> {
-        Origin::ALL.into_iter().find(|o| o.as_str() == mark)
-    }
-
-    /// The kind of failure it is, where the status alone would not say.
-    fn kind(self) -> Option<ErrorKind> {
-        match self {
-            Origin::Auth => Some(ErrorKind::Auth),
-            Origin::Empty => Some(ErrorKind::NotFound),
-            Origin::OutcomeUnknown => Some(ErrorKind::OutcomeUnknown),
-            Origin::TooLarge => Some(ErrorKind::Decode),
-            Origin::TokenNetwork => Some(ErrorKind::Network),
-            Origin::TokenTimeout => Some(ErrorKind::Timeout),
-            Origin::Token => None,
-        }
-    }
-
-    /// Whether the stand-in's status was made up by the client (the API sent none).
-    fn status_made_up(self) -> bool {
-        matches!(
-            self,
-            Origin::OutcomeUnknown | Origin::TokenNetwork | Origin::TokenTimeout | Origin::TooLarge
-        )
+/// The kind of failure a stand-in answer stands for, where the status alone
+/// would not say.
+fn kind_of(origin: Origin) -> Option<ErrorKind> {
+    match origin {
+        Origin::Auth => Some(ErrorKind::Auth),
+        Origin::Empty => Some(ErrorKind::NotFound),
+        Origin::OutcomeUnknown => Some(ErrorKind::OutcomeUnknown),
+        Origin::TooLarge => Some(ErrorKind::Decode),
+        Origin::TokenNetwork => Some(ErrorKind::Network),
+        Origin::TokenTimeout => Some(ErrorKind::Timeout),
+        Origin::Token => None,
     }
 }
-
-/// Header of that stand-in response holding the token endpoint's real status.
-pub(crate) const TOKEN_STATUS_HEADER: &str = "x-onence-token-status";
-
-/// Header the client puts on a failed answer, naming the operation.
-pub(crate) const OPERATION_HEADER: &str = "x-onence-operation";
 
 /// What kind of failure an [`Error`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,10 +108,9 @@ impl Error {
         self
     }
 
-    fn from_status(status: StatusCode, body: Option<ErrorBody>, origin: Option<&str>) -> Error {
-        let origin = origin.and_then(Origin::parse);
+    fn from_status(status: StatusCode, body: Option<ErrorBody>, origin: Option<Origin>) -> Error {
         let kind = origin
-            .and_then(Origin::kind)
+            .and_then(kind_of)
             .unwrap_or(match (origin, status.as_u16()) {
                 (None, 401) => ErrorKind::Auth,
                 (_, 404) => ErrorKind::NotFound,
@@ -362,15 +296,11 @@ where
                 .and_then(|s| s.parse::<StatusCode>().ok())
                 .unwrap_or(response.status());
             let body: ErrorBody = (&*response).into();
-            let error = Error::from_status(status, Some(body), header(headers, ORIGIN_HEADER));
+            let error = Error::from_status(status, Some(body), Origin::of(headers));
             error.named(header(headers, OPERATION_HEADER))
         }
         P::UnexpectedResponse(response) => {
-            let error = Error::from_status(
-                response.status(),
-                None,
-                header(response.headers(), ORIGIN_HEADER),
-            );
+            let error = Error::from_status(response.status(), None, Origin::of(response.headers()));
             error.named(header(response.headers(), OPERATION_HEADER))
         }
         P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => Error::from(e),

@@ -6,9 +6,9 @@
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::{Response, StatusCode};
 
-use crate::error::OPERATION_HEADER;
 use crate::paths::PathTable;
 use crate::session::Session;
+use crate::stand_in::OPERATION_HEADER;
 use crate::tidy::tidy;
 
 /// The path of a base URL (`/management-api` of `https://api.1nce.com/management-api`).
@@ -66,7 +66,14 @@ async fn exec(
         }
     }
     let response = session.execute(http, request, info.operation_id).await?;
-    let mut response = tidy(response, &method, session.max_body()).await?;
+    if crate::stand_in::body_unread(response.headers()) {
+        tracing::warn!(
+            operation = info.operation_id,
+            "the write succeeded (HTTP {}); its answer's body could not be read and counts as absent",
+            response.status().as_u16()
+        );
+    }
+    let mut response = tidy(response, &method).await?;
     if !response.status().is_success() {
         let name = reqwest::header::HeaderValue::from_static(info.operation_id);
         response.headers_mut().insert(OPERATION_HEADER, name);

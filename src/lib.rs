@@ -70,6 +70,7 @@ mod retry;
 pub mod sandbox;
 mod secret;
 mod session;
+mod stand_in;
 mod tidy;
 mod timeout;
 pub mod timestamp;

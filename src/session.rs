@@ -6,13 +6,12 @@ use std::sync::Arc;
 use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
-use crate::auth::{TokenFailure, TokenSession};
+use crate::auth::TokenSession;
 use crate::body_limit::{self, Bounded};
 use crate::clock::Clock;
-use crate::error::{Origin, ORIGIN_HEADER, TOKEN_STATUS_HEADER};
 use crate::rate_limit::{RateLimiters, Route};
 use crate::retry::{self, Budget, Next, RetryPolicy};
-use crate::tidy::json_response;
+use crate::stand_in::{self, Origin};
 
 /// Per-client state shared by the generated calls and by every clone of the
 /// client: the token session, the retry policy and the rate limiters.
@@ -81,11 +80,6 @@ impl Session {
         self.inner.dry_run.as_ref()
     }
 
-    /// The largest answer body read, in bytes.
-    pub(crate) fn max_body(&self) -> usize {
-        self.inner.max_body
-    }
-
     /// Sends `request`: waits for the rate limit, adds the bearer token,
     /// retries what may be retried, and renews a refused token once. Every
     /// attempt runs through one [`Budget`]: attempts, deadline and waits are
@@ -131,7 +125,7 @@ impl Session {
                                 .insert(reqwest::header::AUTHORIZATION, value);
                             Some(token)
                         }
-                        Err(failure) => return Ok(stand_in_for(failure)),
+                        Err(failure) => return Ok(stand_in::no_token(failure)),
                     }
                 }
                 None => None,
@@ -151,22 +145,18 @@ impl Session {
                 "elapsed_ms",
                 inner.clock.now().saturating_sub(sent_at).as_millis() as u64,
             );
-            // Read an idempotent answer's body here, so that a connection that
-            // breaks mid-answer is retried like one that broke before it.
+            // Every answer is read whole here, so that what a broken body
+            // means is decided in one place, by what was seen (`read_answer`).
             let outcome = match outcome {
-                Ok(response) if idempotent => {
-                    span.record("status", response.status().as_u16());
-                    buffered(response, inner.max_body).await
-                }
                 Ok(response) => {
                     span.record("status", response.status().as_u16());
-                    Ok(response)
+                    read_answer(response, inner.max_body, idempotent).await
                 }
                 Err(e) => Err(e),
             };
             let next = match &outcome {
                 // The client's own answer (too large): final.
-                Ok(response) if response.headers().contains_key(ORIGIN_HEADER) => Next::Return,
+                Ok(response) if Origin::of(response.headers()).is_some() => Next::Return,
                 Ok(response) if response.status() == StatusCode::UNAUTHORIZED => {
                     match (&inner.auth, &token) {
                         (Some(auth), Some(token)) if !renewed && replayable => {
@@ -198,89 +188,57 @@ impl Session {
             }
             return match outcome {
                 // A write that may have reached the server: its outcome is unknown.
-                Err(error) if !idempotent && !error.is_connect() => Ok(outcome_unknown(&error)),
+                Err(error) if !idempotent && !error.is_connect() => {
+                    Ok(stand_in::outcome_unknown(&error, None))
+                }
                 outcome => outcome,
             };
         }
     }
 }
 
-/// The same response with its body read into memory (up to `limit`), and a
+/// The answer with its body read into memory (up to `limit`), and a
 /// success's `null`s dropped (see [`drop_nulls`](crate::tidy::drop_nulls)).
-/// An answer past the limit becomes the client's own error answer.
-async fn buffered(response: Response, limit: usize) -> reqwest::Result<Response> {
-    let (status, mut headers, bytes) = match body_limit::read(response, limit).await? {
-        Bounded::Whole(status, headers, bytes) => (status, headers, bytes),
-        Bounded::TooLarge { limit } => return Ok(too_large(limit)),
+///
+/// What a body that cannot be read means depends on the request. An
+/// idempotent request's read error is returned, to be retried like a
+/// connection that broke before the answer. A write's outcome follows from
+/// what was seen: a 2xx means it succeeded, so a body that breaks off or is
+/// past the limit leaves the success standing, without its body
+/// ([`stand_in::success_without_body`]); a failure status whose body breaks
+/// off may still have been a success, so it is an unknown outcome. A write's
+/// failure answer is read up to [`ERROR_BODY_READ`](body_limit::ERROR_BODY_READ),
+/// enough for any message.
+async fn read_answer(
+    response: Response,
+    limit: usize,
+    idempotent: bool,
+) -> reqwest::Result<Response> {
+    let status = response.status();
+    if !idempotent && !status.is_success() {
+        let headers = response.headers().clone();
+        return Ok(
+            match body_limit::read_prefix(response, body_limit::ERROR_BODY_READ).await {
+                Ok(bytes) => body_limit::rebuild(status, headers, bytes),
+                Err(error) => stand_in::outcome_unknown(&error, Some(status)),
+            },
+        );
+    }
+    let headers = response.headers().clone();
+    let (mut headers, bytes) = match body_limit::read(response, limit).await {
+        Ok(Bounded::Whole(headers, bytes)) => (headers, bytes),
+        Ok(Bounded::TooLarge { .. }) if !idempotent => {
+            return Ok(stand_in::success_without_body(status, headers, "too-large"))
+        }
+        Ok(Bounded::TooLarge { limit }) => return Ok(stand_in::too_large(limit)),
+        Err(_) if !idempotent => {
+            return Ok(stand_in::success_without_body(status, headers, "broken"))
+        }
+        Err(error) => return Err(error),
     };
     let bytes = match status.is_success() {
         true => crate::tidy::without_null_bytes(bytes, &mut headers),
         false => bytes,
     };
     Ok(body_limit::rebuild(status, headers, bytes))
-}
-
-/// The answer to give the generated code for an answer past the body limit:
-/// marked so that [`Error`](crate::Error) reports a decode failure naming the limit.
-pub(crate) fn too_large(limit: usize) -> Response {
-    let body = serde_json::json!({
-        "message": format!("the answer is larger than the limit of {limit} bytes (ClientBuilder::max_body_size); it was not read"),
-    });
-    json_response(
-        StatusCode::BAD_GATEWAY,
-        &[(ORIGIN_HEADER, Origin::TooLarge.as_str())],
-        &body,
-    )
-}
-
-/// The answer to give the generated code when no token could be had: a
-/// stand-in 401 carrying the token endpoint's message, its real status in
-/// [`TOKEN_STATUS_HEADER`], and a mark ([`ORIGIN_HEADER`]) so that
-/// [`Error`](crate::Error) reports an auth, API, network or timeout failure.
-fn stand_in_for(failure: TokenFailure) -> Response {
-    let (status, origin, message, code) = match failure {
-        TokenFailure::Rejected {
-            status,
-            message,
-            code,
-        } => (status, Origin::Auth, message, code),
-        TokenFailure::Failed { status, message } => (status, Origin::Token, Some(message), None),
-        TokenFailure::Unreachable { message, timeout } => {
-            let origin = if timeout {
-                Origin::TokenTimeout
-            } else {
-                Origin::TokenNetwork
-            };
-            (StatusCode::SERVICE_UNAVAILABLE, origin, Some(message), None)
-        }
-    };
-    let message = message.unwrap_or_else(|| format!("the token endpoint answered {status}"));
-    let body = serde_json::json!({ "message": format!("token request refused: {message}"), "error_code": code });
-    json_response(
-        StatusCode::UNAUTHORIZED,
-        &[
-            (ORIGIN_HEADER, origin.as_str()),
-            (TOKEN_STATUS_HEADER, status.as_str()),
-        ],
-        &body,
-    )
-}
-
-/// The answer to give the generated code for a write that was sent (or may
-/// have been) and got no answer: marked so that [`Error`](crate::Error)
-/// reports [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
-fn outcome_unknown(error: &reqwest::Error) -> Response {
-    let what = if error.is_timeout() {
-        "no answer in time"
-    } else {
-        "the connection broke"
-    };
-    let body = serde_json::json!({
-        "message": format!("sent, but {what}: it may have taken effect; read back before sending it again"),
-    });
-    json_response(
-        StatusCode::BAD_GATEWAY,
-        &[(ORIGIN_HEADER, Origin::OutcomeUnknown.as_str())],
-        &body,
-    )
 }

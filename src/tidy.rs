@@ -4,37 +4,15 @@
 
 use reqwest::{Response, StatusCode};
 
-use crate::error::{Origin, ORIGIN_HEADER};
-
-/// A response with a JSON body, built by the client.
-pub(crate) fn json_response(
-    status: StatusCode,
-    headers: &[(&str, &str)],
-    body: &serde_json::Value,
-) -> Response {
-    let mut builder = http::Response::builder()
-        .status(status)
-        .header(reqwest::header::CONTENT_TYPE, "application/json");
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    Response::from(
-        builder
-            .body(body.to_string())
-            .expect("a valid stand-in response"),
-    )
-}
-
 /// Makes every failed answer decodable as the shared error body: a body that
 /// is not a JSON object (empty, HTML from a gateway, plain text) is replaced
 /// by `{"message": ...}` holding its text, keeping status and headers. A 200
 /// with an empty body to a GET — how the API answers an unknown ICCID — is
-/// reported as 404. A JSON success has its `null`s removed (see [`drop_nulls`];
-/// for idempotent requests the session did it while reading the body).
+/// reported as 404. (The session read every body and dropped a JSON
+/// success's `null`s, see [`drop_nulls`].)
 pub(crate) async fn tidy(
     response: Response,
     method: &reqwest::Method,
-    max_body: usize,
 ) -> reqwest::Result<Response> {
     let status = response.status();
     let empty_success = status == StatusCode::OK
@@ -44,19 +22,11 @@ pub(crate) async fn tidy(
             .get(reqwest::header::CONTENT_LENGTH)
             .is_some_and(|v| v == "0");
     if empty_success {
-        let body = serde_json::json!({ "message": "the API answered 200 with an empty body: no such resource" });
-        return Ok(json_response(
-            StatusCode::NOT_FOUND,
-            &[(ORIGIN_HEADER, Origin::Empty.as_str())],
-            &body,
-        ));
+        return Ok(crate::stand_in::empty_success());
     }
     if status.is_success() {
-        // An idempotent request's answer was read whole, nulls dropped, by the session.
-        if crate::retry::is_idempotent(method) {
-            return Ok(response);
-        }
-        return without_nulls(response, max_body).await;
+        // Read whole, nulls dropped, by the session.
+        return Ok(response);
     }
     let headers = response.headers().clone();
     let bytes =
@@ -90,17 +60,6 @@ pub(crate) async fn tidy(
             .remove(reqwest::header::CONTENT_LENGTH);
     }
     Ok(Response::from(rebuilt))
-}
-
-/// The same answer without `null` members or items (see [`without_null_bytes`]).
-async fn without_nulls(response: Response, max_body: usize) -> reqwest::Result<Response> {
-    use crate::body_limit::{self, Bounded};
-    let (status, mut headers, bytes) = match body_limit::read(response, max_body).await? {
-        Bounded::Whole(status, headers, bytes) => (status, headers, bytes),
-        Bounded::TooLarge { limit } => return Ok(crate::session::too_large(limit)),
-    };
-    let bytes = without_null_bytes(bytes, &mut headers);
-    Ok(body_limit::rebuild(status, headers, bytes))
 }
 
 /// A JSON body without its `null`s, when it holds any: one scan of the bytes
