@@ -30,9 +30,17 @@ struct Args {
     /// Share of requests answered with a server error (0 to 1).
     #[arg(long, default_value_t = 0.0, value_parser = share)]
     error_rate: f64,
-    /// Share of requests whose connection breaks mid-answer (0 to 1).
+    /// Share of requests that take effect and whose connection then closes
+    /// before the answer starts (0 to 1).
     #[arg(long, default_value_t = 0.0, value_parser = share)]
     drop_rate: f64,
+    /// Share of requests that take effect and whose answer breaks inside its head (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    cut_head_rate: f64,
+    /// Share of requests that take effect and whose answer breaks after its
+    /// head, inside its body (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    cut_body_rate: f64,
     /// No rate limits (1NCE's own are enforced by default).
     #[arg(long)]
     no_rate_limits: bool,
@@ -55,7 +63,9 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let faults = Faults::none()
         .with_error_rate(args.error_rate)
-        .with_drop_rate(args.drop_rate);
+        .with_drop_rate(args.drop_rate)
+        .with_cut_head_rate(args.cut_head_rate)
+        .with_cut_body_rate(args.cut_body_rate);
     let mut builder = Sandbox::builder()
         .port(args.port)
         .sims(args.sims)

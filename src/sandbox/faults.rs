@@ -2,8 +2,12 @@
 
 /// Faults to inject into API answers (never into the token endpoint).
 /// Each request draws once: with probability `error_rate` it gets one of
-/// `error_statuses` (500, 502, 503 and 504 when empty), with `throttle_rate` a 429 with `Retry-After`, with
-/// `drop_rate` a connection that breaks mid-answer, with `malformed_rate`
+/// `error_statuses` (500, 502, 503 and 504 when empty), with `throttle_rate` a 429 with `Retry-After`.
+/// The other faults come after the request took effect: with `drop_rate`
+/// the connection closes before the answer starts, with `cut_head_rate` it
+/// breaks inside the answer's head (no status can be read), with
+/// `cut_body_rate` it breaks after the whole head and half of a body that
+/// promised more, with `malformed_rate`
 /// a 200 whose JSON is cut short, with `late_rate` an answer held back for
 /// `late_by` after the request took effect (a client that gives up first has
 /// lost the answer to a write that happened). `routes` limits faults to
@@ -26,6 +30,8 @@ pub struct Faults {
     pub(crate) throttle_rate: f64,
     pub(crate) retry_after_secs: u64,
     pub(crate) drop_rate: f64,
+    pub(crate) cut_head_rate: f64,
+    pub(crate) cut_body_rate: f64,
     pub(crate) malformed_rate: f64,
     pub(crate) late_rate: f64,
     pub(crate) late_by: std::time::Duration,
@@ -57,9 +63,25 @@ impl Faults {
         self
     }
 
-    /// Share of requests whose connection breaks mid-answer.
+    /// Share of requests that take effect and whose connection then closes
+    /// before any of the answer was sent: no status, no head.
     pub fn with_drop_rate(mut self, rate: f64) -> Faults {
         self.drop_rate = rate;
+        self
+    }
+
+    /// Share of requests that take effect and whose answer then breaks
+    /// inside its head, after its first few bytes: no status can be read.
+    pub fn with_cut_head_rate(mut self, rate: f64) -> Faults {
+        self.cut_head_rate = rate;
+        self
+    }
+
+    /// Share of requests that take effect and whose answer then breaks
+    /// inside its body: the whole head (status, `Location`, a
+    /// `Content-Length` that promises more) and half the body, then a reset.
+    pub fn with_cut_body_rate(mut self, rate: f64) -> Faults {
+        self.cut_body_rate = rate;
         self
     }
 
@@ -91,6 +113,8 @@ pub(crate) enum Fault {
     Error(u16),
     Throttle,
     Drop,
+    CutHead,
+    CutBody,
     Malformed,
     Late,
 }
@@ -123,6 +147,14 @@ impl Faults {
         edge += self.drop_rate;
         if x < edge {
             return Some(Fault::Drop);
+        }
+        edge += self.cut_head_rate;
+        if x < edge {
+            return Some(Fault::CutHead);
+        }
+        edge += self.cut_body_rate;
+        if x < edge {
+            return Some(Fault::CutBody);
         }
         edge += self.malformed_rate;
         if x < edge {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{MatchedPath, OriginalUri, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, OriginalUri, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,9 @@ use super::answer::{Answer, JSON};
 use super::faults::Fault;
 use super::fleet;
 use super::state::Shared;
+use super::wire::Wire;
 use crate::rate_limit::Route;
+use futures_util::StreamExt;
 
 /// The largest request body the sandbox reads.
 const MAX_REQUEST: usize = 8 << 20;
@@ -128,6 +130,8 @@ pub(crate) async fn faults(
         Fault::Error(_) => "error",
         Fault::Throttle => "throttle",
         Fault::Drop => "drop",
+        Fault::CutHead => "cut-head",
+        Fault::CutBody => "cut-body",
         Fault::Malformed => "malformed",
         Fault::Late => "late",
     };
@@ -150,10 +154,30 @@ pub(crate) async fn faults(
             tokio::time::sleep(late_by).await;
             response
         }
-        Fault::Drop => broken(next.run(request).await).await,
+        Fault::Drop | Fault::CutHead => {
+            let wire = request
+                .extensions()
+                .get::<ConnectInfo<Wire>>()
+                .map(|c| c.0.clone());
+            let response = next.run(request).await;
+            match wire {
+                Some(wire) => {
+                    // "HTTP/1.1 201 Cr": inside the status line.
+                    wire.cut_after(if fault == Fault::Drop { 0 } else { HEAD_CUT });
+                    response
+                }
+                // A router served without the sandbox's listener: the
+                // answer fails before its first byte.
+                None => broken_at_once(),
+            }
+        }
+        Fault::CutBody => cut_body(next.run(request).await).await,
         Fault::Malformed => malformed(next.run(request).await).await,
     }
 }
+
+/// Where a head is cut: inside the status line (`HTTP/1.1 201 Cr`).
+const HEAD_CUT: usize = 15;
 
 /// Records every write that reaches an operation, as method, path with
 /// query and JSON body (see `Sandbox::writes`).
@@ -240,8 +264,10 @@ pub(crate) async fn after(
     response
 }
 
-/// Half the answer, then a broken connection.
-async fn broken(response: Response) -> Response {
+/// The whole head, with a `Content-Length` that promises the whole body,
+/// and half the body; then, once that was surely sent (the pause lets the
+/// server flush it), a reset. An empty body is promised as `{}`.
+async fn cut_body(response: Response) -> Response {
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
@@ -253,20 +279,34 @@ async fn broken(response: Response) -> Response {
     };
     // Bytes, not text: a cut inside a character is what a broken connection gives too.
     let half = text.slice(..text.len() / 2);
-    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
-        Ok(half),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "injected drop",
-        )),
-    ];
-    let mut response =
-        Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)));
-    response.headers_mut().remove("content-length");
+    let promised = text.len();
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(half)]).chain(
+        futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "injected fault: cut body",
+            ))
+        }),
+    );
+    let mut response = Response::from_parts(parts, Body::from_stream(chunks));
+    response
+        .headers_mut()
+        .insert("content-length", HeaderValue::from(promised));
     response
         .headers_mut()
         .insert("content-type", HeaderValue::from_static(JSON));
     response
+}
+
+/// An answer whose body fails before its first byte: the server closes the
+/// connection without sending the head.
+fn broken_at_once() -> Response {
+    let chunks = futures_util::stream::iter([Err::<bytes::Bytes, _>(std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "injected fault: dropped",
+    ))]);
+    Response::new(Body::from_stream(chunks))
 }
 
 /// The answer with its JSON cut short.

@@ -28,6 +28,7 @@ mod fleet;
 mod layers;
 mod routes;
 mod state;
+mod wire;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -51,7 +52,8 @@ pub struct Counters {
     pub top_ups_applied: u64,
     /// Requests answered 429 by the sandbox's rate limits.
     pub rate_limited: u64,
-    /// Faults injected, by kind (`error`, `throttle`, `drop`, `malformed`, `late`).
+    /// Faults injected, by kind (`error`, `throttle`, `drop`, `cut-head`,
+    /// `cut-body`, `malformed`, `late`).
     pub faults: BTreeMap<String, u64>,
 }
 
@@ -184,6 +186,8 @@ impl SandboxBuilder {
         let app = routes::router(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
+            let listener = wire::Listener(listener);
+            let app = app.into_make_service_with_connect_info::<wire::Wire>();
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
@@ -271,6 +275,13 @@ impl Sandbox {
     /// ([`ClientBuilder::dry_run`]) can be held against.
     pub fn writes(&self) -> Vec<crate::PlannedWrite> {
         self.shared.writes()
+    }
+
+    /// Applies every queued SIM change now, whatever the change delay: a
+    /// test can read the state with the change still queued, then settled,
+    /// without racing the delay.
+    pub fn apply_queued_changes(&self) {
+        self.shared.apply_queued_changes();
     }
 
     /// Makes every token handed out so far invalid (the next call gets 401).

@@ -142,7 +142,7 @@ impl Shared {
     /// operation sees.
     pub(crate) fn data_now(&self) -> MutexGuard<'_, Data> {
         let mut data = self.data();
-        self.apply_due_changes(&mut data);
+        self.apply_changes_due(&mut data, self.clock.now());
         data
     }
 
@@ -163,8 +163,13 @@ impl Shared {
         data.pending.iter().any(|(_, c)| c.iccid == iccid)
     }
 
-    fn apply_due_changes(&self, data: &mut Data) {
-        let now = self.clock.now();
+    /// Applies every queued change now, whatever the change delay.
+    pub(crate) fn apply_queued_changes(&self) {
+        self.apply_changes_due(&mut self.data(), Duration::MAX);
+    }
+
+    /// Applies the queued changes due by `now`.
+    fn apply_changes_due(&self, data: &mut Data, now: Duration) {
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut data.pending)
             .into_iter()
             .partition(|(t, _)| *t <= now);
