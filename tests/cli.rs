@@ -833,7 +833,18 @@ async fn bulk_commands_resume_from_their_journal_and_stop_on_ctrl_c() {
     )
     .spawn()
     .unwrap();
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Interrupt once the first chunk was applied: mid-job, whatever the machine's speed.
+    let applied_before = sandbox.counters().posts_applied_to("POST /v1/sims");
+    for _ in 0..600 {
+        if sandbox.counters().posts_applied_to("POST /v1/sims") > applied_before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        sandbox.counters().posts_applied_to("POST /v1/sims") > applied_before,
+        "the job applied a chunk"
+    );
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -873,15 +884,31 @@ async fn bulk_commands_resume_from_their_journal_and_stop_on_ctrl_c() {
 async fn a_closed_pipe_ends_the_command_quietly() {
     use std::io::BufRead;
     let sandbox = Sandbox::builder()
-        .sims(1_000)
+        .sims(2_000)
         .seed(2)
+        .latency(Duration::from_millis(50))
         .start()
         .await
         .unwrap();
-    for format in ["json", "csv", "table"] {
-        let mut child = onence_process(&sandbox, &["--output", format, "sims", "list"])
-            .spawn()
-            .unwrap();
+    // 20,000 ICCIDs: a dry run prints 200 lines of 100 ICCIDs, far more than a pipe holds.
+    let dir = std::env::temp_dir().join(format!("onence-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ids = dir.join("ids.txt");
+    let many: Vec<String> = (0..20_000u64)
+        .map(|i| (8_988_280_666_000_000_000u64 + i).to_string())
+        .collect();
+    std::fs::write(&ids, many.join("\n")).unwrap();
+    let ids = ids.display().to_string();
+    let dry_run = ["--dry-run", "topup", "many", "--file", &ids, "--yes"];
+    let runs: [(&str, Vec<&str>); 4] = [
+        ("json", vec!["--output", "json", "sims", "list"]),
+        ("csv", vec!["--output", "csv", "sims", "list"]),
+        ("table", vec!["--output", "table", "sims", "list"]),
+        ("dry run", dry_run.to_vec()),
+    ];
+    for (format, args) in runs {
+        let pages_before = sandbox.counters().requests_to("GET /v1/sims");
+        let mut child = onence_process(&sandbox, &args).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let first = tokio::task::spawn_blocking(move || {
             let mut line = String::new();
@@ -902,7 +929,16 @@ async fn a_closed_pipe_ends_the_command_quietly() {
             !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
             "{stderr}"
         );
+        if format == "dry run" {
+            assert!(first.starts_with("would send: POST"), "{first}");
+        } else {
+            // 20 pages in all: reading stopped soon after the reader went away.
+            let pages = sandbox.counters().requests_to("GET /v1/sims") - pages_before;
+            assert!(pages < 10, "{format}: {pages} of 20 pages read");
+        }
     }
+    assert!(sandbox.writes().is_empty(), "a dry run sends no write");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Text from the server cannot drive the terminal or forge a row: control
@@ -965,6 +1001,19 @@ async fn server_text_is_printed_safely() {
 }
 
 /// Polls until the sandbox shows the planted label (SIM changes are queued).
+/// Whether the SIM's label reads `want` within five seconds (changes are queued).
+async fn label_becomes(sandbox: &Sandbox, iccid: &str, want: &str) -> bool {
+    let client = sandbox.client();
+    for _ in 0..50 {
+        let sim = client.get_sim().iccid(iccid).send().await.unwrap();
+        if sim.label.as_deref() == Some(want) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 async fn eventually_shown(sandbox: &Sandbox, iccid: &str) -> bool {
     let client = sandbox.client();
     for _ in 0..50 {
@@ -1023,24 +1072,29 @@ async fn lists_stream_and_stop_at_the_limit() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let (first_row, all_rows, lines) = tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
+        let pages_before = sandbox.counters().requests_to("GET /v1/sims");
+        let (first_row, first_row_shown) = tokio::sync::oneshot::channel();
+        let reading = tokio::task::spawn_blocking(move || {
             let mut reader = std::io::BufReader::new(stdout);
             let mut line = String::new();
             reader.read_line(&mut line).unwrap(); // the header
             line.clear();
             reader.read_line(&mut line).unwrap();
-            let first = started.elapsed();
-            let rest = reader.lines().count();
-            (first, started.elapsed(), rest + 2)
-        })
-        .await
-        .unwrap();
+            let _ = first_row.send(());
+            reader.lines().count() + 2
+        });
+        first_row_shown.await.unwrap();
+        // 20 pages of 100 SIMs, 100 ms each: the first row is shown after
+        // the first page, not after the last.
+        let pages_at_first_row = sandbox.counters().requests_to("GET /v1/sims") - pages_before;
+        let lines = reading.await.unwrap();
         assert!(child.wait().unwrap().success());
         assert_eq!(lines, 2_001, "{format}: a header and every SIM");
+        let pages = sandbox.counters().requests_to("GET /v1/sims") - pages_before;
+        assert_eq!(pages, 20, "{format}");
         assert!(
-            first_row * 3 < all_rows,
-            "{format}: first row after {first_row:?}, all after {all_rows:?}"
+            pages_at_first_row <= 3,
+            "{format}: the first row came after {pages_at_first_row} of {pages} pages"
         );
     }
     let before = sandbox.counters().requests_to("GET /v1/sims");
@@ -1284,18 +1338,10 @@ async fn fields_choose_the_output_and_wide_labels_line_up() {
         .set_sim_label(sandbox.iccid(0), "東京ポンプ")
         .await
         .unwrap();
-    for _ in 0..50 {
-        let sim = client
-            .get_sim()
-            .iccid(sandbox.iccid(0))
-            .send()
-            .await
-            .unwrap();
-        if sim.label.as_deref() == Some("東京ポンプ") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert!(
+        label_becomes(&sandbox, &sandbox.iccid(0), "東京ポンプ").await,
+        "the label was applied"
+    );
     let table = onence(
         &sandbox,
         &["-o", "table", "--fields", "label,status", "sims", "list"],
@@ -1314,6 +1360,11 @@ async fn fields_choose_the_output_and_wide_labels_line_up() {
             unicode_width::UnicodeWidthStr::width(&line[..at])
         })
         .collect();
+    assert!(
+        table.stdout.contains("東京ポンプ"),
+        "the wide label is in the table: {}",
+        table.stdout
+    );
     assert!(starts.windows(2).all(|w| w[0] == w[1]), "{}", table.stdout);
 }
 
@@ -1345,4 +1396,111 @@ async fn enum_flags_take_the_documented_values() {
     assert_eq!(sandbox.counters().top_ups_applied, 0);
     let options = onence(&sandbox, &["limits", "options", "smsMO"], "").await;
     assert_eq!(options.code, 0, "{}", options.stderr);
+}
+
+/// A write whose answer breaks off after it took effect (the sandbox's
+/// faults): once the 201 was seen the write succeeded and the command exits
+/// 0; when no status came it may have taken effect and the command exits 4.
+/// A journaled `topup many` records the chunk either way, and its rerun
+/// never sends it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_whose_answer_breaks_off_say_what_was_seen() {
+    use onence::sandbox::Faults;
+    let cases = [
+        ("cut body", Faults::none().with_cut_body_rate(1.0), 0),
+        ("cut head", Faults::none().with_cut_head_rate(1.0), 4),
+        ("dropped", Faults::none().with_drop_rate(1.0), 4),
+    ];
+    for (how, faults, code) in cases {
+        let sandbox = Sandbox::builder()
+            .sims(30)
+            .seed(3)
+            .faults(faults.with_routes(["POST /topup", "POST /sms", "POST /v1/orders"]))
+            .start()
+            .await
+            .unwrap();
+        let iccid = sandbox.iccid(0);
+        let commands: [(&[&str], &str); 3] = [
+            (
+                &["topup", "one", &iccid, "--yes"],
+                "POST /v1/sims/{iccid}/topup",
+            ),
+            (
+                &["sms", "send", &iccid, "hello", "--yes"],
+                "POST /v1/sims/{iccid}/sms",
+            ),
+            (
+                &[
+                    "orders",
+                    "create",
+                    "--product",
+                    "1001",
+                    "--quantity",
+                    "1",
+                    "--yes",
+                ],
+                "POST /v1/orders",
+            ),
+        ];
+        for (args, route) in commands {
+            let run = onence(&sandbox, args, "").await;
+            assert_eq!(run.code, code, "{how}: {args:?}: {}", run.stderr);
+            if code == 0 {
+                let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+                assert!(line.is_object(), "{how}: {args:?}: {}", run.stdout);
+            } else {
+                assert!(
+                    run.stderr.contains("may have taken effect"),
+                    "{how}: {}",
+                    run.stderr
+                );
+                assert!(!run.stderr.contains("decode"), "{how}: {}", run.stderr);
+            }
+            let counters = sandbox.counters();
+            assert_eq!(counters.requests_to(route), 1, "{how}: {args:?} sent once");
+            assert_eq!(
+                counters.posts_applied_to(route),
+                1,
+                "{how}: {args:?} took effect"
+            );
+        }
+
+        let dir = std::env::temp_dir().join(format!(
+            "onence-cli-broken-{}-{}",
+            std::process::id(),
+            how.replace(' ', "-")
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ids = dir.join("ids.txt");
+        let some: Vec<String> = (1..6).map(|i| sandbox.iccid(i)).collect();
+        std::fs::write(&ids, some.join("\n")).unwrap();
+        let journal = dir.join("topup.journal");
+        let (ids, journal) = (ids.display().to_string(), journal.display().to_string());
+        let many = [
+            "topup",
+            "many",
+            "--file",
+            &ids,
+            "--journal",
+            &journal,
+            "--yes",
+        ];
+        let first = onence(&sandbox, &many, "").await;
+        assert_eq!(first.code, code, "{how}: {}", first.stderr);
+        let again = onence(&sandbox, &many, "").await;
+        assert_eq!(again.code, 0, "{how}: {}", again.stderr);
+        assert!(
+            again.stderr.contains("5 SIMs done earlier"),
+            "{how}: {}",
+            again.stderr
+        );
+        let counters = sandbox.counters();
+        assert_eq!(
+            counters.requests_to("POST /v1/sims/topup"),
+            1,
+            "{how}: the billed chunk is never sent again"
+        );
+        assert_eq!(counters.top_ups_applied, 1 + 5, "{how}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

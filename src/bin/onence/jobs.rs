@@ -61,11 +61,19 @@ pub async fn run(
         })?;
     }
     let mut journal = Journal::open(&path, job)?;
-    if journal.applied() > 0 {
+    let unknown = journal.unknown().count();
+    if journal.applied() + unknown > 0 {
+        let lost = match unknown {
+            0 => String::new(),
+            n => format!(
+                "; {n} of them were sent and got no answer, so they may have been applied: \
+                 they are not sent again"
+            ),
+        };
         eprintln!(
-            "onence: resuming from {} ({} SIMs done earlier)",
+            "onence: resuming from {} ({} SIMs done earlier{lost})",
             path.display(),
-            journal.applied()
+            journal.applied() + unknown
         );
     }
     // Listen for Ctrl-C from the start (the handler is installed when the

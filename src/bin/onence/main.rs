@@ -263,10 +263,12 @@ fn print_planned(planned: &onence::PlannedWrite) {
     }
 }
 
-/// The exit code of a failure: 3 for refused credentials, 4 for a write
-/// that may have taken effect (never repeat it blindly), 1 for the rest.
+/// The exit code of a failure: 2 for input refused before sending, 3 for
+/// refused credentials, 4 for a write that may have taken effect (never
+/// repeat it blindly), 1 for the rest.
 fn exit_code(e: &onence::Error) -> u8 {
     match e.kind() {
+        onence::ErrorKind::InvalidInput => 2,
         onence::ErrorKind::Auth => 3,
         onence::ErrorKind::OutcomeUnknown => 4,
         _ => 1,
