@@ -57,7 +57,9 @@ pub(crate) enum TokenFailure {
 #[derive(Deserialize)]
 struct TokenAnswer {
     access_token: Option<String>,
-    expires_in: Option<crate::Lenient<f64>>,
+    /// Read apart, so that a life that is no number ("soon") costs the
+    /// token nothing: it is taken as the documented 3600 s.
+    expires_in: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -371,7 +373,10 @@ impl TokenSession {
         };
         // The server's word, bounded: a negative, absurd or missing life is
         // taken as at most a day (3600 s when absent, as 1NCE documents).
-        let seconds = answer.expires_in.map_or(3600.0, |s| s.get());
+        let seconds = answer
+            .expires_in
+            .and_then(|v| serde_json::from_value::<crate::Lenient<f64>>(v).ok())
+            .map_or(3600.0, |s| s.get());
         let lifetime = Duration::try_from_secs_f64(seconds.max(0.0))
             .unwrap_or(MAX_LIFETIME)
             .min(MAX_LIFETIME);

@@ -422,15 +422,16 @@ pub(crate) fn update_from(sim: &types::Sim, iccid: &str, sets_status: bool) -> R
             SimUpdateStatus::Enabled
         }
         Some(other) => {
+            // Refused before anything is sent: `InvalidInput`, not the API's word.
             return Err(Error::new(
-                ErrorKind::Api,
+                ErrorKind::InvalidInput,
                 format!(
                     "SIM {iccid} has the status {:?}, which the API's update cannot keep; \
                      nothing was changed (enable or disable it explicitly first)",
                     other.as_str()
                 ),
             )
-            .with_operation("update_sim"))
+            .with_operation("update_sim"));
         }
     };
     Ok(SimUpdate {

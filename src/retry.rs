@@ -315,4 +315,68 @@ mod tests {
         assert!(!may_resend_after(StatusCode::SERVICE_UNAVAILABLE, false));
         assert!(may_resend_after(StatusCode::SERVICE_UNAVAILABLE, true));
     }
+
+    /// A loopback server that reads one request and then does `answer` with
+    /// the socket: real reqwest errors of each kind, classified.
+    fn serve_once(answer: fn(&mut std::net::TcpStream)) -> String {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut socket, _)) = listener.accept() {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request);
+                answer(&mut socket);
+            }
+        });
+        format!("http://{address}/")
+    }
+
+    /// The error a GET to `url` ends with, reading the whole body.
+    async fn error_of(url: &str) -> reqwest::Error {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        match http.get(url).send().await {
+            Err(e) => e,
+            Ok(response) => response.bytes().await.unwrap_err(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_retried_for_every_method_a_lost_answer_only_for_reads() {
+        // Refused: nothing was sent, so even a POST may go again.
+        let closed = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}/", listener.local_addr().unwrap())
+        };
+        let refused = error_of(&closed).await;
+        assert!(refused.is_connect(), "{refused:?}");
+        assert!(is_retryable_error(&refused, true) && is_retryable_error(&refused, false));
+
+        // No answer in time: the request was sent.
+        let silent = serve_once(|_| std::thread::sleep(Duration::from_secs(2)));
+        let timeout = error_of(&silent).await;
+        assert!(timeout.is_timeout(), "{timeout:?}");
+        assert!(is_retryable_error(&timeout, true));
+        assert!(!is_retryable_error(&timeout, false));
+
+        // The head, then half a body: sent, and answered in part.
+        let cut = serve_once(|socket| {
+            use std::io::Write;
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"a\":");
+        });
+        let broken = error_of(&cut).await;
+        assert!(!broken.is_connect(), "{broken:?}");
+        assert!(is_retryable_error(&broken, true));
+        assert!(!is_retryable_error(&broken, false));
+
+        // The connection closes before any answer: sent, no answer.
+        let dropped = serve_once(|_| {});
+        let dropped = error_of(&dropped).await;
+        assert!(!dropped.is_connect(), "{dropped:?}");
+        assert!(is_retryable_error(&dropped, true));
+        assert!(!is_retryable_error(&dropped, false));
+    }
 }

@@ -81,8 +81,11 @@ async fn a_sim_in_an_unseen_state_is_never_switched_as_a_side_effect() {
     });
     server.route(|r| (r.method == "PUT").then(|| Reply::status(200)));
     let err = client.set_sim_label(ICCID, "pump-8").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
     assert!(err.to_string().contains("\"Suspended\""), "{err}");
-    assert!(client.set_sims_imei_lock(&[ICCID], true).await.is_err());
+    let err = client.set_sims_imei_lock(&[ICCID], true).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.to_string().contains("\"Suspended\""), "{err}");
     assert!(writes(&server).is_empty(), "nothing was written");
     client.disable_sim(ICCID).await.unwrap();
     assert_eq!(writes(&server)[0].json()["status"], "Disabled");
@@ -145,7 +148,8 @@ async fn a_failed_chunk_says_how_many_sims_were_queued_before_it() {
     locked_labelled_sims(&server);
     server.then([
         Reply::status(201),
-        Reply::json(403, serde_json::json!({ "message": "Forbidden" })),
+        // A GET would be retried on a 503; a write that may have been acted on is not.
+        Reply::json(503, serde_json::json!({ "message": "Service Unavailable" })),
     ]);
     let iccids: Vec<String> = (0..150).map(|n| format!("89882806660000{n:05}")).collect();
     let err = client.disable_sims(&iccids).await.unwrap_err();
@@ -481,4 +485,157 @@ async fn a_dry_run_client_sends_reads_and_only_plans_writes() {
     );
     assert!(writes(&server).is_empty(), "no write reached the server");
     assert_eq!(server.count("/quota/data"), 1, "the read before it ran");
+}
+
+fn reboot() -> types::SmsMessage {
+    types::SmsMessage {
+        payload: Some("reboot".into()),
+        ..Default::default()
+    }
+}
+
+/// A 429 is the API refusing a request unprocessed: a POST is sent again,
+/// and the second answer is the outcome.
+#[tokio::test]
+async fn a_post_refused_with_429_is_sent_again() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    let location = format!("{}/v1/sims/{ICCID}/sms/77", server.base_url);
+    server.then([
+        Reply::json(429, serde_json::json!({ "message": "Too Many Requests" }))
+            .header("retry-after", "0"),
+        Reply::status(201).header("location", &location),
+    ]);
+    assert_eq!(
+        client.send_sms_text(ICCID, reboot()).await.unwrap(),
+        Some(77)
+    );
+    assert_eq!(writes(&server).len(), 2, "refused, then sent again");
+}
+
+/// How a write's answer breaks off decides its outcome: a 2xx whose body
+/// broke off succeeded; a head that broke off, or a failure status whose
+/// body broke off, leaves the outcome unknown. None is sent twice, with the
+/// standard retries on.
+#[tokio::test]
+async fn a_write_whose_answer_breaks_off_is_sent_once_and_reported_by_what_was_seen() {
+    let server = Scripted::start().await;
+    let client = client(&server);
+    server.then([
+        Reply::Truncated {
+            status: 201,
+            body: r#"{"id":"#.into(),
+        },
+        Reply::Raw("HTTP/1.1 201 Crea".into()),
+        Reply::Truncated {
+            status: 503,
+            body: r#"{"mess"#.into(),
+        },
+        Reply::Drop,
+    ]);
+    assert_eq!(client.send_sms_text(ICCID, reboot()).await.unwrap(), None);
+    assert_eq!(writes(&server).len(), 1);
+
+    let err = client.send_sms_text(ICCID, reboot()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
+    assert_eq!(err.operation(), Some("send_sms"));
+    assert_eq!(writes(&server).len(), 2);
+
+    let err = client.top_up(ICCID, None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
+    assert!(err.to_string().contains("HTTP 503"), "{err}");
+    assert_eq!(writes(&server).len(), 3);
+
+    let err = client.place_order(one_product_order()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
+    assert_eq!(writes(&server).len(), 4, "each write sent once");
+}
+
+/// A connection refused before anything was sent cannot have taken effect:
+/// a POST is retried then. The port is closed when the top-up starts and
+/// opens a moment later; with the standard retries the top-up goes through
+/// once, without them it fails as a network error, not an unknown outcome.
+#[tokio::test]
+async fn a_post_whose_connection_was_refused_is_retried() {
+    let server = Scripted::start().await;
+    client(&server); // routes the token requests
+    server.route(|r| {
+        r.path
+            .starts_with("/v1/products")
+            .then(|| Reply::json(200, serde_json::json!([])))
+    });
+    let upstream = server.base_url.trim_start_matches("http://").to_string();
+    let (forwarder, port) = Forwarder::open(&upstream, 0).await;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let build = |retries: onence::RetryPolicy| {
+        onence::Client::builder()
+            .base_url(format!("http://127.0.0.1:{port}"))
+            .credentials(onence::Credentials::api_user("1234_api-user", "secret"))
+            .rate_limits(onence::RateLimits::none())
+            .http_client(http.clone())
+            .retry_policy(retries)
+            .build()
+            .unwrap()
+    };
+    let patient = build(
+        onence::RetryPolicy::standard()
+            .with_max_attempts(30)
+            .with_base_delay(std::time::Duration::from_millis(50))
+            .with_max_delay(std::time::Duration::from_millis(100)),
+    );
+    let impatient = build(onence::RetryPolicy::none());
+    // Both have their token: what follows is about the POST alone.
+    patient.list_products().send().await.unwrap();
+    impatient.list_products().send().await.unwrap();
+    forwarder.close().await;
+
+    server.then([Reply::status(201)]);
+    let err = impatient.top_up(ICCID, None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "never sent: {err}");
+
+    let top_up = tokio::spawn(async move { patient.top_up(ICCID, None).await });
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    assert!(
+        !top_up.is_finished(),
+        "still retrying while the port is closed"
+    );
+    let (_forwarder, _) = Forwarder::open(&upstream, port).await;
+    assert_eq!(top_up.await.unwrap().unwrap(), None);
+    assert_eq!(writes(&server).len(), 1, "sent once it could be");
+}
+
+/// A loopback port that forwards every connection to `upstream` while it is
+/// open; dropping it closes the port, so connections are refused.
+struct Forwarder(tokio::task::JoinHandle<()>);
+
+impl Forwarder {
+    async fn open(upstream: &str, port: u16) -> (Forwarder, u16) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let upstream = upstream.to_string();
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        (Forwarder(task), port)
+    }
+}
+
+impl Forwarder {
+    /// Closes the port: once this returns, connections are refused.
+    async fn close(self) {
+        self.0.abort();
+        let _ = self.0.await;
+    }
 }

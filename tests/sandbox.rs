@@ -240,15 +240,21 @@ async fn every_operation_answers_in_the_spec_s_types() {
 
 #[tokio::test]
 async fn disabling_shows_after_the_queue_delay() {
-    let sandbox = sandbox(5).await;
+    // A delay no test outlasts: the queue is settled by hand, not by racing it.
+    let sandbox = Sandbox::builder()
+        .sims(5)
+        .change_delay(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
     let client = unlimited(&sandbox);
     let iccid = sandbox.iccid(0);
     client.enable_sim(&iccid).await.unwrap();
-    eventually(|| async {
-        client.get_sim().iccid(&iccid).send().await.unwrap().status
-            == Some(types::SimStatus::Enabled)
-    })
-    .await;
+    sandbox.apply_queued_changes();
+    assert_eq!(
+        client.get_sim().iccid(&iccid).send().await.unwrap().status,
+        Some(types::SimStatus::Enabled)
+    );
     client.disable_sim(&iccid).await.unwrap();
     let right_away = client
         .get_sim()
@@ -263,11 +269,11 @@ async fn disabling_shows_after_the_queue_delay() {
         Some(types::SimStatus::Enabled),
         "changes are queued"
     );
-    eventually(|| async {
-        client.get_sim().iccid(&iccid).send().await.unwrap().status
-            == Some(types::SimStatus::Disabled)
-    })
-    .await;
+    sandbox.apply_queued_changes();
+    assert_eq!(
+        client.get_sim().iccid(&iccid).send().await.unwrap().status,
+        Some(types::SimStatus::Disabled)
+    );
     let status = client.get_sim_status().iccid(&iccid).send().await.unwrap();
     assert_eq!(status.status, Some(types::ConnectivityStatus::Offline));
 }
@@ -510,7 +516,9 @@ async fn each_fault_is_observable() {
         .send()
         .await
         .unwrap();
-    assert!(no_retries(&scoped).list_orders().send().await.is_err());
+    let err = onence::Error::from(no_retries(&scoped).list_orders().send().await.unwrap_err());
+    assert_eq!(err.kind(), ErrorKind::Api, "{err:?}");
+    assert!(err.status().is_some_and(|s| s.is_server_error()), "{err:?}");
 }
 
 #[tokio::test]
@@ -608,7 +616,42 @@ async fn the_token_endpoint_behaves_like_1nce_s() {
             .as_u16(),
         200
     );
-    sandbox.client().list_products().send().await.unwrap();
+    let client = sandbox.client();
+    client.list_products().send().await.unwrap();
+
+    // Tokens live as long as the sandbox was told, and say so: a bearer
+    // past its second is refused, and the client renews it.
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/oauth/token", sandbox.base_url()))
+        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
+        .json(&serde_json::json!({ "grant_type": "client_credentials" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["expires_in"], 1, "{answer}");
+    let bearer = answer["access_token"].as_str().unwrap().to_string();
+    let issued = sandbox.counters().tokens_issued;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let expired = reqwest::Client::new()
+        .get(format!("{}/v1/products", sandbox.base_url()))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        expired.status().as_u16(),
+        401,
+        "an expired token is refused"
+    );
+    client.list_products().send().await.unwrap();
+    assert_eq!(
+        sandbox.counters().tokens_issued,
+        issued + 1,
+        "the client renewed its expired token"
+    );
 
     let wrong = Client::builder()
         .base_url(sandbox.base_url())
@@ -672,10 +715,11 @@ async fn invalid_bodies_get_400_naming_the_field() {
         .unwrap_err();
     assert_eq!(err.status().unwrap().as_u16(), 400);
     let from = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
-    let report = client.usage_between(&iccid, from, from).await;
-    assert!(
-        report.is_err(),
-        "a day more than six months back is outside the window"
+    let err = client.usage_between(&iccid, from, from).await.unwrap_err();
+    assert_eq!(
+        err.status().map(|s| s.as_u16()),
+        Some(400),
+        "a day more than six months back is outside the window: {err}"
     );
 }
 
@@ -1105,9 +1149,11 @@ async fn an_interrupted_bulk_job_resumes_from_its_journal() {
         4,
         "350 SIMs in 4 chunks: none sent twice"
     );
+    let err = onence::Journal::open(&path, "enable").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
     assert!(
-        onence::Journal::open(&path, "enable").is_err(),
-        "another job's journal is refused"
+        err.to_string().contains("belongs to the job"),
+        "another job's journal is refused: {err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

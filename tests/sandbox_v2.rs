@@ -344,7 +344,13 @@ async fn v2_lists_page() {
         .page_size(1001)
         .send()
         .await;
-    assert!(refused.is_err(), "a page larger than documented is refused");
+    let err = onence::Error::from(refused.unwrap_err());
+    assert_eq!(
+        err.status().map(|s| s.as_u16()),
+        Some(400),
+        "a page larger than documented is refused: {err}"
+    );
+    assert!(err.message().is_some_and(|m| m.contains("1000")), "{err}");
 }
 
 /// v2's lists stream whole through the same pager as v1's: every SIM once

@@ -548,7 +548,12 @@ async fn a_failing_token_endpoint_is_asked_once_for_many_callers() {
         tokio::spawn(async move { client.get_sim().iccid(ICCID).send().await.map(|_| ()) })
     });
     for call in futures::future::join_all(calls).await {
-        assert!(call.unwrap().is_err());
+        let err = onence::Error::from(call.unwrap().unwrap_err());
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+        assert!(
+            !err.is_auth(),
+            "an unavailable endpoint is not refused credentials"
+        );
     }
     let attempts = quick_retries().max_attempts() as usize;
     assert!(
@@ -560,22 +565,32 @@ async fn a_failing_token_endpoint_is_asked_once_for_many_callers() {
 
 /// Server values and settings at their extremes never panic: an `expires_in`
 /// of 2^64-1 (or negative, or text), a refresh margin of `Duration::MAX`, no
-/// operation timeout, a clock moved to the end of time.
+/// operation timeout, a clock moved to the end of time. And the server's
+/// word is bounded: a life past a day is believed as a day, so with the
+/// margin at its largest (half the life) the token is renewed after 12 hours,
+/// not never; a negative life is no life, so every call asks again; a life
+/// that is not a number is the documented 3600 s.
 #[tokio::test]
 async fn extreme_token_lifetimes_and_settings_never_panic() {
-    for expires_in in [
-        serde_json::json!(u64::MAX),
-        serde_json::json!(1e300),
-        serde_json::json!(-5),
-        serde_json::json!("3600"),
-        serde_json::json!("soon"),
-    ] {
+    const HOUR: u64 = 3600;
+    // (expires_in, the life the client believes, in seconds)
+    let cases = [
+        (serde_json::json!(u64::MAX), 24 * HOUR),
+        (serde_json::json!(1e300), 24 * HOUR),
+        (serde_json::json!(-5), 0),
+        (serde_json::json!("3600"), HOUR),
+        (serde_json::json!("soon"), HOUR),
+    ];
+    for (expires_in, believed) in cases {
         let server = Scripted::start().await;
+        let issued = Arc::new(AtomicUsize::new(0));
+        let counter = issued.clone();
         let body = serde_json::json!({ "access_token": "tok", "expires_in": expires_in });
         server.route(move |r| {
-            r.path
-                .ends_with("/oauth/token")
-                .then(|| Reply::json(200, body.clone()))
+            r.path.ends_with("/oauth/token").then(|| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                Reply::json(200, body.clone())
+            })
         });
         server.route(|r| r.path.contains("/v1/sims/").then(sim_ok));
         let clock = Clock::manual();
@@ -589,11 +604,35 @@ async fn extreme_token_lifetimes_and_settings_never_panic() {
             .clock(clock.clone())
             .build()
             .unwrap();
-        let _ = client.get_sim().iccid(ICCID).send().await;
+        let tokens = || issued.load(Ordering::SeqCst);
+        let call = || client.get_sim().iccid(ICCID).send();
+        call().await.unwrap();
+        assert_eq!(tokens(), 1, "{expires_in}");
+        if believed > 0 {
+            // Renewed at half the believed life, not before.
+            clock.advance(Duration::from_secs(believed / 2 - 60));
+            call().await.unwrap();
+            assert_eq!(tokens(), 1, "{expires_in}: kept before half its life");
+            clock.advance(Duration::from_secs(120));
+            call().await.unwrap();
+            assert_eq!(tokens(), 2, "{expires_in}: renewed past half its life");
+        } else {
+            call().await.unwrap();
+            assert_eq!(tokens(), 2, "{expires_in}: no life, asked again");
+        }
+        let before = tokens();
         clock.advance(Duration::from_secs(u64::MAX / 2));
-        let _ = client.get_sim().iccid(ICCID).send().await;
+        call().await.unwrap();
         clock.advance(Duration::MAX);
-        let _ = client.get_sim().iccid(ICCID).send().await;
+        call().await.unwrap();
+        assert!(
+            tokens() > before,
+            "{expires_in}: renewed after the clock jumped"
+        );
+        assert!(
+            tokens() <= before + 2,
+            "{expires_in}: one token per call at most"
+        );
     }
 }
 
@@ -676,10 +715,10 @@ async fn token_requests_use_the_injected_http_client() {
     assert_eq!(token_request.header("x-corporate-proxy"), Some("yes"));
 }
 
-/// A server that answers `GET` with an endless chunked body (stopping at
-/// 1 GiB or 20 s, or when the client leaves); returns its address and how
-/// many body bytes it managed to write.
-async fn endless_answer() -> (String, Arc<std::sync::atomic::AtomicU64>) {
+/// A server that answers its first request with `status` and an endless
+/// chunked body (stopping at 1 GiB or 20 s, or when the client leaves);
+/// returns its address and how many body bytes it managed to write.
+async fn endless_answer(status: u16) -> (String, Arc<std::sync::atomic::AtomicU64>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -691,7 +730,7 @@ async fn endless_answer() -> (String, Arc<std::sync::atomic::AtomicU64>) {
         };
         let mut request = [0u8; 4096];
         let _ = socket.read(&mut request).await;
-        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+        let head = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n");
         if socket.write_all(head.as_bytes()).await.is_err() {
             return;
         }
@@ -720,7 +759,7 @@ async fn endless_answer() -> (String, Arc<std::sync::atomic::AtomicU64>) {
 /// much the server sends.
 #[tokio::test]
 async fn an_endless_answer_is_an_error_with_bounded_memory() {
-    let (base, written) = endless_answer().await;
+    let (base, written) = endless_answer(200).await;
     let client = Client::builder()
         .base_url(&base)
         .rate_limits(RateLimits::none())
@@ -737,6 +776,53 @@ async fn an_endless_answer_is_an_error_with_bounded_memory() {
     assert!(
         sent < 64 << 20,
         "the client stopped reading: the server wrote {sent} bytes"
+    );
+}
+
+/// The body limit holds for writes and for failures too. A write's 2xx
+/// past the limit is still the success it was (its body counts as absent);
+/// a failure is read only as far as its message needs.
+#[tokio::test]
+async fn endless_answers_to_writes_and_failures_are_read_within_bounds() {
+    let limited = |base: &str| {
+        Client::builder()
+            .base_url(base)
+            .rate_limits(RateLimits::none())
+            .retry_policy(quick_retries())
+            .max_body_size(1 << 20)
+            .build()
+            .unwrap()
+    };
+    let (base, written) = endless_answer(201).await;
+    assert_eq!(limited(&base).top_up(ICCID, None).await.unwrap(), None);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = written.load(Ordering::SeqCst);
+    assert!(
+        sent < 64 << 20,
+        "a write's success: the server wrote {sent} bytes"
+    );
+
+    let (base, written) = endless_answer(500).await;
+    let err = limited(&base).top_up(ICCID, None).await.unwrap_err();
+    assert_eq!(err.kind(), onence::ErrorKind::Api, "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert!(err.message().is_some_and(|m| m.len() <= 500), "{err}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = written.load(Ordering::SeqCst);
+    assert!(
+        sent < 64 << 20,
+        "a write's failure: the server wrote {sent} bytes"
+    );
+
+    let (base, written) = endless_answer(500).await;
+    let err = onence::Error::from(limited(&base).list_sims().send().await.unwrap_err());
+    assert_eq!(err.kind(), onence::ErrorKind::Decode, "{err}");
+    assert!(err.to_string().contains("limit of 1048576 bytes"), "{err}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = written.load(Ordering::SeqCst);
+    assert!(
+        sent < 64 << 20,
+        "a read's failure: the server wrote {sent} bytes"
     );
 }
 
@@ -763,4 +849,42 @@ async fn a_declared_length_past_the_limit_fails_at_once() {
         1,
         "an answer too large is not fetched again"
     );
+}
+
+/// The operation timeout bounds a whole call, retries and waits included:
+/// a GET answered 503 forever, with 1,000 attempts allowed, ends when the
+/// operation's time is up, with the last answer as its error.
+#[tokio::test]
+async fn the_operation_timeout_ends_a_call_that_keeps_being_retried() {
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.route(|r| {
+        r.path
+            .contains("/v1/sims/")
+            .then(|| Reply::json(503, serde_json::json!({ "message": "busy" })))
+    });
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::api_user("1234_api-user", SECRET))
+        .rate_limits(RateLimits::none())
+        .retry_policy(
+            RetryPolicy::standard()
+                .with_max_attempts(1_000)
+                .with_base_delay(Duration::from_millis(100))
+                .with_max_delay(Duration::from_millis(100)),
+        )
+        .timeouts(onence::Timeouts::standard().with_operation(Some(Duration::from_millis(500))))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = onence::Error::from(client.get_sim().iccid(ICCID).send().await.unwrap_err());
+    let took = started.elapsed();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+    let attempts = server.count(ICCID);
+    assert!(attempts > 1, "retried within the operation's time");
+    assert!(
+        attempts < 200,
+        "{attempts} attempts: the operation timeout ended it"
+    );
+    assert!(took < Duration::from_secs(5), "ended after {took:?}");
 }

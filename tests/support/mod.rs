@@ -22,6 +22,8 @@ pub enum Reply {
     Drop,
     /// Start an answer that promises more body than it sends, then close the connection.
     Truncated { status: u16, body: String },
+    /// Send these bytes as they are (a head broken off, say), then close the connection.
+    Raw(String),
     /// Answer after a pause.
     Delayed(std::time::Duration, Box<Reply>),
 }
@@ -193,6 +195,10 @@ impl Scripted {
             match reply {
                 Reply::Delayed(..) => unreachable!(),
                 Reply::Drop => return,
+                Reply::Raw(bytes) => {
+                    let _ = socket.write_all(bytes.as_bytes()).await;
+                    return;
+                }
                 Reply::Truncated { status, body } => {
                     let out = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len() + 100);
                     let _ = socket.write_all(out.as_bytes()).await;
@@ -231,16 +237,24 @@ pub fn token(value: &str, expires_in: u64) -> Reply {
 }
 
 /// A client for `server` that answers its token requests itself: no rate
-/// limits, no retries, so every request the test makes is seen once.
+/// limits, and the standard retries with quick waits, so that "sent once"
+/// is the client's rule and not an absence of retries.
 pub fn client(server: &Scripted) -> onence::Client {
     server.route(|r| r.path.ends_with("/oauth/token").then(|| token("tok", 3600)));
     onence::Client::builder()
         .base_url(&server.base_url)
         .credentials(onence::Credentials::api_user("1234_api-user", "secret"))
         .rate_limits(onence::RateLimits::none())
-        .retry_policy(onence::RetryPolicy::none())
+        .retry_policy(quick_retries())
         .build()
         .unwrap()
+}
+
+/// The standard retry rules, waiting milliseconds instead of seconds.
+pub fn quick_retries() -> onence::RetryPolicy {
+    onence::RetryPolicy::standard()
+        .with_base_delay(std::time::Duration::from_millis(1))
+        .with_max_delay(std::time::Duration::from_millis(5))
 }
 
 /// Polls until `check` holds, for at most two seconds: for what the API
