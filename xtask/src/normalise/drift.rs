@@ -1,5 +1,5 @@
 //! Rules that make the models tolerate how the real service drifts from its
-//! documents (see `shared/NOTES.md`): numbers sent as strings, enum values
+//! documents (see `docs/real-service.md`): numbers sent as strings, enum values
 //! nobody documented, timestamps in forms that are not RFC 3339.
 //!
 //! They touch only what the client *decodes*: every schema reachable from a
@@ -30,7 +30,7 @@ pub const RECEIVED_SUFFIX: &str = "Received";
 
 /// Timestamps the documents give as plain strings, by (model, property), with
 /// the models' idiomatic names. The service sends them in the forms of
-/// `shared/NOTES.md`; the examples in the documents show the same.
+/// `docs/real-service.md`; the examples in the documents show the same.
 pub const TIMESTAMP_PROPERTIES: &[(&str, &str)] = &[
     ("ConnectivityInfo", "reply_timestamp"),
     ("ConnectivityInfo", "request_timestamp"),
@@ -326,7 +326,7 @@ fn relax(
             }
         }
         _ => {
-            // Fields come and go (shared/NOTES.md): none is required to decode.
+            // Fields come and go (docs/real-service.md): none is required to decode.
             if let Some(object) = schema.as_object_mut() {
                 object.remove("required");
             }
