@@ -13,11 +13,11 @@ fn main() {
     println!("cargo:rerun-if-changed=xtask/src/codegen.rs");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     for target in codegen::TARGETS {
-        println!("cargo:rerun-if-changed={}", target.openapi);
-        let spec = std::fs::read_to_string(target.openapi)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", target.openapi));
-        let code =
-            codegen::generate(target, &spec).unwrap_or_else(|e| panic!("{}: {e}", target.openapi));
+        let path = format!("spec/{}", target.openapi);
+        println!("cargo:rerun-if-changed={path}");
+        let spec =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        let code = codegen::generate(target, &spec).unwrap_or_else(|e| panic!("{path}: {e}"));
         let out = std::path::Path::new(&out_dir).join(target.out);
         std::fs::write(&out, code)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));

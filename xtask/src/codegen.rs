@@ -9,40 +9,101 @@ use std::panic::{self, AssertUnwindSafe};
 
 use serde_json::Value;
 
-/// One generated module: the normalised document it comes from and where
-/// `src/lib.rs` makes its models reachable.
+/// The form a family's document comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Swagger 2.0: converted to OpenAPI 3 by `xtask::convert`.
+    Swagger2,
+    /// OpenAPI 3.0: used as it is.
+    OpenApi3,
+}
+
+/// One family of the API documents 1NCE publishes, vendored in `spec/` as
+/// its own source and merged, with the other families of its version, into
+/// that version's one normalised document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Family {
+    /// The name `refresh-spec --only` takes.
+    pub name: &'static str,
+    /// The vendored source, relative to `spec/`.
+    pub file: &'static str,
+    /// Its form.
+    pub format: Format,
+    /// Where 1NCE serves it, when it serves it at a stable address.
+    pub url: Option<&'static str>,
+}
+
+/// One version of the API: its families, the normalised document they
+/// derive, and the module generated from it (`src/api.rs` includes `out`
+/// with one line). The entries of [`VERSIONS`] are the one table of the
+/// API's versions: `build.rs`, `refresh-spec` (its families, `--only`,
+/// `--check`) and the tests all derive from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target {
-    /// The API version (`v1`, `v2`), as `xtask::APIS` names it.
+    /// The API version (`v1`, `v2`).
     pub version: &'static str,
-    /// The normalised document `build.rs` reads, relative to the crate root.
+    /// The families merged into this version's document, the base first.
+    pub families: &'static [Family],
+    /// The normalised document `build.rs` reads, relative to `spec/`.
     pub openapi: &'static str,
-    /// The file written to `$OUT_DIR`, which `src/lib.rs` includes.
+    /// The file written to `$OUT_DIR`, which `src/api.rs` includes.
     pub out: &'static str,
     /// Where the models (open enums included) are re-exported; the
     /// replacements and `KnownValues` impls name them by this path.
     pub types_path: &'static str,
 }
 
-/// The generated modules, one per API version.
-pub const TARGETS: &[Target] = &[
+/// The API versions, each with its families. A new family is one
+/// [`Family`] in its version's list; a new version is one entry here and one
+/// line in `src/api.rs`.
+pub const VERSIONS: &[Target] = &[
     Target {
         version: "v1",
-        openapi: "spec/management-api.openapi.json",
+        families: &[
+            Family {
+                name: "management-api",
+                file: "management-api.swagger.json",
+                format: Format::Swagger2,
+                url: Some("https://api.1nce.com/management-api/api-docs"),
+            },
+            Family {
+                name: "support-management",
+                file: "support-management.openapi.json",
+                format: Format::OpenApi3,
+                url: None,
+            },
+        ],
+        openapi: "management-api.openapi.json",
         out: "generated.rs",
         types_path: "crate::types",
     },
     Target {
         version: "v2",
-        openapi: "spec/management-api-v2.openapi.json",
+        families: &[Family {
+            name: "sim-management-v2",
+            file: "sim-management-v2.openapi.json",
+            format: Format::OpenApi3,
+            url: None,
+        }],
+        openapi: "management-api-v2.openapi.json",
         out: "generated_v2.rs",
         types_path: "crate::v2::types",
     },
 ];
 
+/// The generated modules, one per API version (the same table).
+pub const TARGETS: &[Target] = VERSIONS;
+
+impl Target {
+    /// The families merged into this version's document, the base first.
+    pub fn families(&self) -> impl Iterator<Item = &'static Family> {
+        self.families.iter()
+    }
+}
+
 /// The target of the API version `version`.
 pub fn target(version: &str) -> Option<&'static Target> {
-    TARGETS.iter().find(|t| t.version == version)
+    VERSIONS.iter().find(|t| t.version == version)
 }
 
 /// The Rust path of the generated client's inner session type.
@@ -53,7 +114,7 @@ const INNER_TYPE: &str = "crate::Session";
 pub const CONVERSIONS: &[(&str, &str, &str)] = &[
     ("integer", "lenient", "crate::Lenient<i64>"),
     ("number", "lenient", "crate::Lenient<f64>"),
-    ("string", "timestamp", "crate::timestamp::Timestamp"),
+    ("string", "timestamp", "crate::Timestamp"),
 ];
 
 /// progenitor settings used for the onence client.
@@ -186,7 +247,7 @@ fn open_enum_source(open_enums: &[OpenEnum]) -> String {
          pub mod open_enums {\n",
     );
     for open in open_enums {
-        out.push_str("    crate::open_enum::open_enum! {\n");
+        out.push_str("    crate::model::open_enum::open_enum! {\n");
         if let Some(description) = &open.description {
             out.push_str(&format!("        #[doc = {description:?}]\n"));
         }
@@ -411,9 +472,9 @@ mod tests {
         let code = generate(&TARGETS[0], &spec.to_string()).unwrap();
         assert!(code.contains("crate::Lenient<i64>"), "{code}");
         assert!(code.contains("crate::Lenient<f64>"));
-        assert!(code.contains("crate::timestamp::Timestamp"));
+        assert!(code.contains("crate::Timestamp"));
         assert!(code.contains("crate::types::S"));
-        assert!(code.contains("crate::open_enum::open_enum!"));
+        assert!(code.contains("crate::model::open_enum::open_enum!"));
         assert!(code.contains("pub(crate) const PATHS"));
     }
 }

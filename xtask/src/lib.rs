@@ -19,6 +19,8 @@ use serde_json::{Map, Value};
 
 pub use report::Report;
 
+pub use codegen::{Family, Format, Target as Api, VERSIONS as APIS};
+
 /// Where 1NCE serves the Swagger 2.0 document.
 pub const DEFAULT_URL: &str = "https://api.1nce.com/management-api/api-docs";
 /// The vendored Swagger document, relative to the spec directory.
@@ -32,92 +34,14 @@ pub const SIM_V2_NAME: &str = "sim-management-v2.openapi.json";
 /// The normalised v2 document, relative to the spec directory.
 pub const OPENAPI_V2_NAME: &str = "management-api-v2.openapi.json";
 
-/// The form a family's document comes in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Swagger 2.0: converted to OpenAPI 3 by [`convert`].
-    Swagger2,
-    /// OpenAPI 3.0: used as it is.
-    OpenApi3,
-}
-
-/// One family of the API documents 1NCE publishes, vendored in `spec/` as
-/// its own source. Every family's paths and models are merged into the one
-/// normalised document of their API version ([`Api`]), so they share one
-/// generated module and one set of rules; every version shares one session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Family {
-    /// The name `--only` takes.
-    pub name: &'static str,
-    /// The API version whose document it is merged into (see [`APIS`]).
-    pub api: &'static str,
-    /// The vendored source, relative to the spec directory.
-    pub file: &'static str,
-    /// Its form.
-    pub format: Format,
-    /// Where 1NCE serves it, when it serves it at a stable address.
-    pub url: Option<&'static str>,
-}
-
-/// Every family, in order; within one API version the first is the base the
-/// others are merged into.
-pub const FAMILIES: &[Family] = &[
-    Family {
-        name: "management-api",
-        api: "v1",
-        file: SWAGGER_NAME,
-        format: Format::Swagger2,
-        url: Some(DEFAULT_URL),
-    },
-    Family {
-        name: "support-management",
-        api: "v1",
-        file: SUPPORT_NAME,
-        format: Format::OpenApi3,
-        url: None,
-    },
-    Family {
-        name: "sim-management-v2",
-        api: "v2",
-        file: SIM_V2_NAME,
-        format: Format::OpenApi3,
-        url: None,
-    },
-];
-
-/// One version of the API: the normalised document its families derive,
-/// which `build.rs` generates one module from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Api {
-    /// The version, as [`Family::api`] names it.
-    pub version: &'static str,
-    /// The normalised document, relative to the spec directory.
-    pub openapi: &'static str,
-}
-
-/// The API versions: `/v1` (SIM Management, orders, products, support) and
-/// `/v2` (SIM Management v2). Each is a module of its own (`onence::v2`).
-pub const APIS: &[Api] = &[
-    Api {
-        version: "v1",
-        openapi: OPENAPI_NAME,
-    },
-    Api {
-        version: "v2",
-        openapi: OPENAPI_V2_NAME,
-    },
-];
-
-impl Api {
-    /// The families merged into this version's document, the base first.
-    pub fn families(&self) -> impl Iterator<Item = &'static Family> + '_ {
-        FAMILIES.iter().filter(move |f| f.api == self.version)
-    }
+/// Every family of every version, in the table's order.
+pub fn families() -> impl Iterator<Item = &'static Family> {
+    APIS.iter().flat_map(|api| api.families.iter())
 }
 
 /// The family named `name`.
 pub fn family(name: &str) -> Option<&'static Family> {
-    FAMILIES.iter().find(|f| f.name == name)
+    families().find(|f| f.name == name)
 }
 
 /// Why a refresh or check failed. Each displays as one line naming the cause.
@@ -159,7 +83,7 @@ pub enum Source {
 /// they derive together.
 #[derive(Debug, Clone)]
 pub struct DerivedAll {
-    /// (vendored file name, canonical text) of every family, in [`FAMILIES`] order.
+    /// (vendored file name, canonical text) of every family, in the order of [`families`].
     pub sources: Vec<(&'static str, String)>,
     /// The merged, normalised OpenAPI 3.0.3 document, canonical.
     pub openapi: String,
@@ -319,7 +243,7 @@ pub fn refresh(
 ) -> Result<Refreshed, Failure> {
     let target = match only {
         Some(name) => Some(family(name).ok_or_else(|| {
-            let names: Vec<&str> = FAMILIES.iter().map(|f| f.name).collect();
+            let names: Vec<&str> = families().map(|f| f.name).collect();
             Failure::Invalid(format!(
                 "no family {name:?}; the families are {}",
                 names.join(", ")
@@ -332,7 +256,7 @@ pub fn refresh(
     for api in APIS {
         let mut texts = Vec::new();
         for family in api.families() {
-            let first = std::ptr::eq(family, &FAMILIES[0]);
+            let first = families().next().is_some_and(|f| std::ptr::eq(family, f));
             let chosen = match (target, source) {
                 (Some(t), Some(s)) if t == family => Some(s.clone()),
                 (None, Some(s)) if first => Some(s.clone()),

@@ -16,8 +16,7 @@ fn vendored(name: &str) -> String {
 /// A temporary spec directory holding copies of the vendored files.
 fn spec_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for name in xtask::FAMILIES
-        .iter()
+    for name in xtask::families()
         .map(|f| f.file)
         .chain(xtask::APIS.iter().map(|a| a.openapi))
     {
