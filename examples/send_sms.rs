@@ -45,13 +45,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         source_address: Some("1234567890".into()),
         ..Default::default()
     };
-    let Some(id) = client.send_sms_text(&iccid, message).await? else {
+    let Some(id) = client.send_sms_message(&iccid, message).await? else {
         // Sent all the same: the API accepted it without naming it. Never resend.
         println!("sent an SMS to {iccid}; the API did not give its id");
         return Ok(());
     };
     println!("sent SMS {id} to {iccid}");
-    let sms = client.get_sms().iccid(&iccid).id(id).send().await?;
+    let Some(number) = id.number() else {
+        return Ok(());
+    };
+    let sms = client.get_sms().iccid(&iccid).id(number).send().await?;
     println!(
         "status: {}",
         sms.status

@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use crate::auth::TokenSession;
-use crate::clock::Clock;
-use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind};
-use crate::rate_limit::{RateLimiters, RateLimits};
-use crate::retry::RetryPolicy;
-use crate::session::Session;
-use crate::timeout::Timeouts;
+use crate::transport::clock::Clock;
+use crate::transport::credentials::Credentials;
+use crate::transport::rate_limit::{RateLimiters, RateLimits};
+use crate::transport::retry::RetryPolicy;
+use crate::transport::session::{Session, Settings};
+use crate::transport::timeout::Timeouts;
+use crate::transport::token::TokenSession;
 use crate::Client;
 
 /// The API's base URL.
@@ -27,7 +27,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     clock: Clock,
     max_body: usize,
-    dry_run: Option<crate::dry_run::Sink>,
+    dry_run: Option<crate::transport::dry_run::Sink>,
 }
 
 impl Default for ClientBuilder {
@@ -41,7 +41,7 @@ impl Default for ClientBuilder {
             refresh_margin: Duration::from_secs(300),
             http: None,
             clock: Clock::system(),
-            max_body: crate::body_limit::DEFAULT_MAX_BODY,
+            max_body: crate::transport::body_limit::DEFAULT_MAX_BODY,
             dry_run: None,
         }
     }
@@ -114,7 +114,7 @@ impl ClientBuilder {
     /// an empty success. What `sink` sees is the exact request (method,
     /// path with query, body) the client would send.
     pub fn dry_run(mut self, sink: impl Fn(&crate::PlannedWrite) + Send + Sync + 'static) -> Self {
-        self.dry_run = Some(crate::dry_run::Sink(std::sync::Arc::new(sink)));
+        self.dry_run = Some(crate::transport::dry_run::Sink(std::sync::Arc::new(sink)));
         self
     }
 
@@ -165,15 +165,15 @@ impl ClientBuilder {
             )
         });
         let operation = self.timeouts.operation().unwrap_or(Duration::MAX);
-        let session = Session::new(
+        let session = Session::new(Settings {
             auth,
-            self.retry,
+            retry: self.retry,
             operation,
             limiters,
-            self.clock,
-            self.max_body,
-            self.dry_run,
-        );
+            clock: self.clock,
+            max_body: self.max_body,
+            dry_run: self.dry_run,
+        });
         Ok(Client::new_with_client(&base, http, session))
     }
 }

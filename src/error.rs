@@ -5,9 +5,10 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use crate::types::ApiError;
+pub(crate) mod json_path;
+pub(crate) mod marks;
 
-use crate::stand_in::{Origin, OPERATION_HEADER, TOKEN_STATUS_HEADER};
+use marks::{Origin, OPERATION_HEADER, TOKEN_STATUS_HEADER};
 
 /// The kind of failure a stand-in answer stands for, where the status alone
 /// would not say.
@@ -77,6 +78,19 @@ struct Inner {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Names the operation a failure happened during: `call.await.during("send_sms")?`
+/// converts any error the crate's calls return into an [`Error`] that
+/// reports `send_sms` (the first name given sticks).
+pub(crate) trait During<T> {
+    fn during(self, operation: &str) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> During<T> for std::result::Result<T, E> {
+    fn during(self, operation: &str) -> Result<T> {
+        self.map_err(|e| e.into().with_operation(operation))
+    }
+}
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
@@ -244,14 +258,15 @@ impl StdError for Error {
     }
 }
 
-/// What an error answer's body says, whichever API version sent it.
-struct ErrorBody {
-    message: Option<String>,
-    code: Option<String>,
+/// What an error answer's body says, whichever API version sent it; the
+/// API layer converts each version's error model into it.
+pub(crate) struct ErrorBody {
+    pub(crate) message: Option<String>,
+    pub(crate) code: Option<String>,
 }
 
 /// An error code as text: the documents say a number, the service has sent strings.
-fn code_text(code: Option<&serde_json::Value>) -> Option<String> {
+pub(crate) fn code_text(code: Option<&serde_json::Value>) -> Option<String> {
     match code? {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Null => None,
@@ -259,32 +274,8 @@ fn code_text(code: Option<&serde_json::Value>) -> Option<String> {
     }
 }
 
-/// The conversions for one API version's error body (the spec pipeline
-/// gives every version the same `ApiError` fields).
-macro_rules! error_body {
-    ($body:ty) => {
-        impl From<&$body> for ErrorBody {
-            fn from(b: &$body) -> ErrorBody {
-                ErrorBody {
-                    message: b.message.clone().or_else(|| b.error.clone()),
-                    code: code_text(b.error_code.as_ref()),
-                }
-            }
-        }
-
-        impl From<progenitor_client::Error<$body>> for Error {
-            fn from(error: progenitor_client::Error<$body>) -> Error {
-                from_generated(error)
-            }
-        }
-    };
-}
-
-error_body!(ApiError);
-error_body!(crate::v2::types::ApiError);
-
 /// One conversion for the errors of every API version's generated calls.
-fn from_generated<B>(error: progenitor_client::Error<B>) -> Error
+pub(crate) fn from_generated<B>(error: progenitor_client::Error<B>) -> Error
 where
     for<'a> &'a B: Into<ErrorBody>,
 {
@@ -305,8 +296,8 @@ where
         }
         P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => Error::from(e),
         P::InvalidResponsePayload(body, e) => {
-            let at = crate::json_path::offset_of(&body, e.line(), e.column());
-            let path = crate::json_path::path_at(&body, at);
+            let at = crate::error::json_path::offset_of(&body, e.line(), e.column());
+            let path = crate::error::json_path::path_at(&body, at);
             let mut err = Error::new(
                 ErrorKind::Decode,
                 format!("the answer does not match the spec at {path}: {e}"),
@@ -332,8 +323,30 @@ impl Error {
     }
 }
 
+/// Whether `error` (or an error behind it) is an answer whose head was too
+/// large to read: more headers, or longer ones, than the HTTP stack reads
+/// (hyper's "message head is too large"). Such an answer came, but could
+/// not be read, and would be as large again.
+pub(crate) fn head_too_large(error: &(dyn StdError + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.to_string().contains("message head is too large") {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 impl From<reqwest::Error> for Error {
     fn from(e: reqwest::Error) -> Error {
+        if head_too_large(&e) {
+            return Error::new(
+                ErrorKind::Decode,
+                "the answer's headers are too large to read (more, or longer, than the client accepts)",
+            )
+            .with_source(e.without_url());
+        }
         let kind = if e.is_timeout() {
             ErrorKind::Timeout
         } else if e.is_decode() {

@@ -2,107 +2,72 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-/// The client progenitor generates from `spec/management-api.openapi.json`
-/// at build time (see `build.rs`). Private: its items are re-exported below.
-#[allow(
-    missing_docs,
-    unreachable_patterns,
-    unused_imports,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/generated.rs"));
-}
-
-/// The SIM Management v2 client progenitor generates from
-/// `spec/management-api-v2.openapi.json`; public through [`v2`].
-#[allow(
-    missing_docs,
-    unreachable_patterns,
-    unused_imports,
-    dead_code,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
-mod generated_v2 {
-    include!(concat!(env!("OUT_DIR"), "/generated_v2.rs"));
-}
-
-/// The API's models: request bodies, responses and their parts.
-///
-/// Every model of a response tolerates the drift of the real service: its
-/// numbers are [`Lenient`] (a number or a string holding one), its
-/// timestamps are [`Timestamp`](crate::timestamp::Timestamp)s that keep the
-/// text the API sent, and its enums are open (a value the documents do not
-/// list is kept in `Other`). Request models are as the API documents them.
-pub mod types {
-    pub use crate::generated::open_enums::*;
-    pub use crate::generated::types::*;
-}
-
-mod auth;
-mod body_limit;
-mod bulk;
-mod checks;
-pub mod clock;
-mod config;
-mod credentials;
-mod dry_run;
+mod api;
+mod client;
 mod error;
-mod fleet;
-mod hooks;
-mod iccid;
-mod journal;
-mod json_path;
-mod lenient;
-mod open_enum;
-mod ops;
+mod helpers;
+mod jobs;
+mod model;
 mod pagination;
-mod paths;
-mod rate_limit;
-mod reconcile;
-mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
-mod secret;
-mod session;
-mod stand_in;
-mod tidy;
-mod timeout;
-pub mod timestamp;
-pub mod v2;
+mod transport;
 
 /// Request builders returned by the [`Client`] methods, one per operation.
-pub use generated::builder;
-pub use generated::{ByteStream, Client, ResponseValue};
+pub use api::generated::builder;
+pub use api::generated::{ByteStream, Client, ResponseValue};
+pub use api::{types, GeneratedError};
 
-pub use body_limit::DEFAULT_MAX_BODY;
-pub use bulk::{BulkChange, BulkJob, BulkReport, Progress};
-pub use checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
-pub use clock::Clock;
-pub use config::{ClientBuilder, DEFAULT_BASE_URL};
-pub use credentials::Credentials;
-pub use dry_run::PlannedWrite;
+pub use client::{ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind, Result};
-pub use fleet::{listed_above_quota_status_share, LowDataReport, SimQuota, QUOTA_STATUS_SHARE};
-pub use iccid::{Iccid, IntoIccid};
-pub use journal::Journal;
-pub use lenient::{Lenient, LenientNumber};
-pub use ops::{PaymentMethod, UsageDay, UsageReport, BULK_CHUNK};
+pub use helpers::{PaymentMethod, SmsId, UsageDay, UsageReport, BULK_CHUNK};
+pub use jobs::bulk::{BulkChange, BulkJob, BulkReport, Progress};
+pub use jobs::journal::Journal;
+pub use jobs::low_data::{
+    listed_above_quota_status_share, LowDataReport, SimQuota, QUOTA_STATUS_SHARE,
+};
+pub use jobs::reconcile::{Checked, Reconciled};
+pub use model::{Iccid, IntoIccid, Lenient, LenientNumber, Timestamp};
 pub use pagination::{Page, Pager};
-pub use rate_limit::{Limit, RateLimits};
-pub use reconcile::{Checked, Reconciled};
-pub use retry::RetryPolicy;
-pub use secret::Secret;
+pub use transport::body_limit::DEFAULT_MAX_BODY;
+pub use transport::checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
+pub use transport::clock::Clock;
+pub use transport::credentials::Credentials;
+pub use transport::dry_run::PlannedWrite;
+pub use transport::rate_limit::{Limit, RateLimits};
+pub use transport::retry::RetryPolicy;
+pub use transport::secret::Secret;
 /// The per-client state the generated client carries; built by
 /// [`Client::builder`], never by hand.
 #[doc(hidden)]
-pub use session::Session;
-pub use timeout::Timeouts;
+pub use transport::session::Session;
+pub use transport::timeout::Timeouts;
+
+/// SIM Management v2: the operations under `/v2/sims`, generated from
+/// `spec/management-api-v2.openapi.json`.
+///
+/// A v2 client is a view of a [`Client`](crate::Client): it shares its
+/// session (token, rate limits, retries, dry run), so v1 and v2 calls made
+/// together count against the same limits and one token serves both.
+///
+/// ```no_run
+/// # async fn run(client: onence::Client) -> Result<(), onence::Error> {
+/// let v2 = client.v2();
+/// let status = v2.get_sim_status().iccid("8988280666000000001").send().await?;
+/// println!("{:?}", status.status);
+/// # Ok(()) }
+/// ```
+///
+/// v2 adds to v1: the SMS id in the answer to sending one, a SIM's
+/// connectivity with its services and PDP contexts, quotas with thresholds
+/// and the volume accumulated over top-ups, and richer events. Its errors
+/// decode like v1's: [`Error`](crate::Error) through `?`. Its helpers
+/// (`send_sms_text`, `sim_details`, the pagers) sit beside v1's in the
+/// helper and pagination modules.
+pub mod v2 {
+    pub use crate::api::v2::{builder, types, Client, GeneratedError};
+    pub use crate::helpers::SimDetails;
+}
 
 /// The documented values of an enum the API takes, as the API spells them:
 /// implemented by the spec pipeline for every enum parameter, so that tools
@@ -111,6 +76,3 @@ pub trait KnownValues {
     /// The values, in the documents' order.
     const VALUES: &'static [&'static str];
 }
-
-/// The error type of the generated calls; convert it with `?` or `Error::from`.
-pub type GeneratedError = generated::Error<types::ApiError>;

@@ -153,7 +153,7 @@ async fn v1_send_sms(how: Break) -> Seen {
         ..Default::default()
     };
     let result = retrying(&sandbox)
-        .send_sms_text(sandbox.iccid(0), message)
+        .send_sms_message(sandbox.iccid(0), message)
         .await;
     seen(
         &sandbox,
@@ -207,7 +207,11 @@ async fn v2_send_sms(how: Break) -> Seen {
         .and_then(|s| s.iccid.clone())
         .expect("the fleet has an enabled SIM");
     let result = client.v2().send_sms_message(enabled, message).await;
-    seen(&sandbox, "POST /v2/sims/{iccid}/sms", result)
+    seen(
+        &sandbox,
+        "POST /v2/sims/{iccid}/sms",
+        result.map(|id| id.map(|n| n.to_string())),
+    )
 }
 
 fn seen(sandbox: &Sandbox, route: &str, result: onence::Result<Option<String>>) -> Seen {

@@ -965,7 +965,9 @@ async fn server_text_is_printed_safely() {
         .json()
         .await
         .unwrap();
-    let label = "pump\u{1b}[2J\nFORGED  Enabled\r";
+    // An escape sequence, a forged row, and a right-to-left override that
+    // would show the rest of the line reversed.
+    let label = "pump\u{1b}[2J\nFORGED  Enabled\r\u{202e}delbanE";
     let put = http
         .put(format!("{}/v1/sims/{iccid}", sandbox.base_url()))
         .bearer_auth(token["access_token"].as_str().unwrap())
@@ -983,6 +985,11 @@ async fn server_text_is_printed_safely() {
     assert_eq!(table.code, 0, "{}", table.stderr);
     assert!(!table.stdout.contains('\u{1b}') && !table.stdout.contains('\r'));
     assert!(
+        !table.stdout.contains('\u{202e}') && table.stdout.contains(r"\u{202e}delbanE"),
+        "the bidi override is shown escaped: {}",
+        table.stdout
+    );
+    assert!(
         table.stdout.contains(r"pump\u{1b}[2J\nFORGED"),
         "{}",
         table.stdout
@@ -994,7 +1001,8 @@ async fn server_text_is_printed_safely() {
     );
     let csv = onence(&sandbox, &["--output", "csv", "sims", "list"], "").await;
     assert!(
-        csv.stdout.contains("\"pump\u{1b}[2J\nFORGED  Enabled\r\""),
+        csv.stdout
+            .contains("\"pump\u{1b}[2J\nFORGED  Enabled\r\u{202e}delbanE\""),
         "{}",
         csv.stdout
     );

@@ -1,5 +1,5 @@
 //! The drift corpus: how the real service departs from its documents (see
-//! `../shared/NOTES.md`), applied to every field of every model the client
+//! `docs/real-service.md`), applied to every field of every model the client
 //! decodes, one field at a time.
 //!
 //! For every GET operation of v1 and v2, the test builds the answer with every field filled

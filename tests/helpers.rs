@@ -173,8 +173,8 @@ async fn sending_an_sms_returns_its_id_from_location() {
         ..Default::default()
     };
     assert_eq!(
-        client.send_sms_text(ICCID, message).await.unwrap(),
-        Some(590)
+        client.send_sms_message(ICCID, message).await.unwrap(),
+        Some(onence::SmsId::from(590))
     );
     let post = &writes(&server)[0];
     assert_eq!(post.path, format!("/v1/sims/{ICCID}/sms"));
@@ -241,7 +241,7 @@ async fn a_success_without_location_is_a_success_without_an_id() {
         payload: Some("reboot".into()),
         ..Default::default()
     };
-    assert_eq!(client.send_sms_text(ICCID, sms).await.unwrap(), None);
+    assert_eq!(client.send_sms_message(ICCID, sms).await.unwrap(), None);
     assert_eq!(client.top_up(ICCID, None).await.unwrap(), None);
     assert_eq!(client.top_up_many(&[ICCID], None).await.unwrap(), None);
     assert_eq!(client.place_order(one_product_order()).await.unwrap(), None);
@@ -320,10 +320,10 @@ async fn invalid_input_makes_no_request() {
             .await
             .unwrap_err(),
         client
-            .send_sms_text(ICCID, types::SmsMessage::default())
+            .send_sms_message(ICCID, types::SmsMessage::default())
             .await
             .unwrap_err(),
-        client.send_sms_text("../orders", sms).await.unwrap_err(),
+        client.send_sms_message("../orders", sms).await.unwrap_err(),
         client.top_up("", None).await.unwrap_err(),
         client.top_up_many(&["1"], None).await.unwrap_err(),
         client
@@ -433,7 +433,7 @@ async fn every_helper_future_is_spawnable() {
     spawn!(|c, i, m| c.disable_sims(m));
     spawn!(|c, i, m| c.set_sims_imei_lock(m, false));
     spawn!(|c, i, m| c.set_sim_labels(&[(ICCID, "a"), ("8988280666000000001", "b")]));
-    spawn!(|c, i, m| c.send_sms_text(i, sms()));
+    spawn!(|c, i, m| c.send_sms_message(i, sms()));
     spawn!(|c, i, m| c.send_sms_checked(i, sms()));
     spawn!(|c, i, m| c.top_up(i, None));
     spawn!(|c, i, m| c.top_up_checked(i, None));
@@ -507,8 +507,8 @@ async fn a_post_refused_with_429_is_sent_again() {
         Reply::status(201).header("location", &location),
     ]);
     assert_eq!(
-        client.send_sms_text(ICCID, reboot()).await.unwrap(),
-        Some(77)
+        client.send_sms_message(ICCID, reboot()).await.unwrap(),
+        Some(onence::SmsId::from(77))
     );
     assert_eq!(writes(&server).len(), 2, "refused, then sent again");
 }
@@ -533,10 +533,13 @@ async fn a_write_whose_answer_breaks_off_is_sent_once_and_reported_by_what_was_s
         },
         Reply::Drop,
     ]);
-    assert_eq!(client.send_sms_text(ICCID, reboot()).await.unwrap(), None);
+    assert_eq!(
+        client.send_sms_message(ICCID, reboot()).await.unwrap(),
+        None
+    );
     assert_eq!(writes(&server).len(), 1);
 
-    let err = client.send_sms_text(ICCID, reboot()).await.unwrap_err();
+    let err = client.send_sms_message(ICCID, reboot()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
     assert_eq!(err.operation(), Some("send_sms"));
     assert_eq!(writes(&server).len(), 2);

@@ -888,3 +888,28 @@ async fn the_operation_timeout_ends_a_call_that_keeps_being_retried() {
     );
     assert!(took < Duration::from_secs(5), "ended after {took:?}");
 }
+
+/// An answer whose headers are too large to read says so, is not fetched
+/// again (it would be as large), and for a write is an unknown outcome that
+/// names the cause.
+#[tokio::test]
+async fn an_answer_with_headers_too_large_says_so() {
+    let huge = format!(
+        "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n{}\r\n{{}}",
+        (0..2_000)
+            .map(|n| format!("x-padding-{n}: {}\r\n", "y".repeat(100)))
+            .collect::<String>()
+    );
+    let server = Scripted::start().await;
+    numbered_tokens(&server, 3600);
+    server.then([Reply::Raw(huge.clone()), Reply::Raw(huge)]);
+    let client = client(&server, Clock::manual());
+    let err = onence::Error::from(client.get_sim().iccid(ICCID).send().await.unwrap_err());
+    assert_eq!(err.kind(), onence::ErrorKind::Decode, "{err}");
+    assert!(err.to_string().contains("headers are too large"), "{err}");
+    assert_eq!(server.count(ICCID), 1, "not fetched again");
+
+    let err = client.top_up(ICCID, None).await.unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err}");
+    assert!(err.to_string().contains("headers are too large"), "{err}");
+}

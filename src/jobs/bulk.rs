@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 
-use crate::error::{Error, Result};
-use crate::iccid::{iccid_list, Iccid, IntoIccid};
-use crate::journal::Journal;
-use crate::ops::{update_from, PaymentMethod, BULK_CHUNK};
+use crate::error::{During, Error, Result};
+use crate::helpers::{update_from, PaymentMethod, BULK_CHUNK};
+use crate::jobs::journal::Journal;
+use crate::model::{iccid_list, Iccid, IntoIccid};
 use crate::{types, Client};
 
 /// The pace a plan's ETA assumes: 1NCE's 10 requests/s on SIMs.
@@ -233,7 +233,7 @@ pub(crate) fn update_chunk(
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| Error::from(e).with_operation("update_sims"))
+                .during("update_sims")
         })
     }
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::iccid::Iccid;
+use crate::model::Iccid;
 
 /// One line of a journal file (JSON lines).
 #[derive(Serialize, Deserialize)]

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use futures_util::{future, stream, Stream, StreamExt, TryStreamExt};
 
-use crate::error::{Error, Result};
-use crate::iccid::Iccid;
+use crate::error::{During, Error, Result};
+use crate::model::Iccid;
 use crate::{types, Client};
 
 /// SIMs read one by one at most without asking the list first: for so few,
@@ -127,7 +127,7 @@ impl Client {
                     .iccid(&iccid)
                     .send()
                     .await
-                    .map_err(|e| Error::from(e).with_operation("get_sim"))?
+                    .during("get_sim")?
                     .into_inner();
                 Ok::<_, Error>((iccid, sim))
             }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 
 use crate::error::Result;
-use crate::iccid::IntoIccid;
-use crate::ops::PaymentMethod;
+use crate::helpers::PaymentMethod;
+use crate::model::IntoIccid;
 use crate::{types, Client};
 
 /// What a read-back says of a write whose answer was lost.
@@ -137,8 +137,10 @@ impl Client {
         let iccid = iccid.into_iccid()?;
         let payload = message.payload.clone().unwrap_or_default();
         let since: DateTime<Utc> = std::time::SystemTime::now().into();
-        match self.send_sms_text(&iccid, message).await {
-            Ok(id) => Ok(Checked::Done { id }),
+        match self.send_sms_message(&iccid, message).await {
+            Ok(id) => Ok(Checked::Done {
+                id: id.and_then(|id| id.number()),
+            }),
             Err(e) if e.is_outcome_unknown() => {
                 tracing::warn!(%iccid, "SMS answer lost; reading the SMS list back");
                 Ok(Checked::AnswerLost(

@@ -109,15 +109,22 @@ impl<T: Serialize> Serialize for Lenient<T> {
     }
 }
 
-/// The number kinds a [`Lenient`] can hold: how each one is read from the
-/// forms the API uses.
-pub trait LenientNumber: Sized + Copy {
+/// The number kinds a [`Lenient`] can hold (`i64` and `f64`): how each one
+/// is read from the forms the API uses. Sealed: the kinds are the crate's.
+pub trait LenientNumber: sealed::Sealed + Sized + Copy {
     /// What the number is called in an error ("a whole number", "a number").
     const EXPECTED: &'static str;
     /// From a JSON integer.
     fn from_i128(value: i128) -> Option<Self>;
     /// From a JSON float (an integer field takes only a whole value).
     fn from_f64(value: f64) -> Option<Self>;
+}
+
+mod sealed {
+    /// Implemented only here, so no other crate adds a number kind.
+    pub trait Sealed {}
+    impl Sealed for i64 {}
+    impl Sealed for f64 {}
 }
 
 impl LenientNumber for i64 {

@@ -87,7 +87,7 @@ macro_rules! open_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                $crate::open_enum::raw_scalar(d).map(Self::from)
+                $crate::model::open_enum::raw_scalar(d).map(Self::from)
             }
         }
 
@@ -96,7 +96,7 @@ macro_rules! open_enum {
                 stringify!($name).to_string()
             }
             fn json_schema(_: &mut ::schemars::gen::SchemaGenerator) -> ::schemars::schema::Schema {
-                $crate::open_enum::schema(Self::KNOWN)
+                $crate::model::open_enum::schema(Self::KNOWN)
             }
         }
     };

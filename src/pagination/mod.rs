@@ -19,9 +19,30 @@ use reqwest::header::HeaderMap;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::iccid::IntoIccid;
-use crate::types;
-use crate::Client;
+
+mod lists;
+
+/// One paged list of the API: what it is called, how large its pages may
+/// be, whether it takes a filter, and how to fetch one of its pages. Every
+/// list the client streams is a small impl of this trait (`lists.rs`); the
+/// engine below does the rest, the same way for all of them.
+pub(crate) trait PagedList: Clone + Send + Sync + 'static {
+    /// What the list holds.
+    type Item: Serialize + Send + 'static;
+    /// The operation's name, for errors.
+    const OPERATION: &'static str;
+    /// The largest page the API allows (the default page size).
+    const MAX_PAGE_SIZE: u64;
+    /// Whether the API filters the list (`q`).
+    const FILTERABLE: bool = false;
+    /// Page `page` (from 1) of `size` items, with the totals the API gave.
+    fn fetch(
+        self,
+        query: Query,
+        page: u64,
+        size: u64,
+    ) -> impl std::future::Future<Output = Result<Page<Self::Item>>> + Send;
+}
 
 /// One page of a list, with the totals the API reported for it.
 #[non_exhaustive]
@@ -39,10 +60,11 @@ pub struct Page<T> {
 
 type Fetch<T> = Arc<dyn Fn(Query, u64, u64) -> BoxFuture<'static, Result<Page<T>>> + Send + Sync>;
 
+/// The filter and sort a caller set on a [`Pager`].
 #[derive(Clone, Debug, Default)]
-struct Query {
-    filter: Option<String>,
-    sort: Option<String>,
+pub(crate) struct Query {
+    pub(crate) filter: Option<String>,
+    pub(crate) sort: Option<String>,
 }
 
 /// A paged list: set the page size, filter or sort, then take one
@@ -78,6 +100,13 @@ impl<T> std::fmt::Debug for Pager<T> {
 }
 
 impl<T: Serialize + Send + 'static> Pager<T> {
+    /// The pager over `list`.
+    pub(crate) fn of<L: PagedList<Item = T>>(list: L) -> Pager<T> {
+        let fetch: Fetch<T> =
+            Arc::new(move |query, page, size| Box::pin(list.clone().fetch(query, page, size)));
+        Pager::new(L::OPERATION, L::MAX_PAGE_SIZE, L::FILTERABLE, fetch)
+    }
+
     fn new(
         operation: &'static str,
         max_page_size: u64,
@@ -98,7 +127,7 @@ impl<T: Serialize + Send + 'static> Pager<T> {
     }
 
     /// A pager that fails with `why` before any request.
-    fn refused(operation: &'static str, why: String) -> Pager<T> {
+    pub(crate) fn refused(operation: &'static str, why: String) -> Pager<T> {
         let message = why.clone();
         let fetch: Fetch<T> = Arc::new(move |_, _, _| {
             let message = message.clone();
@@ -336,185 +365,12 @@ fn totals(headers: &HeaderMap) -> (Option<u64>, Option<u64>) {
 }
 
 /// A page from a list answer whose totals travel in the `X-Total-*` headers.
-fn header_page<T>(response: crate::ResponseValue<Vec<T>>, page: u64) -> Page<T> {
+pub(crate) fn header_page<T>(response: crate::ResponseValue<Vec<T>>, page: u64) -> Page<T> {
     let (total_pages, total_count) = totals(response.headers());
     Page {
         items: response.into_inner(),
         page,
         total_pages,
         total_count,
-    }
-}
-
-/// A pager over one SIM's list: `build` makes it for a good ICCID; a bad one
-/// gives a pager that refuses before any request.
-fn for_sim<T: Serialize + Send + 'static>(
-    sim: impl IntoIccid,
-    operation: &'static str,
-    build: impl FnOnce(crate::Iccid) -> Pager<T>,
-) -> Pager<T> {
-    match sim.into_iccid() {
-        Ok(iccid) => build(iccid),
-        Err(e) => Pager::refused(operation, e.to_string()),
-    }
-}
-
-/// The pager over `list_sims` of a v1 or v2 client: both versions take the
-/// same paging, filter and sort parameters, through builders of their own.
-macro_rules! sims_pager {
-    ($client:expr) => {{
-        let client = $client.clone();
-        let fetch: Fetch<_> = Arc::new(move |query: Query, page, size| {
-            let client = client.clone();
-            Box::pin(async move {
-                let mut call = client.list_sims().page(page).page_size(size);
-                if let Some(q) = query.filter {
-                    call = call.q(q);
-                }
-                if let Some(sort) = query.sort {
-                    call = call.sort(sort);
-                }
-                Ok(header_page(call.send().await?, page))
-            })
-        });
-        Pager::new("list_sims", 100, true, fetch)
-    }};
-}
-
-impl Client {
-    /// Every SIM of the account (`list_sims`, up to 100 a page).
-    pub fn all_sims(&self) -> Pager<types::Sim> {
-        sims_pager!(self)
-    }
-
-    /// Every event of one SIM (`list_sim_events`, up to 1000 a page; totals in the body).
-    pub fn all_sim_events(&self, sim: impl IntoIccid) -> Pager<types::SimEvent> {
-        for_sim(sim, "list_sim_events", |iccid| {
-            let client = self.clone();
-            let fetch: Fetch<types::SimEvent> = Arc::new(move |query: Query, page, size| {
-                let (client, iccid) = (client.clone(), iccid.clone());
-                Box::pin(async move {
-                    let mut call = client
-                        .list_sim_events()
-                        .iccid(iccid)
-                        .page(page)
-                        .page_size(size);
-                    if let Some(sort) = query.sort {
-                        call = call.sort(sort);
-                    }
-                    let body = call.send().await?.into_inner();
-                    let total_pages = body.total_pages.and_then(|n| u64::try_from(*n).ok());
-                    let total_count = body.total_events.and_then(|n| u64::try_from(*n).ok());
-                    Ok(Page {
-                        items: body.events,
-                        page,
-                        total_pages,
-                        total_count,
-                    })
-                })
-            });
-            Pager::new("list_sim_events", 1000, false, fetch)
-        })
-    }
-
-    /// Every SMS sent to or from one SIM (`list_sms`, up to 100 a page).
-    pub fn all_sms(&self, sim: impl IntoIccid) -> Pager<types::Sms> {
-        for_sim(sim, "list_sms", |iccid| {
-            let client = self.clone();
-            let fetch: Fetch<types::Sms> = Arc::new(move |query: Query, page, size| {
-                let (client, iccid) = (client.clone(), iccid.clone());
-                Box::pin(async move {
-                    let mut call = client.list_sms().iccid(iccid).page(page).page_size(size);
-                    if let Some(sort) = query.sort {
-                        call = call.sort(sort);
-                    }
-                    Ok(header_page(call.send().await?, page))
-                })
-            });
-            Pager::new("list_sms", 100, false, fetch)
-        })
-    }
-
-    /// Every service request of the account (`list_service_requests`, up to 100 a page).
-    pub fn all_service_requests(&self) -> Pager<types::ServiceRequest> {
-        let client = self.clone();
-        let fetch: Fetch<types::ServiceRequest> = Arc::new(move |_query: Query, page, size| {
-            let client = client.clone();
-            Box::pin(async move {
-                let call = client.list_service_requests().page(page).page_size(size);
-                Ok(header_page(call.send().await?, page))
-            })
-        });
-        Pager::new("list_service_requests", 100, false, fetch)
-    }
-
-    /// Every order of the account (`list_orders`, up to 10 a page).
-    pub fn all_orders(&self) -> Pager<types::Order> {
-        let client = self.clone();
-        let fetch: Fetch<types::Order> = Arc::new(move |query: Query, page, size| {
-            let client = client.clone();
-            Box::pin(async move {
-                let mut call = client.list_orders().page(page).page_size(size);
-                if let Some(sort) = query.sort {
-                    call = call.sort(sort);
-                }
-                Ok(header_page(call.send().await?, page))
-            })
-        });
-        Pager::new("list_orders", 10, false, fetch)
-    }
-}
-
-impl crate::v2::Client {
-    /// Every SIM of the account through v2 (`list_sims`, up to 100 a page;
-    /// [`filter`](Pager::filter) and [`sort`](Pager::sort) as in v1).
-    pub fn all_sims(&self) -> Pager<crate::v2::types::Sim> {
-        sims_pager!(self)
-    }
-
-    /// Every event of one SIM through v2 (`list_sim_events`, up to 1000 a page).
-    pub fn all_sim_events(&self, sim: impl IntoIccid) -> Pager<crate::v2::types::Event> {
-        for_sim(sim, "list_sim_events", |iccid| {
-            let client = self.clone();
-            let fetch: Fetch<crate::v2::types::Event> =
-                Arc::new(move |_query: Query, page, size| {
-                    let (client, iccid) = (client.clone(), iccid.clone());
-                    Box::pin(async move {
-                        let call = client
-                            .list_sim_events()
-                            .iccid(iccid)
-                            .page(page)
-                            .page_size(size);
-                        Ok(header_page(call.send().await?, page))
-                    })
-                });
-            Pager::new("list_sim_events", 1000, false, fetch)
-        })
-    }
-
-    /// Every SMS sent to or from one SIM through v2 (`list_sms`, up to 1000
-    /// a page, as `per_page`).
-    pub fn all_sms(&self, sim: impl IntoIccid) -> Pager<crate::v2::types::Sms> {
-        for_sim(sim, "list_sms", |iccid| {
-            let client = self.clone();
-            let fetch: Fetch<crate::v2::types::Sms> = Arc::new(move |_query: Query, page, size| {
-                let (client, iccid) = (client.clone(), iccid.clone());
-                Box::pin(async move {
-                    let (Some(page_number), Some(per_page)) = (
-                        std::num::NonZeroU64::new(page),
-                        std::num::NonZeroU64::new(size),
-                    ) else {
-                        return Err(Error::invalid_input("pages and page sizes start at 1"));
-                    };
-                    let call = client
-                        .list_sms()
-                        .iccid(iccid)
-                        .page(page_number)
-                        .per_page(per_page);
-                    Ok(header_page(call.send().await?, page))
-                })
-            });
-            Pager::new("list_sms", 1000, false, fetch)
-        })
     }
 }

@@ -1,5 +1,5 @@
 //! Drift mode: successful answers in the shapes the real service drifts into
-//! (see `shared/NOTES.md`), so users and tests can watch a client cope.
+//! (see `docs/real-service.md`), so users and tests can watch a client cope.
 //!
 //! Applied to the JSON of every successful API answer, deterministically from
 //! the seed: numbers sent as strings, enum values the documents do not list,

@@ -18,7 +18,7 @@ use super::faults::Fault;
 use super::fleet;
 use super::state::Shared;
 use super::wire::Wire;
-use crate::rate_limit::Route;
+use crate::transport::rate_limit::Route;
 use futures_util::StreamExt;
 
 /// The largest request body the sandbox reads.

@@ -12,7 +12,7 @@
 //! # }
 //! ```
 //!
-//! It answers all 42 operations (v1 and v2, which share one fleet: a SIM
+//! It answers every documented operation (v1 and v2, which share one fleet: a SIM
 //! changed through one reads as changed through the other) from a
 //! deterministic fleet built from the seed, with the real service's habits (timestamps like
 //! `2018-03-09T07:59:09.000+0000`, `application/json;charset=UTF-8`, an empty

@@ -13,9 +13,9 @@ use super::answer::{not_found, Refusal};
 use super::faults::Faults;
 use super::fleet::{self, SimRecord, SmsRecord};
 use super::{Counters, SandboxBuilder, Tally};
-use crate::clock::Clock;
-use crate::rate_limit::RateLimiters;
-use crate::secret::Secret;
+use crate::transport::clock::Clock;
+use crate::transport::rate_limit::RateLimiters;
+use crate::transport::secret::Secret;
 use crate::types;
 
 /// Everything the handlers and layers share.

@@ -1,8 +1,6 @@
 //! Checks of what a caller sends, made before anything is sent: bad input
 //! never costs a request, and the error names what was wrong.
 
-use crate::types;
-
 /// Characters in one SMS: 160 GSM characters of text (`dcs` 0 or absent),
 /// 70 of UCS-2 text (`dcs` 8). The API documents no longer encoding; longer
 /// texts are sent as several SMS, joined by a user data header (`udh`).
@@ -12,9 +10,17 @@ pub const SMS_UCS2_LIMIT: usize = 70;
 /// Characters in a SIM label, a cap of the client (the API states none).
 pub const LABEL_LIMIT: usize = 255;
 
+/// What the SMS checks read of an SMS, whichever API version's model holds it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SmsParts<'a> {
+    pub(crate) payload: Option<&'a str>,
+    pub(crate) dcs: Option<i64>,
+    pub(crate) udh: Option<&'a str>,
+}
+
 /// An SMS the API can take: a payload of one SMS, a hexadecimal `udh`.
-pub(crate) fn sms(message: &types::SmsMessage) -> Result<(), String> {
-    let payload = message.payload.as_deref().unwrap_or("");
+pub(crate) fn sms(message: SmsParts<'_>) -> Result<(), String> {
+    let payload = message.payload.unwrap_or("");
     if payload.is_empty() {
         return Err("the SMS payload is empty".into());
     }
@@ -28,7 +34,7 @@ pub(crate) fn sms(message: &types::SmsMessage) -> Result<(), String> {
             "the SMS payload has {length} characters; one SMS holds {limit} (send longer texts as parts joined by a udh)"
         ));
     }
-    if let Some(udh) = &message.udh {
+    if let Some(udh) = message.udh {
         if !udh.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(format!("the udh {udh:?} is not a hexadecimal string"));
         }
@@ -60,9 +66,15 @@ pub(crate) fn body(operation: &str, body: &[u8]) -> Result<(), String> {
     let at = |e: String| format!("{operation}: {e}");
     match operation {
         "send_sms" => {
-            let message: types::SmsMessage =
+            let message: serde_json::Value =
                 serde_json::from_slice(body).map_err(|e| at(e.to_string()))?;
-            sms(&message).map_err(at)
+            let text = |name: &str| message.get(name).and_then(serde_json::Value::as_str);
+            sms(SmsParts {
+                payload: text("payload"),
+                dcs: message.get("dcs").and_then(serde_json::Value::as_i64),
+                udh: text("udh"),
+            })
+            .map_err(at)
         }
         "update_sim" | "update_sims" => {
             let value: serde_json::Value =
@@ -86,28 +98,30 @@ pub(crate) fn body(operation: &str, body: &[u8]) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn text(payload: &str, dcs: Option<i64>) -> types::SmsMessage {
-        types::SmsMessage {
-            payload: Some(payload.into()),
+    fn text(payload: &str, dcs: Option<i64>) -> SmsParts<'_> {
+        SmsParts {
+            payload: Some(payload),
             dcs,
-            ..Default::default()
+            udh: None,
         }
     }
 
     #[test]
     fn one_sms_at_most_and_a_hex_udh() {
-        assert!(sms(&text(&"a".repeat(160), None)).is_ok());
-        let e = sms(&text(&"a".repeat(161), None)).unwrap_err();
+        assert!(sms(text(&"a".repeat(160), None)).is_ok());
+        let e = sms(text(&"a".repeat(161), None)).unwrap_err();
         assert!(e.contains("161") && e.contains("160"), "{e}");
-        assert!(sms(&text(&"ü".repeat(70), Some(8))).is_ok());
-        assert!(sms(&text(&"ü".repeat(71), Some(8))).is_err());
-        assert!(sms(&text(&"x".repeat(2_000_000), None)).is_err());
-        assert!(sms(&text("", None)).is_err());
+        assert!(sms(text(&"ü".repeat(70), Some(8))).is_ok());
+        assert!(sms(text(&"ü".repeat(71), Some(8))).is_err());
+        assert!(sms(text(&"x".repeat(2_000_000), None)).is_err());
+        assert!(sms(text("", None)).is_err());
         let mut with_udh = text("part 1", None);
-        with_udh.udh = Some("050003CC0301".into());
-        assert!(sms(&with_udh).is_ok());
-        with_udh.udh = Some("05 00".into());
-        assert!(sms(&with_udh).is_err());
+        with_udh.udh = Some("050003CC0301");
+        assert!(sms(with_udh).is_ok());
+        with_udh.udh = Some("05 00");
+        assert!(sms(with_udh).is_err());
+        let e = body("send_sms", br#"{"payload":"","udh":"zz"}"#).unwrap_err();
+        assert!(e.starts_with("send_sms:"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Who the client is: the credentials its tokens are asked for with. A leaf
 //! module: it depends on nothing of the crate but [`Secret`].
 
-use crate::secret::Secret;
+use crate::transport::secret::Secret;
 
 /// How the client authenticates: both kinds are sent as HTTP Basic
 /// credentials to the token endpoint.

@@ -3,13 +3,13 @@
 //! pipeline (rate limits, token, retries, outcomes). Both versions share
 //! them, and one [`Session`](crate::Session).
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::OperationInfo;
 use reqwest::{Response, StatusCode};
 
-use crate::paths::PathTable;
-use crate::session::Session;
-use crate::stand_in::OPERATION_HEADER;
-use crate::tidy::tidy;
+use crate::transport::paths::PathTable;
+use crate::transport::session::Session;
+use crate::transport::stand_in::OPERATION_HEADER;
+use crate::transport::tidy::tidy;
 
 /// The path of a base URL (`/management-api` of `https://api.1nce.com/management-api`).
 pub(crate) fn base_path(base_url: &str) -> &str {
@@ -28,7 +28,7 @@ pub(crate) fn base_path(base_url: &str) -> &str {
 /// built: its path against the operation's template in `paths` (so no
 /// parameter can change which operation is called; `src/paths.rs`) and the
 /// SMS and labels it carries (`src/checks.rs`).
-fn pre(
+pub(crate) fn pre(
     paths: PathTable,
     base_url: &str,
     request: &mut reqwest::Request,
@@ -37,9 +37,9 @@ fn pre(
     request.headers_mut().remove("api-version");
     let path = request.url().path();
     let below = path.strip_prefix(base_path(base_url)).unwrap_or(path);
-    crate::paths::check(paths, info.operation_id, below)?;
+    crate::transport::paths::check(paths, info.operation_id, below)?;
     if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
-        crate::checks::body(info.operation_id, body)?;
+        crate::transport::checks::body(info.operation_id, body)?;
     }
     Ok(())
 }
@@ -47,7 +47,7 @@ fn pre(
 /// Runs the request through the session, and marks a failed answer with
 /// the operation's name so that [`Error::operation`](crate::Error::operation) can report it.
 /// In a dry run a write goes to the sink instead, exactly as it would be sent.
-async fn exec(
+pub(crate) async fn exec(
     session: &Session,
     http: &reqwest::Client,
     base_url: &str,
@@ -57,7 +57,10 @@ async fn exec(
     let method = request.method().clone();
     if let Some(sink) = session.dry_run() {
         if !matches!(method, reqwest::Method::GET | reqwest::Method::HEAD) {
-            (sink.0)(&crate::dry_run::planned(&request, base_path(base_url)));
+            (sink.0)(&crate::transport::dry_run::planned(
+                &request,
+                base_path(base_url),
+            ));
             let mut planned = http::Response::builder().status(StatusCode::OK);
             planned = planned.header("x-onence-dry-run", "true");
             return Ok(Response::from(
@@ -66,7 +69,7 @@ async fn exec(
         }
     }
     let response = session.execute(http, request, info.operation_id).await?;
-    if crate::stand_in::body_unread(response.headers()) {
+    if crate::transport::stand_in::body_unread(response.headers()) {
         tracing::warn!(
             operation = info.operation_id,
             "the write succeeded (HTTP {}); its answer's body could not be read and counts as absent",
@@ -81,29 +84,36 @@ async fn exec(
     Ok(response)
 }
 
-/// The hooks of one generated client type, with its version's path table.
+/// The hooks of one generated client type, with its version's path table
+/// (invoked once per API version, in `src/api.rs`).
 macro_rules! hooks_for {
     ($client:ty, $paths:expr) => {
-        impl ClientHooks<Session> for $client {
+        impl progenitor_client::ClientHooks<crate::transport::session::Session> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut reqwest::Request,
-                info: &OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> Result<(), progenitor_client::Error<E>> {
-                pre($paths, &self.baseurl, request, info)
+                crate::transport::hooks::pre($paths, &self.baseurl, request, info)
                     .map_err(progenitor_client::Error::InvalidRequest)
             }
 
             async fn exec(
                 &self,
                 request: reqwest::Request,
-                info: &OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                exec(&self.inner, &self.client, &self.baseurl, request, info).await
+                crate::transport::hooks::exec(
+                    &self.inner,
+                    &self.client,
+                    &self.baseurl,
+                    request,
+                    info,
+                )
+                .await
             }
         }
     };
 }
 
-hooks_for!(crate::Client, crate::generated::PATHS);
-hooks_for!(crate::v2::Client, crate::generated_v2::PATHS);
+pub(crate) use hooks_for;

@@ -6,7 +6,7 @@
 //! sends requests calls [`check`], so every operation, generated or helper,
 //! is covered.
 
-use crate::iccid::Iccid;
+use crate::model::Iccid;
 
 /// One API version's operations: (operation, path template, [(parameter, kind)]),
 /// as codegen emits them (`generated::PATHS`, `generated_v2::PATHS`).
@@ -106,49 +106,59 @@ mod tests {
     #[test]
     fn good_paths_pass_and_bad_parameters_are_named() {
         assert!(check(
-            crate::generated::PATHS,
+            crate::api::generated::PATHS,
             "get_sim",
             &format!("/v1/sims/{ICCID}")
         )
         .is_ok());
         assert!(check(
-            crate::generated::PATHS,
+            crate::api::generated::PATHS,
             "get_sms",
             &format!("/v1/sims/{ICCID}/sms/42")
         )
         .is_ok());
         assert!(check(
-            crate::generated::PATHS,
+            crate::api::generated::PATHS,
             "list_limit_options",
             "/v1/sims/smsMO/limits"
         )
         .is_ok());
         // "." vanished when the URL was normalised: a segment is missing.
-        let e = check(crate::generated::PATHS, "get_sim", "/v1/sims").unwrap_err();
+        let e = check(crate::api::generated::PATHS, "get_sim", "/v1/sims").unwrap_err();
         assert!(e.contains("iccid"), "{e}");
-        assert!(check(crate::generated::PATHS, "top_up_sim", "/v1/sims/topup").is_err());
-        let e = check(crate::generated::PATHS, "get_sim", "/v1/sims/..%2Forders").unwrap_err();
+        assert!(check(crate::api::generated::PATHS, "top_up_sim", "/v1/sims/topup").is_err());
+        let e = check(
+            crate::api::generated::PATHS,
+            "get_sim",
+            "/v1/sims/..%2Forders",
+        )
+        .unwrap_err();
         assert!(e.contains("\"../orders\""), "{e}");
-        let e = check(crate::generated::PATHS, "get_order", "/v1/orders/12a").unwrap_err();
+        let e = check(crate::api::generated::PATHS, "get_order", "/v1/orders/12a").unwrap_err();
         assert!(
             e.contains("order_number") && e.contains("whole number"),
             "{e}"
         );
         assert!(check(
-            crate::generated::PATHS,
+            crate::api::generated::PATHS,
             "list_limit_options",
             "/v1/sims/a%2Fb/limits"
         )
         .is_err());
         assert!(check(
-            crate::generated::PATHS,
+            crate::api::generated::PATHS,
             "list_limit_options",
             "/v1/sims/../limits"
         )
         .is_err());
-        assert!(check(crate::generated::PATHS, "no_such_operation", "/anything").is_ok());
+        assert!(check(
+            crate::api::generated::PATHS,
+            "no_such_operation",
+            "/anything"
+        )
+        .is_ok());
         // v2 has its own table: the same names, other paths.
-        let v2 = crate::generated_v2::PATHS;
+        let v2 = crate::api::generated_v2::PATHS;
         assert!(check(v2, "cancel_sms", &format!("/v2/sims/{ICCID}/sms/42")).is_ok());
         assert!(check(v2, "cancel_sms", &format!("/v2/sims/{ICCID}/sms/4a")).is_err());
         assert!(check(v2, "get_sim", &format!("/v1/sims/{ICCID}")).is_err());

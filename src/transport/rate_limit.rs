@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use governor::{Quota, RateLimiter};
 
-use crate::clock::Clock;
+use crate::transport::clock::Clock;
 
 /// A limit of `requests` per `period`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +76,7 @@ impl RateLimits {
         }
     }
 
-    /// The limit of `/v1/sims...` and `/v2/sims...`.v2/sims` and everything below them.
+    /// Sets the limit of `/v1/sims`, `/v2/sims` and everything below them.
     pub fn with_sims(mut self, limit: Option<Limit>) -> RateLimits {
         self.sims = limit;
         self

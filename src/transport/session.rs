@@ -6,77 +6,46 @@ use std::sync::Arc;
 use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
-use crate::auth::TokenSession;
-use crate::body_limit::{self, Bounded};
-use crate::clock::Clock;
-use crate::rate_limit::{RateLimiters, Route};
-use crate::retry::{self, Budget, Next, RetryPolicy};
-use crate::stand_in::{self, Origin};
+use crate::transport::body_limit::{self, Bounded};
+use crate::transport::clock::Clock;
+use crate::transport::rate_limit::{RateLimiters, Route};
+use crate::transport::retry::{self, Budget, Next, RetryPolicy};
+use crate::transport::stand_in::{self, Origin};
+use crate::transport::token::TokenSession;
 
 /// Per-client state shared by the generated calls and by every clone of the
 /// client: the token session, the retry policy and the rate limiters.
-/// Build it through [`Client::builder`](crate::Client::builder); `Default` is
-/// a session without credentials, default retries and default limits.
+/// Built only by [`Client::builder`](crate::Client::builder), from the
+/// settings its `build()` checked.
 #[derive(Clone, Debug)]
 pub struct Session {
-    inner: Arc<Inner>,
+    inner: Arc<Settings>,
 }
 
+/// What a [`Session`] is made of: the settings `ClientBuilder::build`
+/// checked, handed over in one value.
 #[derive(Debug)]
-struct Inner {
-    auth: Option<TokenSession>,
-    retry: RetryPolicy,
-    operation: std::time::Duration,
-    limiters: RateLimiters,
-    clock: Clock,
-    max_body: usize,
-    dry_run: Option<crate::dry_run::Sink>,
-}
-
-impl Default for Session {
-    fn default() -> Self {
-        let clock = Clock::system();
-        let limiters = RateLimiters::new(&crate::RateLimits::default(), &clock);
-        let operation = crate::Timeouts::standard()
-            .operation()
-            .unwrap_or(std::time::Duration::MAX);
-        Session::new(
-            None,
-            RetryPolicy::standard(),
-            operation,
-            limiters,
-            clock,
-            body_limit::DEFAULT_MAX_BODY,
-            None,
-        )
-    }
+pub(crate) struct Settings {
+    pub(crate) auth: Option<TokenSession>,
+    pub(crate) retry: RetryPolicy,
+    /// How long one operation may take in all, retries and waits included.
+    pub(crate) operation: std::time::Duration,
+    pub(crate) limiters: RateLimiters,
+    pub(crate) clock: Clock,
+    /// The largest answer body read, in bytes.
+    pub(crate) max_body: usize,
+    pub(crate) dry_run: Option<crate::transport::dry_run::Sink>,
 }
 
 impl Session {
-    pub(crate) fn new(
-        auth: Option<TokenSession>,
-        retry: RetryPolicy,
-        operation: std::time::Duration,
-        limiters: RateLimiters,
-        clock: Clock,
-        max_body: usize,
-        dry_run: Option<crate::dry_run::Sink>,
-    ) -> Session {
+    pub(crate) fn new(settings: Settings) -> Session {
         Session {
-            inner: Arc::new(Inner {
-                auth,
-                retry,
-                operation,
-                limiters,
-                clock,
-                max_body,
-                dry_run,
-            }),
+            inner: Arc::new(settings),
         }
     }
 
     /// Where a dry run's writes go, if this is one.
-    pub(crate) fn dry_run(&self) -> Option<&crate::dry_run::Sink> {
+    pub(crate) fn dry_run(&self) -> Option<&crate::transport::dry_run::Sink> {
         self.inner.dry_run.as_ref()
     }
 
@@ -198,7 +167,7 @@ impl Session {
 }
 
 /// The answer with its body read into memory (up to `limit`), and a
-/// success's `null`s dropped (see [`drop_nulls`](crate::tidy::drop_nulls)).
+/// success's `null`s dropped (see [`drop_nulls`](crate::transport::tidy::drop_nulls)).
 ///
 /// What a body that cannot be read means depends on the request. An
 /// idempotent request's read error is returned, to be retried like a
@@ -237,7 +206,7 @@ async fn read_answer(
         Err(error) => return Err(error),
     };
     let bytes = match status.is_success() {
-        true => crate::tidy::without_null_bytes(bytes, &mut headers),
+        true => crate::transport::tidy::without_null_bytes(bytes, &mut headers),
         false => bytes,
     };
     Ok(body_limit::rebuild(status, headers, bytes))

@@ -7,76 +7,9 @@
 
 use reqwest::{Response, StatusCode};
 
-/// Header the client puts on a stand-in answer, naming what it stands for.
-pub(crate) const ORIGIN_HEADER: &str = "x-onence-error";
-
-/// Header of a token stand-in holding the token endpoint's real status.
-pub(crate) const TOKEN_STATUS_HEADER: &str = "x-onence-token-status";
-
-/// Header the client puts on a failed answer, naming the operation.
-pub(crate) const OPERATION_HEADER: &str = "x-onence-operation";
-
-/// Header on a write's success whose body could not be read (it broke
-/// off, or was past the body limit): the success stands, the body is empty.
-pub(crate) const BODY_UNREAD_HEADER: &str = "x-onence-body-unread";
-
-/// What a stand-in answer stands for, carried in [`ORIGIN_HEADER`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Origin {
-    /// The token endpoint refused the credentials.
-    Auth,
-    /// The token endpoint failed otherwise (its status is kept apart).
-    Token,
-    /// The token endpoint could not be reached.
-    TokenNetwork,
-    /// The token endpoint did not answer in time.
-    TokenTimeout,
-    /// A 200 with an empty body: no such resource.
-    Empty,
-    /// A write was sent and got no answer.
-    OutcomeUnknown,
-    /// The answer was past the body limit.
-    TooLarge,
-}
-
-impl Origin {
-    const ALL: [Origin; 7] = [
-        Origin::Auth,
-        Origin::Token,
-        Origin::TokenNetwork,
-        Origin::TokenTimeout,
-        Origin::Empty,
-        Origin::OutcomeUnknown,
-        Origin::TooLarge,
-    ];
-
-    /// The mark as the header carries it.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Origin::Auth => "auth",
-            Origin::Token => "token",
-            Origin::TokenNetwork => "token-network",
-            Origin::TokenTimeout => "token-timeout",
-            Origin::Empty => "empty",
-            Origin::OutcomeUnknown => "outcome-unknown",
-            Origin::TooLarge => "too-large",
-        }
-    }
-
-    /// The mark an answer carries, if the client made it.
-    pub(crate) fn of(headers: &reqwest::header::HeaderMap) -> Option<Origin> {
-        let mark = headers.get(ORIGIN_HEADER)?.to_str().ok()?;
-        Origin::ALL.into_iter().find(|o| o.as_str() == mark)
-    }
-
-    /// Whether the stand-in's status was made up by the client (the API sent none).
-    pub(crate) fn status_made_up(self) -> bool {
-        matches!(
-            self,
-            Origin::OutcomeUnknown | Origin::TokenNetwork | Origin::TokenTimeout | Origin::TooLarge
-        )
-    }
-}
+pub(crate) use crate::error::marks::{
+    Origin, BODY_UNREAD_HEADER, OPERATION_HEADER, ORIGIN_HEADER, TOKEN_STATUS_HEADER,
+};
 
 /// A response with a JSON body, built by the client.
 pub(crate) fn json_response(
@@ -131,6 +64,9 @@ pub(crate) fn outcome_unknown(error: &reqwest::Error, seen: Option<StatusCode>) 
             status.as_u16()
         ),
         None if error.is_timeout() => "no answer came in time".to_string(),
+        None if crate::error::head_too_large(error) => {
+            "an answer came whose headers are too large to read".to_string()
+        }
         None => "the connection broke before an answer came".to_string(),
     };
     let body = serde_json::json!({
@@ -158,7 +94,7 @@ pub(crate) fn success_without_body(
         BODY_UNREAD_HEADER,
         reqwest::header::HeaderValue::from_static(why),
     );
-    crate::body_limit::rebuild(status, headers, bytes::Bytes::new())
+    crate::transport::body_limit::rebuild(status, headers, bytes::Bytes::new())
 }
 
 /// Whether a write's success came without its body (see [`success_without_body`]).
@@ -169,8 +105,8 @@ pub(crate) fn body_unread(headers: &reqwest::header::HeaderMap) -> bool {
 /// For a request that got no token: a 401 carrying the token endpoint's
 /// message, its real status in [`TOKEN_STATUS_HEADER`], and a mark that
 /// tells an auth, API, network or timeout failure apart.
-pub(crate) fn no_token(failure: crate::auth::TokenFailure) -> Response {
-    use crate::auth::TokenFailure;
+pub(crate) fn no_token(failure: crate::transport::token::TokenFailure) -> Response {
+    use crate::transport::token::TokenFailure;
     let (status, origin, message, code) = match failure {
         TokenFailure::Rejected {
             status,

@@ -22,15 +22,18 @@ pub(crate) async fn tidy(
             .get(reqwest::header::CONTENT_LENGTH)
             .is_some_and(|v| v == "0");
     if empty_success {
-        return Ok(crate::stand_in::empty_success());
+        return Ok(crate::transport::stand_in::empty_success());
     }
     if status.is_success() {
         // Read whole, nulls dropped, by the session.
         return Ok(response);
     }
     let headers = response.headers().clone();
-    let bytes =
-        crate::body_limit::read_prefix(response, crate::body_limit::ERROR_BODY_READ).await?;
+    let bytes = crate::transport::body_limit::read_prefix(
+        response,
+        crate::transport::body_limit::ERROR_BODY_READ,
+    )
+    .await?;
     let is_object =
         serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| v.is_object());
     let body = if is_object {

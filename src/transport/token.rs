@@ -16,11 +16,11 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::Deserialize;
 
-use crate::clock::Clock;
-use crate::credentials::Credentials;
-use crate::rate_limit::{RateLimiters, Route};
-use crate::retry::{self, Budget, Next, RetryPolicy};
-use crate::secret::Secret;
+use crate::transport::clock::Clock;
+use crate::transport::credentials::Credentials;
+use crate::transport::rate_limit::{RateLimiters, Route};
+use crate::transport::retry::{self, Budget, Next, RetryPolicy};
+use crate::transport::secret::Secret;
 
 /// The longest token life the client believes: `expires_in` is the server's
 /// word, and a value past this is taken as this.

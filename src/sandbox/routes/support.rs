@@ -36,7 +36,7 @@ pub(crate) async fn create(
         .text
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| bad("text is missing"))?;
-    let now: crate::timestamp::Timestamp = fleet::api_time(shared.now()).into();
+    let now: crate::model::Timestamp = fleet::api_time(shared.now()).into();
     let mut data = shared.data_now();
     let case = 10_000 + data.service_requests.len() as u64 + 1;
     data.service_requests.push(types::ServiceRequest {
