@@ -3,23 +3,27 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
+use onence::Iccid;
+
 /// A usage problem: exit code 2, and the message.
 #[derive(Debug)]
 pub struct Usage(pub String);
 
-/// ICCIDs from the arguments, from `--file`, or from stdin (one per line;
-/// blank lines and `#` comments ignored). All are checked before anything is
-/// sent; the first bad one is reported with its line number.
-pub fn iccids(args: &[String], file: Option<&PathBuf>) -> Result<Vec<String>, Usage> {
+/// ICCIDs from the arguments (checked by clap already), from `--file`, or
+/// from stdin (one per line; blank lines and `#` comments ignored). All are
+/// checked before anything is sent; the first bad one is reported with its
+/// line number.
+pub fn iccids(args: &[Iccid], file: Option<&PathBuf>) -> Result<Vec<Iccid>, Usage> {
     if let (false, Some(path)) = (args.is_empty(), file) {
         return Err(Usage(format!(
             "give ICCIDs as arguments or with --file {}, not both",
             path.display()
         )));
     }
-    let (lines, source): (Vec<String>, String) = if !args.is_empty() {
-        (args.to_vec(), "argument".into())
-    } else if let Some(path) = file {
+    if !args.is_empty() {
+        return Ok(args.to_vec());
+    }
+    let (lines, source): (Vec<String>, String) = if let Some(path) = file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
         (
@@ -44,14 +48,14 @@ pub fn iccids(args: &[String], file: Option<&PathBuf>) -> Result<Vec<String>, Us
         if value.is_empty() {
             continue;
         }
-        let iccid = onence::Iccid::new(value).map_err(|e| {
+        let iccid = Iccid::new(value).map_err(|e| {
             Usage(format!(
                 "{source} {}: {}",
                 n + 1,
                 e.message().unwrap_or("not an ICCID")
             ))
         })?;
-        out.push(iccid.into());
+        out.push(iccid);
     }
     if out.is_empty() {
         return Err(Usage("no ICCIDs given".into()));

@@ -5,22 +5,32 @@
 
 use std::path::{Path, PathBuf};
 
-use onence::{BulkChange, BulkReport, Journal};
+use onence::{BulkChange, BulkReport, Iccid, Journal};
 
-use crate::{Ctx, Failure};
+use crate::context::Ctx;
+use crate::failure::Failure;
 
-/// Where journals are kept when no --journal is given.
+/// Where journals are kept when no --journal is given: `$ONENCE_STATE_DIR`,
+/// else the platform's state directory (`$XDG_STATE_HOME/onence`, by
+/// default `~/.local/state/onence`), else its local data directory. Never
+/// the temporary directory: a reboot empties it, and a resumed top-up job
+/// would then send billed chunks again.
 fn state_dir() -> PathBuf {
-    std::env::var_os("ONENCE_STATE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("onence"))
+    if let Some(dir) = std::env::var_os("ONENCE_STATE_DIR") {
+        return PathBuf::from(dir);
+    }
+    let dirs = directories::ProjectDirs::from("", "", "onence");
+    dirs.as_ref()
+        .and_then(|d| d.state_dir().map(Path::to_path_buf))
+        .or_else(|| dirs.as_ref().map(|d| d.data_local_dir().to_path_buf()))
+        .unwrap_or_else(|| PathBuf::from(".onence-state"))
 }
 
 /// The automatic journal of `job` over `iccids` for one account (its base URL
 /// and client id): the same command over the same SIMs of the same account
 /// finds it again, and another account's never does.
-fn automatic_journal(job: &str, account: &str, iccids: &[String]) -> PathBuf {
-    let mut sorted: Vec<&str> = iccids.iter().map(String::as_str).collect();
+fn automatic_journal(job: &str, account: &str, iccids: &[Iccid]) -> PathBuf {
+    let mut sorted: Vec<&str> = iccids.iter().map(Iccid::as_str).collect();
     sorted.sort_unstable();
     let hash = [account]
         .iter()
@@ -41,7 +51,7 @@ pub async fn run(
     ctx: &Ctx,
     job: &str,
     change: BulkChange,
-    iccids: &[String],
+    iccids: &[Iccid],
     given: Option<&Path>,
 ) -> Result<BulkReport, Failure> {
     if ctx.dry_run {
@@ -150,7 +160,11 @@ mod tests {
     /// accounts can hold the same ICCIDs: a sandbox's, a profile's).
     #[test]
     fn automatic_journals_belong_to_one_account_and_job() {
-        let sims = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let sims = |list: &[&str]| {
+            list.iter()
+                .map(|s| Iccid::new(*s).unwrap())
+                .collect::<Vec<_>>()
+        };
         let a = sims(&["8988280666000000001", "8988280666000000002"]);
         let same = automatic_journal("disable", "https://api.1nce.com/management-api 1_api", &a);
         let reordered = sims(&["8988280666000000002", "8988280666000000001"]);

@@ -112,18 +112,37 @@ fn cell(record: &Value, pointer: &str) -> String {
     }
 }
 
-/// A cell as a table shows it: control characters escaped (`\n`, `\u{1b}`),
-/// so text from the server can neither break a row nor drive the terminal.
+/// A cell as a table shows it: control characters and Unicode's bidi and
+/// format controls escaped (`\n`, `\u{1b}`, `\u{202e}`), so text from the
+/// server can neither break a row, drive the terminal, nor reorder or hide
+/// what is shown.
 fn table_cell(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(needs_escape) {
         return text.to_string();
     }
     text.chars()
         .map(|c| match c {
-            c if c.is_control() => c.escape_default().to_string(),
+            c if needs_escape(c) => c.escape_default().to_string(),
             c => c.to_string(),
         })
         .collect()
+}
+
+/// Control characters, and the invisible characters that change how the
+/// text around them is shown: bidi embeddings, overrides and isolates
+/// (U+202A–U+202E, U+2066–U+2069), directional marks (U+200E, U+200F,
+/// U+061C), zero-width and joining format characters (U+200B–U+200D,
+/// U+2060–U+2064, U+FEFF), and the interlinear annotation marks.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// The I/O error inside a CSV error, so a closed pipe is still seen as one.

@@ -1,7 +1,14 @@
 //! `onence limits`: the account's monthly caps.
 
-#[allow(unused_imports)]
-use crate::*;
+use clap::Subcommand;
+use onence::types;
+use serde_json::json;
+
+use crate::args::api_enum;
+use crate::context::Ctx;
+use crate::failure::Failure;
+use crate::output;
+use crate::records::{done, one};
 
 /// What `onence limits` does.
 #[derive(Subcommand, Debug)]
@@ -25,7 +32,7 @@ pub enum LimitsVerb {
 }
 
 /// Runs one `limits` verb.
-pub async fn limits(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
+pub async fn run(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
     match verb {
         LimitsVerb::Get => {
             let limits = ctx.client().get_limits().send().await?.into_inner();

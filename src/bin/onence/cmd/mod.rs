@@ -1,7 +1,8 @@
-//! One module per noun: its clap verbs and what they do. A new command goes
-//! into its noun's module; a new noun is a module here and a line in
-//! `Noun` (main.rs). Shared pieces (the context, output, input, jobs) stay
-//! in main.rs and its sibling modules.
+//! One module per noun: its clap verbs and one `run` that does them. A new
+//! command goes into its noun's module; a new noun is a module here and a
+//! line in `Noun` and in the dispatch (main.rs). Shared pieces live beside
+//! main.rs: the context, the failures, the values (`args`), output, input
+//! and journaled jobs. Each module imports what it uses, by name.
 
 pub mod limits;
 pub mod orders;

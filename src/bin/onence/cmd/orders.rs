@@ -1,7 +1,13 @@
 //! `onence orders`: orders, listed, read and placed (billed).
 
-#[allow(unused_imports)]
-use crate::*;
+use clap::Subcommand;
+use onence::types;
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+use crate::failure::Failure;
+use crate::output;
+use crate::records::{created, one};
 
 /// What `onence orders` does.
 #[derive(Subcommand, Debug)]
@@ -22,7 +28,7 @@ pub enum OrdersVerb {
 }
 
 /// Runs one `orders` verb.
-pub async fn orders(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
+pub async fn run(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
     match verb {
         OrdersVerb::List => {
             ctx.print_pages(output::ORDERS, ctx.client().all_orders().pages())
@@ -50,7 +56,7 @@ pub async fn orders(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
             let number = ctx.client().place_order(order).await?;
             ctx.print(
                 output::RESULT,
-                &created("order", "order_number", number, "placed"),
+                &created("order", "order_number", number.map(Value::from), "placed"),
             )
         }
     }

@@ -1,7 +1,11 @@
 //! `onence products`: the product catalogue.
 
-#[allow(unused_imports)]
-use crate::*;
+use clap::Subcommand;
+
+use crate::context::Ctx;
+use crate::failure::Failure;
+use crate::output;
+use crate::records::to_values;
 
 /// What `onence products` does.
 #[derive(Subcommand, Debug)]

@@ -1,7 +1,15 @@
 //! `onence sims`: list, read and change SIMs.
 
-#[allow(unused_imports)]
-use crate::*;
+use chrono::NaiveDate;
+use clap::Subcommand;
+use onence::{types, BulkChange, Iccid};
+use serde_json::json;
+
+use crate::args::{api_enum, Iccids};
+use crate::context::Ctx;
+use crate::failure::Failure;
+use crate::records::{done, one, to_values};
+use crate::{input, jobs, output};
 
 /// What `onence sims` does.
 #[derive(Subcommand, Debug)]
@@ -16,15 +24,15 @@ pub enum SimVerb {
         sort: Option<String>,
     },
     /// One SIM's details (example: onence sims get 8988280666000000000).
-    Get { iccid: String },
+    Get { iccid: Iccid },
     /// Network status of a SIM.
-    Status { iccid: String },
+    Status { iccid: Iccid },
     /// A SIM, its connectivity and both quotas with their thresholds, in one
     /// view (SIM Management v2; example: onence sims details 8988280666000000000).
-    Details { iccid: String },
+    Details { iccid: Iccid },
     /// Subscriber location and USSD probe of a SIM.
     Connectivity {
-        iccid: String,
+        iccid: Iccid,
         /// Also probe over USSD.
         #[arg(long)]
         ussd: bool,
@@ -34,7 +42,7 @@ pub enum SimVerb {
     /// Disable SIMs (example: onence sims disable --file fleet.txt --yes).
     Disable(Iccids),
     /// Set a SIM's label (example: onence sims label 8988280666000000000 pump-7).
-    Label { iccid: String, label: String },
+    Label { iccid: Iccid, label: String },
     /// Lock SIMs to their devices, or unlock them with --off.
     ImeiLock {
         #[command(flatten)]
@@ -44,22 +52,22 @@ pub enum SimVerb {
         off: bool,
     },
     /// Reset a SIM's network connection.
-    Reset { iccid: String },
+    Reset { iccid: Iccid },
     /// Daily usage between two dates (example: onence sims usage 8988... --from 2024-01-01 --to 2024-01-31).
     Usage {
-        iccid: String,
+        iccid: Iccid,
         #[arg(long)]
         from: NaiveDate,
         #[arg(long)]
         to: NaiveDate,
     },
     /// A SIM's events.
-    Events { iccid: String },
+    Events { iccid: Iccid },
     /// What a SIM has left (example: onence sims quota data 8988280666000000000).
     Quota {
         #[arg(value_parser = ["data", "sms"])]
         kind: String,
-        iccid: String,
+        iccid: Iccid,
     },
     /// Move SIMs to another organisation.
     Transfer {
@@ -83,7 +91,7 @@ pub enum SimVerb {
 }
 
 /// Runs one `sims` verb.
-pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
+pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
     match verb {
         SimVerb::List { filter, sort } => {
             let mut pager = ctx.client().all_sims();
@@ -96,7 +104,6 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             ctx.print_pages(output::SIMS, pager.pages()).await
         }
         SimVerb::Get { iccid } => {
-            check_iccid(&iccid)?;
             let sim = ctx
                 .client()
                 .get_sim()
@@ -107,7 +114,6 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             ctx.print(output::SIMS, &one(sim))
         }
         SimVerb::Status { iccid } => {
-            check_iccid(&iccid)?;
             let status = ctx
                 .client()
                 .get_sim_status()
@@ -118,12 +124,10 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             ctx.print(output::STATUS, &one(status))
         }
         SimVerb::Details { iccid } => {
-            check_iccid(&iccid)?;
-            let details = ctx.client().v2().sim_details(iccid.as_str()).await?;
+            let details = ctx.client().v2().sim_details(&iccid).await?;
             ctx.print(output::DETAILS, &one(details))
         }
         SimVerb::Connectivity { iccid, ussd } => {
-            check_iccid(&iccid)?;
             let info = ctx
                 .client()
                 .get_connectivity_info()
@@ -137,7 +141,6 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
         SimVerb::Enable(list) => set_status(ctx, list, true).await,
         SimVerb::Disable(list) => set_status(ctx, list, false).await,
         SimVerb::Label { iccid, label } => {
-            check_iccid(&iccid)?;
             ctx.client().set_sim_label(&iccid, &label).await?;
             ctx.print(
                 output::RESULT,
@@ -166,7 +169,6 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             )
         }
         SimVerb::Reset { iccid } => {
-            check_iccid(&iccid)?;
             ctx.client()
                 .reset_connectivity()
                 .iccid(&iccid)
@@ -181,7 +183,6 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             )
         }
         SimVerb::Usage { iccid, from, to } => {
-            check_iccid(&iccid)?;
             if from > to {
                 return Err(Failure::Usage(format!("--from {from} is after --to {to}")));
             }
@@ -190,12 +191,10 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             ctx.print(output::USAGE, &rows)
         }
         SimVerb::Events { iccid } => {
-            check_iccid(&iccid)?;
             ctx.print_pages(output::EVENTS, ctx.client().all_sim_events(&iccid).pages())
                 .await
         }
         SimVerb::Quota { kind, iccid } => {
-            check_iccid(&iccid)?;
             let quota = if kind == "data" {
                 ctx.client().data_quota_of(&iccid).await?
             } else {
@@ -206,7 +205,7 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
         SimVerb::Transfer { iccids, to } => {
             let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
             let body = types::SimTransfer {
-                iccids: list.clone(),
+                iccids: list.iter().map(String::from).collect(),
                 iccid_ranges: vec![],
                 target_organisation: Some(to),
             };
@@ -230,7 +229,7 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
         } => {
             let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
             let body = types::SimExtensionRequest {
-                iccids: list.clone(),
+                iccids: list.iter().map(String::from).collect(),
                 product_id: product,
             };
             ctx.confirm(&format!("extend {} SIMs (billed)", list.len()))?;
@@ -250,7 +249,7 @@ pub async fn sims(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
     }
 }
 
-pub async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure> {
+async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure> {
     let iccids = input::iccids(&list.iccids, list.file.as_ref())?;
     let status = if enable { "Enabled" } else { "Disabled" };
     if iccids.len() > 1 {
@@ -268,8 +267,8 @@ pub async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Fai
         }
     } else {
         let (job, change) = match enable {
-            true => ("enable", onence::BulkChange::Enable),
-            false => ("disable", onence::BulkChange::Disable),
+            true => ("enable", BulkChange::Enable),
+            false => ("disable", BulkChange::Disable),
         };
         jobs::run(ctx, job, change, &iccids, list.journal.as_deref()).await?;
     }

@@ -3,7 +3,9 @@
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::{output, Ctx, Failure};
+use crate::context::Ctx;
+use crate::failure::Failure;
+use crate::output;
 
 /// What `onence support` does.
 #[derive(Subcommand, Debug)]

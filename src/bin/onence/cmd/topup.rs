@@ -1,14 +1,21 @@
 //! `onence topup`: top-ups, one or many, and automatic top-up (billed).
 
-#[allow(unused_imports)]
-use crate::*;
+use clap::Subcommand;
+use onence::{types, Iccid};
+use serde_json::{json, Value};
+
+use crate::args::{api_enum, Iccids};
+use crate::context::Ctx;
+use crate::failure::Failure;
+use crate::records::{created, done};
+use crate::{input, jobs, output};
 
 /// What `onence topup` does.
 #[derive(Subcommand, Debug)]
 pub enum TopupVerb {
     /// Top up one SIM (billed; example: onence topup one 8988280666000000000 --yes).
     One {
-        iccid: String,
+        iccid: Iccid,
         #[arg(long, value_parser = api_enum::<onence::PaymentMethod>())]
         payment_method: Option<onence::PaymentMethod>,
     },
@@ -29,19 +36,18 @@ pub enum TopupVerb {
 }
 
 /// Runs one `topup` verb.
-pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
+pub async fn run(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
     match verb {
         TopupVerb::One {
             iccid,
             payment_method,
         } => {
-            check_iccid(&iccid)?;
             ctx.confirm(&format!("top up {iccid} (billed)"))?;
             let order = ctx.client().top_up(&iccid, payment_method).await?;
             let result = created(
                 "order",
                 "order_number",
-                order,
+                order.map(Value::from),
                 &format!("created for {iccid}"),
             );
             ctx.print(output::RESULT, &result)
@@ -59,7 +65,7 @@ pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
                 let rest = format!("created for {} SIMs", list.len());
                 return ctx.print(
                     output::RESULT,
-                    &created("order", "order_number", order, &rest),
+                    &created("order", "order_number", order.map(Value::from), &rest),
                 );
             }
             let change = onence::BulkChange::TopUp(payment);
@@ -80,7 +86,7 @@ pub async fn topup(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
             let body = types::AutoTopupRequest {
                 enabled: Some(state == "on"),
-                iccids: list.clone(),
+                iccids: list.iter().map(String::from).collect(),
             };
             // Billed from now on: ask first, like every billed or fleet-wide write.
             ctx.confirm(&format!(

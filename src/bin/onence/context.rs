@@ -1,0 +1,279 @@
+//! The context every command runs in: the global flags, the client they
+//! build (the account's, or the embedded sandbox's), how output is printed,
+//! and how writes are confirmed.
+
+use std::io::IsTerminal;
+
+use clap::Args;
+use futures_util::TryStreamExt;
+use onence::sandbox::Sandbox;
+use onence::{Client, Credentials};
+use serde_json::Value;
+
+use crate::args::{field_equals, seconds};
+use crate::failure::Failure;
+use crate::input::{self, Usage};
+use crate::output::{self, Columns, Format};
+use crate::profile;
+use crate::records::to_values;
+
+/// The flags every command takes.
+#[derive(Args, Debug)]
+pub struct Global {
+    /// Output format (default: table on a terminal, JSON lines when piped).
+    #[arg(long, short, global = true, value_enum)]
+    pub output: Option<Format>,
+    /// Use the embedded sandbox: a simulated account, offline.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// API user client id (default: ONENCE_CLIENT_ID).
+    #[arg(long, global = true, env = "ONENCE_CLIENT_ID", hide_env_values = true)]
+    pub client_id: Option<String>,
+    /// The account's profile in the configuration file (see `onence help`; ONENCE_PROFILE).
+    #[arg(long, global = true, env = "ONENCE_PROFILE", hide_env_values = true)]
+    pub profile: Option<String>,
+    /// API base URL (default: ONENCE_BASE_URL or 1NCE's).
+    #[arg(long, global = true, env = "ONENCE_BASE_URL", hide_env_values = true)]
+    pub base_url: Option<String>,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Do what costs money or acts on many SIMs without asking.
+    #[arg(long, short, global = true)]
+    pub yes: bool,
+    /// Read as usual, but print every write (method, path, body) instead of
+    /// sending it: the exact requests a real run would send.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Print only these fields of a list's items, in this order (JSON, CSV
+    /// and tables; e.g. --fields iccid,status,label).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "A,B")]
+    pub fields: Option<Vec<String>>,
+    /// Print at most N items of a list (and read no further pages).
+    #[arg(long, global = true, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Keep only list items whose FIELD equals VALUE (repeatable; all must
+    /// match). Applied here, after the API answered: the API itself filters
+    /// SIMs only by imei and ip_address (--filter).
+    #[arg(long = "where", global = true, value_name = "FIELD=VALUE", value_parser = field_equals)]
+    pub where_: Vec<(String, String)>,
+    /// Log each request (method, path, status, attempt, time) on stderr;
+    /// RUST_LOG gives finer control. Never logs a secret or a token.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// How long one request may take, in seconds (default 30).
+    #[arg(long, global = true, env = "ONENCE_TIMEOUT", hide_env_values = true, value_name = "SECONDS", value_parser = seconds)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// What a command runs with.
+pub struct Ctx {
+    format: Format,
+    fields: Option<Vec<String>>,
+    limit: Option<usize>,
+    where_: Vec<(String, String)>,
+    quiet: bool,
+    yes: bool,
+    pub dry_run: bool,
+    client: Option<Client>,
+    /// Who the commands act for (base URL and client id), so that automatic
+    /// journals of different accounts never mix.
+    pub account: String,
+    /// Kept alive while the command runs.
+    _sandbox: Option<Sandbox>,
+}
+
+impl Ctx {
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().expect("a client outside --dry-run")
+    }
+
+    pub fn print(&self, columns: Columns, records: &[Value]) -> Result<(), Failure> {
+        // In a dry run the planned requests are the output; no write happened to report.
+        if self.dry_run && columns == output::RESULT {
+            return Ok(());
+        }
+        output::print(self.format, columns, records).map_err(Failure::from)
+    }
+
+    /// Whether a list item passes every --where (its field's text equals the value).
+    fn matches(&self, item: &Value) -> bool {
+        self.where_
+            .iter()
+            .all(|(field, value)| match item.get(field) {
+                Some(Value::String(text)) => text == value,
+                Some(Value::Null) | None => value.is_empty(),
+                Some(other) => serde_json::from_str::<Value>(value).is_ok_and(|v| v == *other),
+            })
+    }
+
+    /// Prints a list page by page as it arrives, up to `--limit` items (and
+    /// reads no page past them), with a progress bar of pages on a terminal.
+    pub async fn print_pages<T: serde::Serialize>(
+        &self,
+        columns: Columns,
+        pages: impl futures_util::Stream<Item = onence::Result<onence::Page<T>>>,
+    ) -> Result<(), Failure> {
+        let mut pages = std::pin::pin!(pages);
+        let mut printer = output::Printer::new(self.format, columns, self.fields.as_deref());
+        let bar = self.progress(0, "pages");
+        let mut left = self.limit.unwrap_or(usize::MAX);
+        while left > 0 {
+            let Some(page) = pages.try_next().await? else {
+                break;
+            };
+            if let Some(total) = page.total_pages.filter(|&n| n > 0) {
+                show_total(&bar, total);
+            }
+            bar.inc(1);
+            let values: Vec<Value> = to_values(page.items)
+                .into_iter()
+                .filter(|item| self.matches(item))
+                .take(left)
+                .collect();
+            left -= values.len();
+            bar.suspend(|| printer.rows(&values))?;
+        }
+        bar.finish_and_clear();
+        printer.finish().map_err(Failure::from)
+    }
+
+    /// Asks before a billed or wide write; a dry run sends nothing, so it does not ask.
+    pub fn confirm(&self, what: &str) -> Result<(), Failure> {
+        if self.dry_run {
+            return Ok(());
+        }
+        input::confirm(self.yes, what).map_err(Failure::from)
+    }
+
+    /// A progress bar on a terminal (hidden otherwise, or with --quiet). With
+    /// no known total (`length` 0) it is a count and a spinner, never "1/0",
+    /// until [`show_total`] gives it one.
+    pub fn progress(&self, length: u64, what: &str) -> indicatif::ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = match length {
+            0 => {
+                let bar = indicatif::ProgressBar::new_spinner();
+                if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} {msg}")
+                {
+                    bar.set_style(style);
+                }
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                bar
+            }
+            n => indicatif::ProgressBar::new(n),
+        };
+        bar.set_message(what.to_string());
+        bar
+    }
+}
+
+/// Turns a spinner into a bar once the total is known.
+fn show_total(bar: &indicatif::ProgressBar, total: u64) {
+    if bar.length() != Some(total) {
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{wide_bar} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar.set_length(total);
+    }
+}
+
+impl Ctx {
+    /// Builds the client the flags ask for: the embedded sandbox with
+    /// `--sandbox`, otherwise the account of the profile or the environment.
+    pub async fn open(global: Global) -> Result<Ctx, Failure> {
+        let format = global.output.unwrap_or(if std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        });
+        let (client, sandbox, account) = if global.sandbox {
+            let sandbox = Sandbox::builder()
+                .sims(100)
+                .seed(42)
+                .start()
+                .await
+                .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+            eprintln!("onence: using the embedded sandbox at {} (a simulated account; nothing real is touched)", sandbox.base_url());
+            let mut builder = sandbox.client_builder();
+            if global.dry_run {
+                builder = builder.dry_run(print_planned);
+            }
+            let account = format!("{} {}", sandbox.base_url(), sandbox.credentials().user());
+            (Some(builder.build()?), Some(sandbox), account)
+        } else {
+            let profile = profile::load(global.profile.as_deref())?.unwrap_or_default();
+            // A chosen profile wins: one account's id never meets another's secret.
+            let id = profile.client_id.or(global.client_id.clone()).ok_or_else(|| {
+                Usage(
+                    "set ONENCE_CLIENT_ID, pass --client-id or choose a --profile (or try --sandbox)"
+                        .into(),
+                )
+            })?;
+            let secret = match profile.secret {
+                Some(secret) => secret,
+                None => input::secret()?,
+            };
+            let base_url = profile
+                .base_url
+                .clone()
+                .or(global.base_url.clone())
+                .unwrap_or_else(|| onence::DEFAULT_BASE_URL.to_string());
+            let account = format!("{base_url} {id}");
+            let mut builder = Client::builder()
+                .credentials(Credentials::api_user(id, secret))
+                .base_url(base_url);
+            if let Some(timeout) = global.timeout {
+                builder = builder.request_timeout(Some(timeout));
+            }
+            if global.dry_run {
+                builder = builder.dry_run(print_planned);
+            }
+            (Some(builder.build()?), None, account)
+        };
+        Ok(Ctx {
+            format,
+            fields: global.fields,
+            limit: global.limit,
+            where_: global.where_,
+            quiet: global.quiet,
+            yes: global.yes,
+            dry_run: global.dry_run,
+            client,
+            account,
+            _sandbox: sandbox,
+        })
+    }
+}
+
+/// Logs to stderr: `--debug` turns on the client's request spans and
+/// events; `RUST_LOG` (e.g. `onence=debug`) chooses otherwise.
+pub fn logging(debug: bool) {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.is_empty() => tracing_subscriber::EnvFilter::new(spec),
+        _ if debug => tracing_subscriber::EnvFilter::new("onence=debug"),
+        _ => return,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .init();
+}
+
+/// Prints a write a dry run did not send, as the client would have sent it
+/// (the request hook produces it); a closed pipe ends the command quietly.
+fn print_planned(planned: &onence::PlannedWrite) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "would send: {planned}").and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("onence: cannot write: {e}");
+        std::process::exit(2);
+    }
+}

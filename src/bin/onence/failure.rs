@@ -1,0 +1,95 @@
+//! Why a command stopped, and the exit code and one line that say so.
+
+use std::process::ExitCode;
+
+use onence::ErrorKind;
+
+use crate::input::Usage;
+
+/// Why the command stopped.
+pub enum Failure {
+    /// Bad usage or input, found before anything was sent (exit 2).
+    Usage(String),
+    /// The client's error (exit by its kind: see [`exit_code`]).
+    Api(onence::Error),
+    /// Ctrl-C stopped a job between chunks (exit 130).
+    Interrupted(String),
+    /// Some writes got no answer and may have taken effect (exit 4).
+    Unknown(String),
+    /// Whoever read the output stopped reading (`| head`): a quiet exit 0.
+    ClosedPipe,
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Failure::ClosedPipe,
+            _ => Failure::Usage(format!("cannot write: {e}")),
+        }
+    }
+}
+
+impl From<Usage> for Failure {
+    fn from(Usage(message): Usage) -> Failure {
+        Failure::Usage(message)
+    }
+}
+
+impl From<onence::Error> for Failure {
+    fn from(e: onence::Error) -> Failure {
+        Failure::Api(e)
+    }
+}
+
+impl From<onence::GeneratedError> for Failure {
+    fn from(e: onence::GeneratedError) -> Failure {
+        Failure::Api(e.into())
+    }
+}
+
+impl From<onence::v2::GeneratedError> for Failure {
+    fn from(e: onence::v2::GeneratedError) -> Failure {
+        Failure::Api(e.into())
+    }
+}
+
+/// Says what stopped the command on stderr, in one line, and gives its exit code.
+pub fn exit(outcome: Result<(), Failure>) -> ExitCode {
+    let (code, message) = match outcome {
+        Ok(()) | Err(Failure::ClosedPipe) => return ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => (2, message),
+        Err(Failure::Api(e)) => (exit_code(&e), explain(&e)),
+        Err(Failure::Interrupted(message)) => (130, message),
+        Err(Failure::Unknown(message)) => (4, message),
+    };
+    eprintln!("onence: {message}");
+    ExitCode::from(code)
+}
+
+/// The exit code of a failure: 2 for input refused before sending, 3 for
+/// refused credentials, 4 for a write that may have taken effect (never
+/// repeat it blindly), 1 for the rest.
+fn exit_code(e: &onence::Error) -> u8 {
+    match e.kind() {
+        ErrorKind::InvalidInput => 2,
+        ErrorKind::Auth => 3,
+        ErrorKind::OutcomeUnknown => 4,
+        _ => 1,
+    }
+}
+
+/// One line: what failed, the status, the API's message, and a hint.
+fn explain(e: &onence::Error) -> String {
+    let hint = match e.kind() {
+        ErrorKind::Auth => " (check ONENCE_CLIENT_ID and ONENCE_CLIENT_SECRET)",
+        ErrorKind::NotFound => " (check the ICCID or number)",
+        ErrorKind::RateLimited => " (the API's rate limit; try again shortly)",
+        ErrorKind::Network | ErrorKind::Timeout => " (check the network, or ONENCE_BASE_URL)",
+        ErrorKind::Config => " (check the environment)",
+        ErrorKind::OutcomeUnknown => {
+            " (do not repeat it blindly: check `onence orders list` or `onence sms list ICCID` first)"
+        }
+        _ => "",
+    };
+    format!("{e}{hint}")
+}
