@@ -46,7 +46,7 @@ pub use transport::timeout::Timeouts;
 /// SIM Management v2: the operations under `/v2/sims`, generated from
 /// `spec/management-api-v2.openapi.json`.
 ///
-/// A v2 client is a view of a [`Client`](crate::Client): it shares its
+/// A v2 client is a view of a [`Client`]: it shares its
 /// session (token, rate limits, retries, dry run), so v1 and v2 calls made
 /// together count against the same limits and one token serves both.
 ///
@@ -61,7 +61,7 @@ pub use transport::timeout::Timeouts;
 /// v2 adds to v1: the SMS id in the answer to sending one, a SIM's
 /// connectivity with its services and PDP contexts, quotas with thresholds
 /// and the volume accumulated over top-ups, and richer events. Its errors
-/// decode like v1's: [`Error`](crate::Error) through `?`. Its helpers
+/// decode like v1's: [`Error`] through `?`. Its helpers
 /// (`send_sms_text`, `sim_details`, the pagers) sit beside v1's in the
 /// helper and pagination modules.
 pub mod v2 {

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A timestamp from a response: the text the API sent, and the instant it
-/// names when it is in one of the forms [`parse`] reads.
+/// names when it is in one of the forms [`to_utc`](Timestamp::to_utc) reads.
 ///
 /// The raw text is kept whatever it holds, so a form nobody has seen yet (or
 /// the `"TOTAL"` row of usage statistics) decodes, prints and encodes again

@@ -69,9 +69,9 @@ pub(crate) struct Query {
 
 /// A paged list: set the page size, filter or sort, then take one
 /// [`page`](Pager::page), a [`stream`](Pager::stream) of every item, or the
-/// [`pages`](Pager::pages) themselves. Made by [`Client::all_sims`],
-/// [`Client::all_sim_events`], [`Client::all_sms`], [`Client::all_orders`],
-/// [`Client::all_service_requests`], and for v2 by
+/// [`pages`](Pager::pages) themselves. Made by [`Client::all_sims`](crate::Client::all_sims),
+/// [`Client::all_sim_events`](crate::Client::all_sim_events), [`Client::all_sms`](crate::Client::all_sms), [`Client::all_orders`](crate::Client::all_orders),
+/// [`Client::all_service_requests`](crate::Client::all_service_requests), and for v2 by
 /// [`v2::Client::all_sims`](crate::v2::Client::all_sims),
 /// [`all_sim_events`](crate::v2::Client::all_sim_events) and
 /// [`all_sms`](crate::v2::Client::all_sms).
