@@ -16,9 +16,14 @@ use crate::failure::Failure;
 /// the temporary directory: a reboot empties it, and a resumed top-up job
 /// would then send billed chunks again.
 fn state_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("ONENCE_STATE_DIR") {
-        return PathBuf::from(dir);
+    match std::env::var_os("ONENCE_STATE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => platform_state_dir(),
     }
+}
+
+/// The platform's place for state that must outlive a reboot.
+fn platform_state_dir() -> PathBuf {
     let dirs = directories::ProjectDirs::from("", "", "onence");
     dirs.as_ref()
         .and_then(|d| d.state_dir().map(Path::to_path_buf))
@@ -154,6 +159,14 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Journals outlive a reboot: never under the temporary directory, which
+    /// a reboot empties (a resumed top-up would then bill chunks again).
+    #[test]
+    fn journals_are_kept_where_a_reboot_leaves_them() {
+        let dir = platform_state_dir();
+        assert!(!dir.starts_with(std::env::temp_dir()), "{}", dir.display());
+    }
 
     /// An unfinished job's automatic journal is found again by the same
     /// command on the same account, and never by another account's (two
