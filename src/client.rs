@@ -184,11 +184,7 @@ impl ClientBuilder {
 fn check_settings(builder: &ClientBuilder) -> Result<(), Error> {
     let config = |message: String| Err(Error::new(ErrorKind::Config, message));
     let limits = &builder.rate_limits;
-    for (route, limit) in [
-        ("sims", limits.sims()),
-        ("orders_and_products", limits.orders_and_products()),
-        ("token", limits.token()),
-    ] {
+    for (route, limit) in limits.all() {
         if let Some(limit) = limit {
             if limit.requests() == 0 || limit.period().is_zero() {
                 return config(format!(

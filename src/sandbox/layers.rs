@@ -90,7 +90,10 @@ pub(crate) async fn rate_limit(
     request: Request,
     next: Next,
 ) -> Response {
-    if shared.limiters.try_acquire(Route::of(api_path(&request))) {
+    if shared
+        .limiters
+        .try_acquire(Route::of(request.method(), api_path(&request)))
+    {
         return next.run(request).await;
     }
     shared.tally.with(|c| c.rate_limited += 1);

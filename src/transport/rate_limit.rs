@@ -33,10 +33,12 @@ impl Limit {
 }
 
 /// Client-side limits by route. The standard ones are 1NCE's published
-/// limits (which its own pages state differently, hence configurable): 10
-/// requests/s for `/v1/sims...`, 100 per 5 minutes for `/v1/orders` and
-/// `/v1/products`, and 600 per minute for the token endpoint. `None` turns a
-/// limit off; [`RateLimits::none`] turns all off.
+/// limits (which its own pages have stated differently over time, hence
+/// configurable): 10 requests/s for `/v1/sims...` and `/v2/sims...`, 100 per
+/// 5 minutes for `/v1/orders` and `/v1/products` and, apart, for
+/// `/v1/support`, 30 a minute for reading every geofence (1NCE OS's
+/// `GET /v1/locate/geofences`), and 600 per minute for the token endpoint.
+/// `None` turns a limit off; [`RateLimits::none`] turns all off.
 ///
 /// ```
 /// use std::time::Duration;
@@ -48,6 +50,8 @@ impl Limit {
 pub struct RateLimits {
     sims: Option<Limit>,
     orders_and_products: Option<Limit>,
+    support: Option<Limit>,
+    geofence_reads: Option<Limit>,
     token: Option<Limit>,
 }
 
@@ -63,6 +67,8 @@ impl RateLimits {
         RateLimits {
             sims: Some(Limit::new(10, Duration::from_secs(1))),
             orders_and_products: Some(Limit::new(100, Duration::from_secs(300))),
+            support: Some(Limit::new(100, Duration::from_secs(300))),
+            geofence_reads: Some(Limit::new(30, Duration::from_secs(60))),
             token: Some(Limit::new(600, Duration::from_secs(60))),
         }
     }
@@ -72,6 +78,8 @@ impl RateLimits {
         RateLimits {
             sims: None,
             orders_and_products: None,
+            support: None,
+            geofence_reads: None,
             token: None,
         }
     }
@@ -85,6 +93,18 @@ impl RateLimits {
     /// The limit of `/v1/orders` and `/v1/products`.
     pub fn with_orders_and_products(mut self, limit: Option<Limit>) -> RateLimits {
         self.orders_and_products = limit;
+        self
+    }
+
+    /// Sets the limit of `/v1/support`.
+    pub fn with_support(mut self, limit: Option<Limit>) -> RateLimits {
+        self.support = limit;
+        self
+    }
+
+    /// Sets the limit of reading every geofence (`GET /v1/locate/geofences`, 1NCE OS).
+    pub fn with_geofence_reads(mut self, limit: Option<Limit>) -> RateLimits {
+        self.geofence_reads = limit;
         self
     }
 
@@ -104,9 +124,30 @@ impl RateLimits {
         self.orders_and_products
     }
 
+    /// The limit of `/v1/support`.
+    pub fn support(&self) -> Option<Limit> {
+        self.support
+    }
+
+    /// The limit of `GET /v1/locate/geofences`.
+    pub fn geofence_reads(&self) -> Option<Limit> {
+        self.geofence_reads
+    }
+
     /// The limit of `/oauth/token`.
     pub fn token(&self) -> Option<Limit> {
         self.token
+    }
+
+    /// Every limit, by the name `build()` reports it under.
+    pub(crate) fn all(&self) -> [(&'static str, Option<Limit>); 5] {
+        [
+            ("sims", self.sims),
+            ("orders_and_products", self.orders_and_products),
+            ("support", self.support),
+            ("geofence_reads", self.geofence_reads),
+            ("token", self.token),
+        ]
     }
 }
 
@@ -115,18 +156,27 @@ impl RateLimits {
 pub(crate) enum Route {
     Sims,
     OrdersAndProducts,
+    Support,
+    GeofenceReads,
     Token,
     Other,
 }
 
 impl Route {
-    pub(crate) fn of(path: &str) -> Route {
+    /// The limit a request with `method` on `path` counts against, as
+    /// 1NCE's rate-limit page groups them.
+    pub(crate) fn of(method: &reqwest::Method, path: &str) -> Route {
+        let path = path.trim_end_matches('/');
         if path.ends_with("/oauth/token") {
             Route::Token
         } else if path.contains("/v1/sims") || path.contains("/v2/sims") {
             Route::Sims
         } else if path.contains("/v1/orders") || path.contains("/v1/products") {
             Route::OrdersAndProducts
+        } else if path.contains("/v1/support") {
+            Route::Support
+        } else if *method == reqwest::Method::GET && path.ends_with("/v1/locate/geofences") {
+            Route::GeofenceReads
         } else {
             Route::Other
         }
@@ -145,6 +195,8 @@ type Limiter = RateLimiter<
 pub(crate) struct RateLimiters {
     sims: Option<Arc<Limiter>>,
     orders_and_products: Option<Arc<Limiter>>,
+    support: Option<Arc<Limiter>>,
+    geofence_reads: Option<Arc<Limiter>>,
     token: Option<Arc<Limiter>>,
     clock: Option<Clock>,
 }
@@ -154,6 +206,8 @@ impl std::fmt::Debug for RateLimiters {
         f.debug_struct("RateLimiters")
             .field("sims", &self.sims.is_some())
             .field("orders_and_products", &self.orders_and_products.is_some())
+            .field("support", &self.support.is_some())
+            .field("geofence_reads", &self.geofence_reads.is_some())
             .field("token", &self.token.is_some())
             .finish()
     }
@@ -183,32 +237,34 @@ impl RateLimiters {
         RateLimiters {
             sims: make(limits.sims),
             orders_and_products: make(limits.orders_and_products),
+            support: make(limits.support),
+            geofence_reads: make(limits.geofence_reads),
             token: make(limits.token),
             clock: Some(clock.clone()),
+        }
+    }
+
+    /// The limiter of `route`, if it has one.
+    fn of(&self, route: Route) -> Option<&Arc<Limiter>> {
+        match route {
+            Route::Sims => self.sims.as_ref(),
+            Route::OrdersAndProducts => self.orders_and_products.as_ref(),
+            Route::Support => self.support.as_ref(),
+            Route::GeofenceReads => self.geofence_reads.as_ref(),
+            Route::Token => self.token.as_ref(),
+            Route::Other => None,
         }
     }
 
     /// Takes a place within `route`'s limit now, if there is one.
     #[cfg(feature = "sandbox")]
     pub(crate) fn try_acquire(&self, route: Route) -> bool {
-        let limiter = match route {
-            Route::Sims => &self.sims,
-            Route::OrdersAndProducts => &self.orders_and_products,
-            Route::Token => &self.token,
-            Route::Other => &None,
-        };
-        limiter.as_ref().is_none_or(|l| l.check().is_ok())
+        self.of(route).is_none_or(|l| l.check().is_ok())
     }
 
     /// Waits until a request on `route` is within its limit.
     pub(crate) async fn until_ready(&self, route: Route) {
-        let limiter = match route {
-            Route::Sims => &self.sims,
-            Route::OrdersAndProducts => &self.orders_and_products,
-            Route::Token => &self.token,
-            Route::Other => &None,
-        };
-        let (Some(limiter), Some(clock)) = (limiter, &self.clock) else {
+        let (Some(limiter), Some(clock)) = (self.of(route), &self.clock) else {
             return;
         };
         while let Err(not_until) = limiter.check() {
@@ -259,17 +315,72 @@ mod tests {
     #[test]
     fn requests_are_sorted_to_their_route() {
         assert_eq!(
-            Route::of("/management-api/v1/sims/8988/quota/data"),
+            Route::of(
+                &reqwest::Method::GET,
+                "/management-api/v1/sims/8988/quota/data"
+            ),
             Route::Sims
         );
         assert_eq!(
-            Route::of("/management-api/v1/orders/12"),
+            Route::of(&reqwest::Method::GET, "/management-api/v1/orders/12"),
             Route::OrdersAndProducts
         );
         assert_eq!(
-            Route::of("/management-api/v1/products"),
+            Route::of(&reqwest::Method::GET, "/management-api/v1/products"),
             Route::OrdersAndProducts
         );
-        assert_eq!(Route::of("/management-api/oauth/token"), Route::Token);
+        assert_eq!(
+            Route::of(&reqwest::Method::GET, "/management-api/oauth/token"),
+            Route::Token
+        );
+        let (get, post) = (reqwest::Method::GET, reqwest::Method::POST);
+        assert_eq!(
+            Route::of(&post, "/management-api/v1/support"),
+            Route::Support
+        );
+        // Only reading every geofence is limited; one geofence, or a new one, is not.
+        assert_eq!(
+            Route::of(&get, "/management-api/v1/locate/geofences"),
+            Route::GeofenceReads
+        );
+        assert_eq!(
+            Route::of(&post, "/management-api/v1/locate/geofences"),
+            Route::Other
+        );
+        assert_eq!(
+            Route::of(&get, "/management-api/v1/locate/geofences/g1"),
+            Route::Other
+        );
+    }
+
+    /// 1NCE's 30 geofence reads a minute: 31 reads take over a minute's
+    /// worth of spacing, while /v1/support keeps its own budget.
+    #[tokio::test(start_paused = true)]
+    async fn geofence_reads_keep_to_thirty_a_minute_and_support_has_its_own_limit() {
+        let clock = Clock::system();
+        let limiters = RateLimiters::new(&RateLimits::default(), &clock);
+        let start = tokio::time::Instant::now();
+        for _ in 0..31 {
+            limiters.until_ready(Route::GeofenceReads).await;
+        }
+        // A burst of 15, then one every 2 s: 16 more take 32 s.
+        assert!(
+            start.elapsed() >= Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
+        let before = tokio::time::Instant::now();
+        for _ in 0..50 {
+            limiters.until_ready(Route::Support).await;
+        }
+        assert!(
+            before.elapsed() < Duration::from_millis(10),
+            "support is not held by geofences"
+        );
+        assert_eq!(
+            RateLimits::standard().support(),
+            Some(Limit::new(100, Duration::from_secs(300)))
+        );
+        assert_eq!(RateLimits::none().geofence_reads(), None);
     }
 }

@@ -60,7 +60,7 @@ impl Session {
         operation: &'static str,
     ) -> reqwest::Result<Response> {
         let inner = &*self.inner;
-        let route = Route::of(request.url().path());
+        let route = Route::of(request.method(), request.url().path());
         let method = request.method().clone();
         let idempotent = retry::is_idempotent(&method);
         // progenitor builds bodies from bytes, so requests replay; one with a
