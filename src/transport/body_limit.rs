@@ -15,8 +15,8 @@ pub(crate) const ERROR_BODY_READ: usize = 64 << 10;
 
 /// A body read up to a limit.
 pub(crate) enum Bounded {
-    /// The whole answer.
-    Whole(HeaderMap, Bytes),
+    /// The whole body.
+    Whole(Bytes),
     /// The answer is larger than `limit` bytes; the rest was not read.
     TooLarge { limit: usize },
 }
@@ -27,7 +27,6 @@ pub(crate) async fn read(mut response: Response, limit: usize) -> reqwest::Resul
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Ok(Bounded::TooLarge { limit });
     }
-    let headers = response.headers().clone();
     let mut body = BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
         if body.len().saturating_add(chunk.len()) > limit {
@@ -35,7 +34,7 @@ pub(crate) async fn read(mut response: Response, limit: usize) -> reqwest::Resul
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Bounded::Whole(headers, body.freeze()))
+    Ok(Bounded::Whole(body.freeze()))
 }
 
 /// Reads at most `limit` bytes of `response`'s body and drops the rest:

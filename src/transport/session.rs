@@ -83,15 +83,9 @@ impl Session {
                     let wait = budget.remaining();
                     match auth.token(&inner.limiters, &inner.retry, wait).await {
                         Ok(token) => {
-                            let mut value = reqwest::header::HeaderValue::try_from(format!(
-                                "Bearer {}",
-                                token.value.expose()
-                            ))
-                            .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
-                            value.set_sensitive(true);
                             this_try
                                 .headers_mut()
-                                .insert(reqwest::header::AUTHORIZATION, value);
+                                .insert(reqwest::header::AUTHORIZATION, token.bearer.clone());
                             Some(token)
                         }
                         Err(failure) => return Ok(stand_in::no_token(failure)),
@@ -179,13 +173,14 @@ impl Session {
 /// failure answer is read up to [`ERROR_BODY_READ`](body_limit::ERROR_BODY_READ),
 /// enough for any message.
 async fn read_answer(
-    response: Response,
+    mut response: Response,
     limit: usize,
     idempotent: bool,
 ) -> reqwest::Result<Response> {
     let status = response.status();
+    // The headers are taken, not copied: reading the body needs none of them.
+    let mut headers = std::mem::take(response.headers_mut());
     if !idempotent && !status.is_success() {
-        let headers = response.headers().clone();
         return Ok(
             match body_limit::read_prefix(response, body_limit::ERROR_BODY_READ).await {
                 Ok(bytes) => body_limit::rebuild(status, headers, bytes),
@@ -193,9 +188,8 @@ async fn read_answer(
             },
         );
     }
-    let headers = response.headers().clone();
-    let (mut headers, bytes) = match body_limit::read(response, limit).await {
-        Ok(Bounded::Whole(headers, bytes)) => (headers, bytes),
+    let bytes = match body_limit::read(response, limit).await {
+        Ok(Bounded::Whole(bytes)) => bytes,
         Ok(Bounded::TooLarge { .. }) if !idempotent => {
             return Ok(stand_in::success_without_body(status, headers, "too-large"))
         }

@@ -30,10 +30,14 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 const FAILURE_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
 
-/// A bearer token, when it is due for renewal and when it expires (by the session's clock).
+/// A bearer token, when it is due for renewal and when it expires (by the
+/// session's clock). It is kept as the `Authorization` value it is sent as,
+/// made once when the token arrives: 1NCE's tokens are some 3,000
+/// characters, and every call would otherwise copy and check them again.
+/// Marked sensitive, it never shows in `Debug`.
 #[derive(Clone, Debug)]
 pub(crate) struct Token {
-    pub(crate) value: Secret,
+    pub(crate) bearer: reqwest::header::HeaderValue,
     renew_at: Duration,
     expires_at: Duration,
     serial: u64,
@@ -380,11 +384,22 @@ impl TokenSession {
         let lifetime = Duration::try_from_secs_f64(seconds.max(0.0))
             .unwrap_or(MAX_LIFETIME)
             .min(MAX_LIFETIME);
+        let Ok(mut bearer) = reqwest::header::HeaderValue::try_from(format!(
+            "Bearer {}",
+            Secret::new(value).expose()
+        )) else {
+            return Err(TokenFailure::Failed {
+                status: StatusCode::BAD_GATEWAY,
+                message: "the token endpoint answered a token that cannot be sent in a header"
+                    .into(),
+            });
+        };
+        bearer.set_sensitive(true);
         let (renew_at, expires_at) = self.renewal(started, lifetime);
         let serial = self.serial.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
         tracing::debug!(lifetime_s = lifetime.as_secs(), "obtained a token");
         Ok(Token {
-            value: Secret::new(value),
+            bearer,
             renew_at,
             expires_at,
             serial,
