@@ -2,8 +2,9 @@
 //!
 //! `cargo bench --features sandbox --bench client` prints a Markdown table
 //! (the one in BENCHMARKS.md). `-- --quick` skips the 20,000-SIM repeats.
-//! Each row's target is checked, not just printed: the run exits non-zero,
-//! naming the rows, when one does not hold.
+//! `-- --only 2,5` runs only those scenarios. Each row's target is checked,
+//! not just printed: the run exits non-zero, naming the rows, when one does
+//! not hold.
 
 use std::time::{Duration, Instant};
 
@@ -26,22 +27,48 @@ fn main() {
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
+    let only: Option<Vec<u32>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        });
+    let run = |n: u32| only.as_ref().is_none_or(|o| o.contains(&n));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let mut rows = Vec::new();
-    rows.extend(runtime.block_on(fleet_listing(2_000)));
-    if !quick {
-        rows.extend(runtime.block_on(fleet_listing(20_000)));
+    if run(1) {
+        rows.extend(runtime.block_on(fleet_listing(2_000)));
+        if !quick {
+            rows.extend(runtime.block_on(fleet_listing(20_000)));
+        }
     }
-    rows.push(call_overhead());
-    rows.push(runtime.block_on(token_single_flight()));
-    rows.extend(memory());
-    rows.extend(runtime.block_on(resilience()));
-    rows.extend(runtime.block_on(fleet_report(1_000)));
-    rows.extend(runtime.block_on(bulk_disable(20_000, 1_000)));
-    rows.push(runtime.block_on(interrupt_and_resume()));
+    if run(2) {
+        rows.push(call_overhead());
+    }
+    if run(3) {
+        rows.push(runtime.block_on(token_single_flight()));
+    }
+    if run(4) {
+        rows.extend(memory());
+    }
+    if run(5) {
+        rows.extend(runtime.block_on(resilience()));
+    }
+    if run(6) {
+        rows.extend(runtime.block_on(fleet_report(1_000)));
+    }
+    if run(7) {
+        rows.extend(runtime.block_on(bulk_disable(20_000, 1_000)));
+    }
+    if run(8) {
+        rows.push(runtime.block_on(interrupt_and_resume()));
+    }
 
     println!("| scenario | figures | target |");
     println!("| --- | --- | --- |");
