@@ -362,3 +362,52 @@ fn normalised_matches(reference: &Value, normalised: &Value) {
         }
     }
 }
+
+/// The vendored 1NCE OS document holds the published one's facts exactly
+/// (paths, operations, parameters, responses, schemas, examples, servers,
+/// tags' names), and says everything in its own words: no description or
+/// summary of the published document is repeated, HTTP reason phrases
+/// aside.
+#[test]
+fn os_facts_match_the_reference_in_our_own_words() {
+    let Some(reference) = reference_of(&["1nce-os"]) else {
+        return;
+    };
+    let ours = vendored(xtask::OS_NAME);
+    assert_eq!(operations(&ours).len(), 72);
+    for (key, op) in &operations(&reference) {
+        assert_eq!(facts(&operations(&ours)[key]), facts(op), "{key}");
+    }
+    // The whole published document, not only the merged paths and parts.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/reference")
+        .join(xtask::OS_NAME);
+    let reference: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(facts(&ours), facts(&reference));
+
+    fn words(value: &Value, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("description" | "summary", Value::String(text)) => {
+                            out.insert(text.clone());
+                        }
+                        _ => words(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| words(v, out)),
+            _ => {}
+        }
+    }
+    let (mut mine, mut theirs) = (BTreeSet::new(), BTreeSet::new());
+    words(&ours, &mut mine);
+    words(&reference, &mut theirs);
+    let reasons = ["Internal Server Error", "Unprocessable Entity"];
+    let repeated: Vec<&String> = mine
+        .intersection(&theirs)
+        .filter(|t| t.len() > 12 && !reasons.contains(&t.as_str()))
+        .collect();
+    assert!(repeated.is_empty(), "their words: {repeated:?}");
+}
