@@ -124,12 +124,23 @@ pub fn rename_types(doc: &mut Value) -> Result<(), Failure> {
 /// operation gets a snake_case default (`getFooUsingGET` → `get_foo`) and is
 /// flagged in the notes. The upstream id is kept in `x-onence-upstream-id`.
 pub fn name_operations(doc: &mut Value, notes: &mut Notes) {
-    for_each_operation(doc, |_, _, op| {
+    for_each_operation(doc, |method, path, op| {
         let Some(id) = op
             .get("operationId")
             .and_then(Value::as_str)
             .map(str::to_string)
         else {
+            // No operationId (1NCE OS gives none): named by method and path.
+            let key = format!("{} {path}", method.to_ascii_uppercase());
+            let name = match PATH_OPERATION_NAMES.iter().find(|(from, _)| *from == key) {
+                Some((_, to)) => (*to).to_string(),
+                None => {
+                    let name = default_operation_name(&format!("{method}_{path}"));
+                    notes.unmapped_operations.push((key, name.clone()));
+                    name
+                }
+            };
+            op.insert("operationId".into(), json!(name));
             return;
         };
         let name = match OPERATION_NAMES.iter().find(|(from, _)| *from == id) {
@@ -147,6 +158,216 @@ pub fn name_operations(doc: &mut Value, notes: &mut Notes) {
         }
     });
 }
+
+/// Idiomatic method names for the operations the documents give no
+/// operationId (1NCE OS), by method and path; consistent with the SIM
+/// operations' names (`list_*`, `get_*`, `create_*`, `update_*`, ...).
+pub const PATH_OPERATION_NAMES: &[(&str, &str)] = &[
+    (
+        "GET /v1/integrate/devices/endpoints",
+        "list_device_endpoints",
+    ),
+    (
+        "GET /v1/integrate/devices/endpoints/{protocol}",
+        "get_device_endpoint",
+    ),
+    (
+        "PATCH /v1/integrate/devices/endpoints/{protocol}",
+        "update_device_endpoint",
+    ),
+    (
+        "GET /v1/integrate/devices/actions/requests",
+        "list_action_requests",
+    ),
+    (
+        "GET /v1/integrate/devices/actions/requests/active",
+        "list_active_action_requests",
+    ),
+    (
+        "GET /v1/integrate/devices/actions/requests/archived",
+        "list_archived_action_requests",
+    ),
+    (
+        "DELETE /v1/integrate/devices/{deviceId}/actions/requests",
+        "cancel_device_action_requests",
+    ),
+    (
+        "DELETE /v1/integrate/devices/actions/requests/{requestId}",
+        "cancel_action_request",
+    ),
+    (
+        "GET /v1/integrate/devices/actions/requests/{requestId}",
+        "get_action_request",
+    ),
+    (
+        "POST /v1/integrate/devices/{deviceId}/presharedkey",
+        "create_device_preshared_key",
+    ),
+    (
+        "GET /v1/integrate/devices/presharedkey/jobs",
+        "list_preshared_key_jobs",
+    ),
+    (
+        "POST /v1/integrate/devices/presharedkey/jobs",
+        "import_preshared_keys",
+    ),
+    (
+        "POST /v1/integrate/devices/{deviceId}/psk",
+        "create_device_psk",
+    ),
+    (
+        "GET /v1/integrate/devices/{deviceId}/psk/{protocol}",
+        "get_device_psk",
+    ),
+    ("GET /v1/integrate/devices/psk/jobs", "list_psk_jobs"),
+    ("POST /v1/integrate/devices/psk/jobs", "import_psks"),
+    (
+        "POST /v1/integrate/devices/{deviceId}/actions/LWM2M",
+        "send_lwm2m_action",
+    ),
+    (
+        "POST /v1/integrate/devices/actions/LWM2M",
+        "send_lwm2m_actions",
+    ),
+    (
+        "POST /v1/integrate/devices/{deviceId}/actions/COAP",
+        "send_coap_action",
+    ),
+    (
+        "POST /v1/integrate/devices/actions/COAP",
+        "send_coap_actions",
+    ),
+    (
+        "POST /v1/integrate/devices/{deviceId}/actions/UDP",
+        "send_udp_action",
+    ),
+    ("POST /v1/integrate/devices/actions/UDP", "send_udp_actions"),
+    ("POST /v1/optimize/messages/test", "test_optimizer_template"),
+    ("GET /v1/optimize/savings", "get_optimizer_savings"),
+    ("POST /v1/agreements/1nceos", "accept_agreements"),
+    (
+        "GET /v1/integrate/clouds/aws/parameters",
+        "get_aws_parameters",
+    ),
+    (
+        "POST /v1/integrate/clouds/aws/{integrationId}/restart",
+        "restart_aws_integration",
+    ),
+    (
+        "POST /v1/integrate/clouds/aws/{integrationId}/test",
+        "test_aws_integration",
+    ),
+    ("GET /v1/administrationLogs", "list_admin_logs"),
+    ("GET /v1/administrationLogs/stats", "get_admin_log_stats"),
+    (
+        "GET /v1/administrationLogs/{adminLogId}/payload",
+        "get_admin_log_payload",
+    ),
+    ("GET /v1/optimize/templates", "list_optimizer_templates"),
+    ("POST /v1/optimize/templates", "create_optimizer_template"),
+    (
+        "DELETE /v1/optimize/templates/{templateId}",
+        "delete_optimizer_template",
+    ),
+    (
+        "PATCH /v1/optimize/templates/{templateId}",
+        "update_optimizer_template",
+    ),
+    ("GET /v1/inspect/devices", "list_devices"),
+    ("GET /v1/inspect/devices/{deviceId}", "get_device"),
+    ("POST /v1/devices/{deviceId}/actions", "send_device_action"),
+    (
+        "GET /v1/inspect/devices/{deviceId}/telemetry",
+        "device_telemetry",
+    ),
+    (
+        "GET /v1/inspect/devices/{deviceId}/history",
+        "device_history",
+    ),
+    ("GET /v1/inspect/devices/history", "fleet_history"),
+    (
+        "GET /v1/inspect/devices/{deviceId}/history/insights",
+        "device_history_insights",
+    ),
+    (
+        "GET /v1/inspect/devices/history/insights",
+        "fleet_history_insights",
+    ),
+    (
+        "GET /v1/locate/devices/{deviceId}/positions",
+        "device_positions",
+    ),
+    ("GET /v1/locate/positions/latest", "latest_positions"),
+    (
+        "GET /v1/locate/devices/{deviceId}/activity",
+        "device_cell_activity",
+    ),
+    ("GET /v1/devices/stats", "get_device_stats"),
+    ("GET /v1/locate/geofences", "list_geofences"),
+    ("POST /v1/locate/geofences", "create_geofence"),
+    (
+        "DELETE /v1/locate/geofences/{geofenceId}",
+        "delete_geofence",
+    ),
+    ("GET /v1/locate/geofences/{geofenceId}", "get_geofence"),
+    ("PATCH /v1/locate/geofences/{geofenceId}", "update_geofence"),
+    ("PATCH /v1/settings/1nceos/{name}", "update_setting"),
+    ("GET /v1/settings/1nceos", "list_settings"),
+    ("POST /v1/integrate/clouds/aws", "create_aws_integration"),
+    (
+        "DELETE /v1/integrate/clouds/{integrationId}",
+        "delete_integration",
+    ),
+    (
+        "GET /v1/integrate/clouds/{integrationId}",
+        "get_integration",
+    ),
+    (
+        "PATCH /v1/integrate/clouds/{integrationId}",
+        "update_integration",
+    ),
+    ("GET /v1/integrate/clouds", "list_integrations"),
+    (
+        "GET /v1/integrate/clouds/eventTypes",
+        "list_integration_event_types",
+    ),
+    (
+        "POST /v1/integrate/clouds/webhooks",
+        "create_webhook_integration",
+    ),
+    (
+        "PATCH /v1/integrate/clouds/webhooks/{integrationId}",
+        "update_webhook_integration",
+    ),
+    (
+        "POST /v1/integrate/clouds/webhooks/{integrationId}/restart",
+        "restart_webhook_integration",
+    ),
+    (
+        "POST /v1/integrate/clouds/webhooks/{integrationId}/test",
+        "test_webhook_integration",
+    ),
+    (
+        "POST /v1/partners/DATACAKE/plugins",
+        "install_datacake_plugin",
+    ),
+    ("POST /v1/partners/MENDER/plugins", "install_mender_plugin"),
+    (
+        "POST /v1/partners/TARTABIT/plugins",
+        "install_tartabit_plugin",
+    ),
+    (
+        "POST /v1/partners/MEMFAULT/plugins",
+        "install_memfault_plugin",
+    ),
+    ("DELETE /v1/partners/plugins/{pluginId}", "uninstall_plugin"),
+    ("GET /v1/partners/plugins/{pluginId}", "get_plugin"),
+    (
+        "POST /v1/partners/plugins/{pluginId}/restart",
+        "restart_plugin",
+    ),
+    ("GET /v1/partners/plugins", "list_plugins"),
+];
 
 /// `getFooBarUsingGET` → `get_foo_bar`.
 pub fn default_operation_name(id: &str) -> String {
@@ -248,6 +469,49 @@ pub fn snake(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::normalise::test_support::*;
+
+    /// 1NCE OS gives no operationIds: its operations are named by method
+    /// and path from the table, and one missing from it gets a name built
+    /// from both, flagged for a maintainer.
+    #[test]
+    fn operations_without_an_id_are_named_by_method_and_path() {
+        let mut d = doc(
+            json!({
+                "/v1/locate/geofences": { "get": { "responses": { "200": { "description": "ok" } } } },
+                "/v1/new/things/{thingId}": { "delete": { "responses": { "204": { "description": "gone" } } } }
+            }),
+            json!({}),
+        );
+        let mut notes = Notes::default();
+        name_operations(&mut d, &mut notes);
+        assert_eq!(
+            d["paths"]["/v1/locate/geofences"]["get"]["operationId"],
+            "list_geofences"
+        );
+        let made = d["paths"]["/v1/new/things/{thingId}"]["delete"]["operationId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            made.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{made}"
+        );
+        assert!(
+            made.starts_with("delete") && made.contains("things"),
+            "{made}"
+        );
+        assert_eq!(
+            notes.unmapped_operations,
+            vec![("DELETE /v1/new/things/{thingId}".to_string(), made)]
+        );
+        let names: BTreeSet<&str> = PATH_OPERATION_NAMES.iter().map(|(_, n)| *n).collect();
+        assert_eq!(
+            names.len(),
+            PATH_OPERATION_NAMES.len(),
+            "a name is given twice"
+        );
+    }
     #[test]
     fn operations_get_idiomatic_names_and_unmapped_ones_are_flagged() {
         let mut d = doc(
