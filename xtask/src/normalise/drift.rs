@@ -326,9 +326,14 @@ fn relax(
             }
         }
         _ => {
-            // Fields come and go (docs/real-service.md): none is required to decode.
+            // Fields come and go (docs/real-service.md): none is required to
+            // decode, and an undocumented one is ignored, never a reason to
+            // refuse the answer (1NCE OS marks its models closed).
             if let Some(object) = schema.as_object_mut() {
                 object.remove("required");
+                if object.get("additionalProperties") == Some(&Value::Bool(false)) {
+                    object.remove("additionalProperties");
+                }
             }
             let model = if property.is_empty() {
                 parent.to_string()

@@ -42,6 +42,7 @@ pub fn normalise(doc: &mut Value) -> Result<Notes, Failure> {
     one_json_media_type(doc)?;
     drop_json_without_schema(doc, &mut notes);
     timestamps_stay_strings(doc);
+    defaults_fit_their_schemas(doc);
     integer_ids(doc);
     hoist_inline_objects(doc)?;
     rename_types(doc)?;

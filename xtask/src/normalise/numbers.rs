@@ -28,15 +28,21 @@ pub const INTEGER_PARAMETERS: &[(&str, &str)] = &[
 
 /// Rule: timestamps stay strings. The API's timestamps are not RFC 3339
 /// (`+0000` offsets, `YYYY-MM-DD HH:MM:SS`), so a `date-time` or `date` format
-/// would make decoding fail; the format moves to `x-onence-format`.
+/// would make decoding fail; the format moves to `x-onence-format`. A
+/// timestamp the document types as an `object` (1NCE OS's credit expiry) is
+/// a string, as its example shows: typify cannot read an object with a
+/// date format at all.
 pub fn timestamps_stay_strings(value: &mut Value) {
     match value {
         Value::Object(map) => {
-            let is_time = map.get("type").and_then(Value::as_str) == Some("string")
-                && matches!(
-                    map.get("format").and_then(Value::as_str),
-                    Some("date-time" | "date")
-                );
+            let timed = matches!(
+                map.get("format").and_then(Value::as_str),
+                Some("date-time" | "date")
+            );
+            if timed && map.get("type").and_then(Value::as_str) == Some("object") {
+                map.insert("type".into(), json!("string"));
+            }
+            let is_time = map.get("type").and_then(Value::as_str) == Some("string") && timed;
             if is_time {
                 if let Some(format) = map.remove("format") {
                     map.insert("x-onence-format".into(), format);

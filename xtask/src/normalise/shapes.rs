@@ -383,10 +383,54 @@ pub(crate) fn has_inline_object(schema: &Value) -> bool {
         .any(|(_, p)| is_inline_object(p) || p.get("items").is_some_and(is_inline_object))
 }
 
+/// Rule: a default fits its schema. 1NCE OS gives an array of protocols
+/// the default `"COAP"`, a string; typify refuses the whole document for it.
+/// A default of another JSON type than its schema's moves to
+/// `x-onence-default`, where it stays on record.
+pub fn defaults_fit_their_schemas(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let fits = match (map.get("type").and_then(Value::as_str), map.get("default")) {
+                (_, None) | (None, _) => true,
+                (Some(kind), Some(default)) => match kind {
+                    "string" => default.is_string(),
+                    "integer" => default.is_i64() || default.is_u64(),
+                    "number" => default.is_number(),
+                    "boolean" => default.is_boolean(),
+                    "array" => default.is_array(),
+                    "object" => default.is_object(),
+                    _ => true,
+                },
+            };
+            if !fits {
+                if let Some(default) = map.remove("default") {
+                    map.insert("x-onence-default".into(), default);
+                }
+            }
+            map.values_mut().for_each(defaults_fit_their_schemas);
+        }
+        Value::Array(items) => items.iter_mut().for_each(defaults_fit_their_schemas),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::normalise::test_support::*;
+
+    #[test]
+    fn a_default_of_another_type_is_kept_on_record_only() {
+        let mut v = json!({ "type": "array", "items": { "type": "string" }, "default": "COAP",
+                            "properties": { "n": { "type": "integer", "default": 10 } } });
+        defaults_fit_their_schemas(&mut v);
+        assert_eq!(v.get("default"), None);
+        assert_eq!(v["x-onence-default"], "COAP");
+        assert_eq!(
+            v["properties"]["n"]["default"], 10,
+            "a fitting default stays"
+        );
+    }
     #[test]
     fn shared_parameters_and_responses_are_inlined_and_a_dangling_one_refused() {
         let mut d = doc(
