@@ -16,6 +16,7 @@ macro_rules! api_version {
             unreachable_patterns,
             unused_imports,
             dead_code,
+            non_camel_case_types,
             clippy::all,
             clippy::pedantic,
             rustdoc::all
@@ -45,6 +46,7 @@ macro_rules! api_version {
 
 api_version!(generated, "generated.rs");
 api_version!(generated_v2, "generated_v2.rs");
+api_version!(generated_os, "generated_os.rs");
 
 /// The API's models: request bodies, responses and their parts.
 ///
@@ -82,6 +84,33 @@ pub mod v2 {
         /// The SIM Management v2 operations, sharing this client's session.
         /// Cheap: it clones handles, not state.
         pub fn v2(&self) -> Client {
+            Client::new_with_client(&self.baseurl, self.client.clone(), self.inner.clone())
+        }
+    }
+}
+
+/// The generated 1NCE OS surface, made public as `onence::os` by `lib.rs`.
+pub mod os {
+    /// Request builders returned by the 1NCE OS [`Client`] methods, one per operation.
+    pub use super::generated_os::builder;
+    pub use super::generated_os::Client;
+
+    /// The 1NCE OS models. Response models tolerate drift as the SIM models
+    /// do: lenient numbers, timestamps that keep their text, open enums, no
+    /// required field, undocumented fields ignored.
+    pub mod types {
+        pub use super::super::generated_os::open_enums::*;
+        pub use super::super::generated_os::types::*;
+    }
+
+    /// The error type of the generated 1NCE OS calls; convert it with `?` or `Error::from`.
+    pub type GeneratedError = super::generated_os::Error<types::ApiError>;
+
+    impl crate::Client {
+        /// The 1NCE OS operations (devices, positions, geofences, actions,
+        /// integrations), sharing this client's session: one token, one
+        /// rate limiter, one retry policy. Cheap: it clones handles, not state.
+        pub fn os(&self) -> Client {
             Client::new_with_client(&self.baseurl, self.client.clone(), self.inner.clone())
         }
     }

@@ -69,6 +69,25 @@ pub mod v2 {
     pub use crate::helpers::SimDetails;
 }
 
+/// 1NCE OS: devices, their telemetry and history, positions and geofences,
+/// actions sent to devices, cloud integrations, plugins, settings and
+/// administration logs, generated from `spec/management-api-os.openapi.json`
+/// (1NCE OS v1.3, vendored in `spec/1nce-os.openapi.json`).
+///
+/// A 1NCE OS client is a view of a [`Client`], like [`v2`]'s: the same
+/// token, rate limits (reading every geofence is limited to 30 a minute),
+/// retries and dry run. For a 1NCE SIM, the device id is its ICCID.
+///
+/// ```no_run
+/// # async fn run(client: onence::Client) -> Result<(), onence::Error> {
+/// let geofences = client.os().list_geofences().send().await?;
+/// println!("{:?}", geofences.into_inner());
+/// # Ok(()) }
+/// ```
+pub mod os {
+    pub use crate::api::os::{builder, types, Client, GeneratedError};
+}
+
 /// The documented values of an enum the API takes, as the API spells them:
 /// implemented by the spec pipeline for every enum parameter, so that tools
 /// (the CLI's flags) offer exactly the values the API accepts.

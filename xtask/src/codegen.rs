@@ -89,6 +89,18 @@ pub const VERSIONS: &[Target] = &[
         out: "generated_v2.rs",
         types_path: "crate::v2::types",
     },
+    Target {
+        version: "os",
+        families: &[Family {
+            name: "1nce-os",
+            file: "1nce-os.openapi.json",
+            format: Format::OpenApi3,
+            url: None,
+        }],
+        openapi: "management-api-os.openapi.json",
+        out: "generated_os.rs",
+        types_path: "crate::os::types",
+    },
 ];
 
 /// The generated modules, one per API version (the same table).
