@@ -1,5 +1,5 @@
 //! Generates the 1NCE client with progenitor: one module per API version,
-//! each from its normalised document in `spec/` (see `codegen::TARGETS`).
+//! each from its normalised document in `spec/` (see `codegen::VERSIONS`).
 //!
 //! Reads those files, runs no network and nothing slow, and writes
 //! pretty-printed code to `$OUT_DIR`, which `src/lib.rs` includes.
@@ -12,7 +12,7 @@ mod codegen;
 fn main() {
     println!("cargo:rerun-if-changed=xtask/src/codegen.rs");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    for target in codegen::TARGETS {
+    for target in codegen::VERSIONS {
         let path = format!("spec/{}", target.openapi);
         println!("cargo:rerun-if-changed={path}");
         let spec =

@@ -33,9 +33,7 @@ pub const SUPPORT_NAME: &str = "support-management.openapi.json";
 pub const SIM_V2_NAME: &str = "sim-management-v2.openapi.json";
 /// The normalised v2 document, relative to the spec directory.
 pub const OPENAPI_V2_NAME: &str = "management-api-v2.openapi.json";
-/// The vendored 1NCE OS document (OpenAPI 3), relative to the spec
-/// directory: vendored and compared with the published one; not yet a
-/// family of an API version (see CONTRIBUTING.md, "Add an API family").
+/// The vendored 1NCE OS document (OpenAPI 3), relative to the spec directory.
 pub const OS_NAME: &str = "1nce-os.openapi.json";
 
 /// Every family of every version, in the table's order.

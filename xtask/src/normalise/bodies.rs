@@ -327,7 +327,7 @@ mod tests {
             .as_object()
             .unwrap();
         assert_eq!(content.keys().collect::<Vec<_>>(), vec!["application/json"]);
-        assert!(codegen::generate(&codegen::TARGETS[0], &text(&d)).is_ok());
+        assert!(codegen::generate(&codegen::VERSIONS[0], &text(&d)).is_ok());
     }
 
     #[test]
@@ -365,7 +365,7 @@ mod tests {
         let mut notes = Notes::default();
         drop_json_without_schema(&mut d, &mut notes);
         assert_eq!(notes.remarks.len(), 1);
-        assert!(codegen::generate(&codegen::TARGETS[0], &text(&d)).is_ok());
+        assert!(codegen::generate(&codegen::VERSIONS[0], &text(&d)).is_ok());
     }
 
     #[test]
@@ -406,7 +406,7 @@ mod tests {
         ] {
             assert!(props.contains_key(field), "{field}");
         }
-        assert!(codegen::generate(&codegen::TARGETS[0], &text(&d)).is_ok());
+        assert!(codegen::generate(&codegen::VERSIONS[0], &text(&d)).is_ok());
     }
 
     #[test]
@@ -426,7 +426,7 @@ mod tests {
         let write = &d["paths"]["/sims/1/topup"]["post"]["responses"]["2XX"];
         assert_eq!(write["x-onence-added"], json!(true));
         assert!(write.get("content").is_none());
-        let code = codegen::generate(&codegen::TARGETS[0], &text(&d)).unwrap();
+        let code = codegen::generate(&codegen::VERSIONS[0], &text(&d)).unwrap();
         assert!(
             code.contains("200..=299 =>"),
             "progenitor matches the range"
@@ -453,6 +453,6 @@ mod tests {
             assert_eq!(responses[code]["x-onence-optional-body"], json!(true));
         }
         assert_eq!(notes.remarks.len(), 2);
-        assert!(codegen::generate(&codegen::TARGETS[0], &text(&d)).is_ok());
+        assert!(codegen::generate(&codegen::VERSIONS[0], &text(&d)).is_ok());
     }
 }

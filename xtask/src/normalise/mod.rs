@@ -149,6 +149,6 @@ pub(crate) mod test_support {
     }
 
     pub(crate) fn panics_progenitor(v: &Value) -> bool {
-        codegen::generate(&codegen::TARGETS[0], &text(v)).is_err_and(|e| e.contains("panicked"))
+        codegen::generate(&codegen::VERSIONS[0], &text(v)).is_err_and(|e| e.contains("panicked"))
     }
 }
