@@ -4,6 +4,8 @@
 //! is unknown. Either way the write is sent once, with retries switched on.
 //! The faults are the sandbox's own, checked first on the wire.
 
+mod support;
+
 use std::time::Duration;
 
 use onence::sandbox::{Faults, Sandbox};
@@ -57,17 +59,7 @@ fn retrying(sandbox: &Sandbox) -> Client {
 
 /// What a raw HTTP/1.1 exchange delivers: every byte until the connection ends.
 async fn raw_exchange(sandbox: &Sandbox, method: &str, path: &str, body: &str) -> Vec<u8> {
-    let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{}/oauth/token", sandbox.base_url()))
-        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
-        .json(&serde_json::json!({ "grant_type": "client_credentials" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token: serde_json::Value = support::sandbox_token(sandbox).await;
     let bearer = token["access_token"].as_str().unwrap();
     let url = reqwest::Url::parse(sandbox.base_url()).unwrap();
     let address = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());

@@ -1,6 +1,8 @@
 //! The `onence` command against the sandbox: every command, formats, exit
 //! codes, confirmation, --dry-run, stdin input, and no secret in any output.
 
+mod support;
+
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -955,16 +957,7 @@ async fn server_text_is_printed_safely() {
     let iccid = sandbox.iccid(0);
     // Planted with plain HTTP: onence itself refuses such a label.
     let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{}/oauth/token", sandbox.base_url()))
-        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
-        .json(&serde_json::json!({ "grant_type": "client_credentials" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token: serde_json::Value = support::sandbox_token(&sandbox).await;
     // An escape sequence, a forged row, and a right-to-left override that
     // would show the rest of the line reversed.
     let label = "pump\u{1b}[2J\nFORGED  Enabled\r\u{202e}delbanE";

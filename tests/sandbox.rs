@@ -613,16 +613,7 @@ async fn the_token_endpoint_behaves_like_1nce_s() {
 
     // Tokens live as long as the sandbox was told, and say so: a bearer
     // past its second is refused, and the client renews it.
-    let answer: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/oauth/token", sandbox.base_url()))
-        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
-        .json(&serde_json::json!({ "grant_type": "client_credentials" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer: serde_json::Value = support::sandbox_token(&sandbox).await;
     assert_eq!(answer["expires_in"], 1, "{answer}");
     let bearer = answer["access_token"].as_str().unwrap().to_string();
     let issued = sandbox.counters().tokens_issued;
@@ -674,16 +665,7 @@ async fn invalid_bodies_get_400_naming_the_field() {
     let sandbox = sandbox(2).await;
     let client = unlimited(&sandbox);
     let iccid = sandbox.iccid(0);
-    let token: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/oauth/token", sandbox.base_url()))
-        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
-        .json(&serde_json::json!({ "grant_type": "client_credentials" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token: serde_json::Value = support::sandbox_token(&sandbox).await;
     let response = reqwest::Client::new()
         .put(format!("{}/v1/sims/{iccid}", sandbox.base_url()))
         .bearer_auth(token["access_token"].as_str().unwrap())

@@ -54,16 +54,7 @@ fn shape(template: &str) -> String {
 async fn every_documented_operation_is_served() {
     let sandbox = sandbox().await;
     let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!("{}/oauth/token", sandbox.base_url()))
-        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
-        .json(&serde_json::json!({ "grant_type": "client_credentials" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token: Value = support::sandbox_token(&sandbox).await;
     let bearer = token["access_token"].as_str().unwrap().to_string();
     let mut documented = BTreeSet::new();
     for file in [

@@ -272,3 +272,20 @@ where
     }
     panic!("the condition never held");
 }
+
+/// The token endpoint's answer to a sandbox's own credentials, asked for
+/// as the client asks (Basic credentials, a JSON body): for tests that send
+/// raw requests past the client.
+#[cfg(feature = "sandbox")]
+pub async fn sandbox_token(sandbox: &onence::sandbox::Sandbox) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("{}/oauth/token", sandbox.base_url()))
+        .basic_auth(sandbox.credentials().user(), Some(sandbox.client_secret()))
+        .json(&serde_json::json!({ "grant_type": "client_credentials" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
