@@ -256,3 +256,37 @@ async fn reading_every_geofence_keeps_to_its_limit() {
         .await
         .expect("reading one geofence is not held for a minute");
 }
+
+/// Every 1NCE OS model has a name of its own: none keeps the conversion's
+/// `getResponseschema_7` or `postschema_5`, every name is a Rust type name,
+/// and a model's upstream name is kept beside it.
+#[test]
+fn every_1nce_os_model_has_a_name_that_explains_itself() {
+    let doc = spec();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        assert!(
+            !name.to_ascii_lowercase().contains("schema") && !name.contains('_'),
+            "{name} keeps the conversion's name"
+        );
+        assert!(name.starts_with(|c: char| c.is_ascii_uppercase()), "{name}");
+        let upstream = schema["x-onence-upstream-name"].as_str();
+        // Enums and scalars hoisted out of a model are named after it here;
+        // the models the document names keep that name beside ours.
+        let made_here =
+            schema.get("properties").is_none() || name.ends_with("Received") || name == "ApiError";
+        assert!(upstream.is_some() || made_here, "{name}: no upstream name");
+    }
+    for wanted in [
+        "Geofence",
+        "DevicePosition",
+        "ActionRequest",
+        "AdminLog",
+        "Device",
+    ] {
+        assert!(schemas.contains_key(wanted), "{wanted}");
+    }
+    // A request read from a list and read alone is one type.
+    let items = &schemas["ActionRequestPage"]["properties"]["items"]["items"]["$ref"];
+    assert_eq!(items, "#/components/schemas/ActionRequest");
+}

@@ -18,6 +18,7 @@ mod bodies;
 pub mod drift;
 mod names;
 mod numbers;
+mod os_names;
 mod shapes;
 
 pub use bodies::*;
@@ -46,6 +47,7 @@ pub fn normalise(doc: &mut Value) -> Result<Notes, Failure> {
     integer_ids(doc);
     hoist_inline_objects(doc)?;
     rename_types(doc)?;
+    merge_identical_models(doc);
     shared_error_body(doc);
     one_success_body_kind(doc, &mut notes);
     any_success_status(doc);

@@ -8,6 +8,8 @@ use serde_json::{json, Value};
 use super::*;
 use crate::Failure;
 
+pub use super::os_names::*;
+
 /// Idiomatic method names for the API's operations, by their upstream operationId.
 pub const OPERATION_NAMES: &[(&str, &str)] = &[
     ("getSimsUsingGET", "list_sims"),
@@ -88,8 +90,46 @@ pub const TYPE_NAMES: &[(&str, &str)] = &[
     ("Volume", "PdpContextVolume"),
 ];
 
-/// Rule: idiomatic model names from [`TYPE_NAMES`], with every `$ref` rewritten.
-/// The upstream name is kept in `x-onence-upstream-name`.
+/// The Rust-facing name a schema gets: its entry in [`TYPE_NAMES`] or
+/// [`OS_TYPE_NAMES`], else the name [`derived_type_name`] gives, else none
+/// (the name stays).
+pub fn new_type_name(name: &str) -> Option<String> {
+    TYPE_NAMES
+        .iter()
+        .chain(OS_TYPE_NAMES)
+        .find(|(from, _)| *from == name)
+        .map(|(_, to)| (*to).to_string())
+        .or_else(|| derived_type_name(name))
+}
+
+/// A part the conversion hoisted out of a listed 1NCE OS model is named
+/// after it: `getResponseschema_1Mode` → `ActionRequestMode`,
+/// `getResponseschema_9_items_inner_towerLocation` → `CellActivityTowerLocation`.
+/// The longest listed name that prefixes it wins; a rest that starts with a
+/// digit (`getResponseschema_12` after `getResponseschema`) is another model,
+/// not a part.
+pub fn derived_type_name(name: &str) -> Option<String> {
+    let (from, to) = OS_TYPE_NAMES
+        .iter()
+        .filter(|(from, _)| {
+            name.strip_prefix(from).is_some_and(|rest| {
+                let mut chars = rest.chars();
+                match chars.next() {
+                    Some('_') => chars.next().is_some_and(|c| !c.is_ascii_digit()),
+                    Some(c) => c.is_ascii_uppercase(),
+                    None => false,
+                }
+            })
+        })
+        .max_by_key(|(from, _)| from.len())?;
+    let rest = name[from.len()..]
+        .replace("_items_inner", "")
+        .replace("_inner", "");
+    Some(format!("{to}{}", pascal(&rest)))
+}
+
+/// Rule: idiomatic model names from [`new_type_name`], with every `$ref`
+/// rewritten. The upstream name is kept in `x-onence-upstream-name`.
 pub fn rename_types(doc: &mut Value) -> Result<(), Failure> {
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
@@ -97,27 +137,95 @@ pub fn rename_types(doc: &mut Value) -> Result<(), Failure> {
     else {
         return Ok(());
     };
+    let plan: Vec<(String, String)> = schemas
+        .keys()
+        .filter_map(|from| Some((from.clone(), new_type_name(from)?)))
+        .filter(|(from, to)| from != to)
+        .collect();
+    let mut moved = BTreeMap::new();
+    for (from, _) in &plan {
+        if let Some(schema) = schemas.remove(from) {
+            moved.insert(from.clone(), schema);
+        }
+    }
     let mut renamed = BTreeMap::new();
-    for (from, to) in TYPE_NAMES {
-        if from == to {
-            continue;
+    for (from, to) in plan {
+        let mut schema = moved.remove(&from).expect("taken above");
+        if schemas.contains_key(&to) {
+            return Err(Failure::Normalise(format!(
+                "renaming {from} to {to} would replace another schema"
+            )));
         }
-        if let Some(mut schema) = schemas.remove(*from) {
-            if schemas.contains_key(*to) {
-                return Err(Failure::Normalise(format!(
-                    "renaming {from} to {to} would replace another schema"
-                )));
-            }
-            schema["x-onence-upstream-name"] = json!(from);
-            schemas.insert((*to).to_string(), schema);
-            renamed.insert(
-                format!("#/components/schemas/{from}"),
-                format!("#/components/schemas/{to}"),
-            );
-        }
+        schema["x-onence-upstream-name"] = json!(from);
+        schemas.insert(to.clone(), schema);
+        renamed.insert(
+            format!("#/components/schemas/{from}"),
+            format!("#/components/schemas/{to}"),
+        );
     }
     rewrite_refs(doc, &renamed);
     Ok(())
+}
+
+/// Rule: models that differ in nothing but their words (description,
+/// title, example, upstream name) are one model, under the shortest of their
+/// names, so a request read from a list and read alone is one Rust type
+/// (1NCE OS spells its action request four times). Parts merge first, then
+/// the models that hold them. Only the models [`OS_TYPE_NAMES`] names take
+/// part: the SIM documents' types are a published surface already.
+pub fn merge_identical_models(doc: &mut Value) {
+    fn shape(schema: &Value) -> Value {
+        match schema {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, _)| {
+                        !matches!(
+                            k.as_str(),
+                            "description" | "title" | "example" | "x-onence-upstream-name"
+                        )
+                    })
+                    .map(|(k, v)| (k.clone(), shape(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+            other => other.clone(),
+        }
+    }
+    loop {
+        let Some(schemas) = doc
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        else {
+            return;
+        };
+        let mut by_shape: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let from_os_table = |schema: &Value| {
+            schema["x-onence-upstream-name"].as_str().is_some_and(|n| {
+                OS_TYPE_NAMES.iter().any(|(from, _)| *from == n) || derived_type_name(n).is_some()
+            })
+        };
+        for (name, schema) in schemas.iter().filter(|(_, s)| from_os_table(s)) {
+            by_shape
+                .entry(shape(schema).to_string())
+                .or_default()
+                .push(name.clone());
+        }
+        let mut renamed = BTreeMap::new();
+        for mut names in by_shape.into_values().filter(|n| n.len() > 1) {
+            names.sort_by_key(|n| (n.len(), n.clone()));
+            for gone in &names[1..] {
+                schemas.remove(gone);
+                renamed.insert(
+                    format!("#/components/schemas/{gone}"),
+                    format!("#/components/schemas/{}", names[0]),
+                );
+            }
+        }
+        if renamed.is_empty() {
+            return;
+        }
+        rewrite_refs(doc, &renamed);
+    }
 }
 
 /// Rule: idiomatic operation names from [`OPERATION_NAMES`]. An unmapped
@@ -158,216 +266,6 @@ pub fn name_operations(doc: &mut Value, notes: &mut Notes) {
         }
     });
 }
-
-/// Idiomatic method names for the operations the documents give no
-/// operationId (1NCE OS), by method and path; consistent with the SIM
-/// operations' names (`list_*`, `get_*`, `create_*`, `update_*`, ...).
-pub const PATH_OPERATION_NAMES: &[(&str, &str)] = &[
-    (
-        "GET /v1/integrate/devices/endpoints",
-        "list_device_endpoints",
-    ),
-    (
-        "GET /v1/integrate/devices/endpoints/{protocol}",
-        "get_device_endpoint",
-    ),
-    (
-        "PATCH /v1/integrate/devices/endpoints/{protocol}",
-        "update_device_endpoint",
-    ),
-    (
-        "GET /v1/integrate/devices/actions/requests",
-        "list_action_requests",
-    ),
-    (
-        "GET /v1/integrate/devices/actions/requests/active",
-        "list_active_action_requests",
-    ),
-    (
-        "GET /v1/integrate/devices/actions/requests/archived",
-        "list_archived_action_requests",
-    ),
-    (
-        "DELETE /v1/integrate/devices/{deviceId}/actions/requests",
-        "cancel_device_action_requests",
-    ),
-    (
-        "DELETE /v1/integrate/devices/actions/requests/{requestId}",
-        "cancel_action_request",
-    ),
-    (
-        "GET /v1/integrate/devices/actions/requests/{requestId}",
-        "get_action_request",
-    ),
-    (
-        "POST /v1/integrate/devices/{deviceId}/presharedkey",
-        "create_device_preshared_key",
-    ),
-    (
-        "GET /v1/integrate/devices/presharedkey/jobs",
-        "list_preshared_key_jobs",
-    ),
-    (
-        "POST /v1/integrate/devices/presharedkey/jobs",
-        "import_preshared_keys",
-    ),
-    (
-        "POST /v1/integrate/devices/{deviceId}/psk",
-        "create_device_psk",
-    ),
-    (
-        "GET /v1/integrate/devices/{deviceId}/psk/{protocol}",
-        "get_device_psk",
-    ),
-    ("GET /v1/integrate/devices/psk/jobs", "list_psk_jobs"),
-    ("POST /v1/integrate/devices/psk/jobs", "import_psks"),
-    (
-        "POST /v1/integrate/devices/{deviceId}/actions/LWM2M",
-        "send_lwm2m_action",
-    ),
-    (
-        "POST /v1/integrate/devices/actions/LWM2M",
-        "send_lwm2m_actions",
-    ),
-    (
-        "POST /v1/integrate/devices/{deviceId}/actions/COAP",
-        "send_coap_action",
-    ),
-    (
-        "POST /v1/integrate/devices/actions/COAP",
-        "send_coap_actions",
-    ),
-    (
-        "POST /v1/integrate/devices/{deviceId}/actions/UDP",
-        "send_udp_action",
-    ),
-    ("POST /v1/integrate/devices/actions/UDP", "send_udp_actions"),
-    ("POST /v1/optimize/messages/test", "test_optimizer_template"),
-    ("GET /v1/optimize/savings", "get_optimizer_savings"),
-    ("POST /v1/agreements/1nceos", "accept_agreements"),
-    (
-        "GET /v1/integrate/clouds/aws/parameters",
-        "get_aws_parameters",
-    ),
-    (
-        "POST /v1/integrate/clouds/aws/{integrationId}/restart",
-        "restart_aws_integration",
-    ),
-    (
-        "POST /v1/integrate/clouds/aws/{integrationId}/test",
-        "test_aws_integration",
-    ),
-    ("GET /v1/administrationLogs", "list_admin_logs"),
-    ("GET /v1/administrationLogs/stats", "get_admin_log_stats"),
-    (
-        "GET /v1/administrationLogs/{adminLogId}/payload",
-        "get_admin_log_payload",
-    ),
-    ("GET /v1/optimize/templates", "list_optimizer_templates"),
-    ("POST /v1/optimize/templates", "create_optimizer_template"),
-    (
-        "DELETE /v1/optimize/templates/{templateId}",
-        "delete_optimizer_template",
-    ),
-    (
-        "PATCH /v1/optimize/templates/{templateId}",
-        "update_optimizer_template",
-    ),
-    ("GET /v1/inspect/devices", "list_devices"),
-    ("GET /v1/inspect/devices/{deviceId}", "get_device"),
-    ("POST /v1/devices/{deviceId}/actions", "send_device_action"),
-    (
-        "GET /v1/inspect/devices/{deviceId}/telemetry",
-        "device_telemetry",
-    ),
-    (
-        "GET /v1/inspect/devices/{deviceId}/history",
-        "device_history",
-    ),
-    ("GET /v1/inspect/devices/history", "fleet_history"),
-    (
-        "GET /v1/inspect/devices/{deviceId}/history/insights",
-        "device_history_insights",
-    ),
-    (
-        "GET /v1/inspect/devices/history/insights",
-        "fleet_history_insights",
-    ),
-    (
-        "GET /v1/locate/devices/{deviceId}/positions",
-        "device_positions",
-    ),
-    ("GET /v1/locate/positions/latest", "latest_positions"),
-    (
-        "GET /v1/locate/devices/{deviceId}/activity",
-        "device_cell_activity",
-    ),
-    ("GET /v1/devices/stats", "get_device_stats"),
-    ("GET /v1/locate/geofences", "list_geofences"),
-    ("POST /v1/locate/geofences", "create_geofence"),
-    (
-        "DELETE /v1/locate/geofences/{geofenceId}",
-        "delete_geofence",
-    ),
-    ("GET /v1/locate/geofences/{geofenceId}", "get_geofence"),
-    ("PATCH /v1/locate/geofences/{geofenceId}", "update_geofence"),
-    ("PATCH /v1/settings/1nceos/{name}", "update_setting"),
-    ("GET /v1/settings/1nceos", "list_settings"),
-    ("POST /v1/integrate/clouds/aws", "create_aws_integration"),
-    (
-        "DELETE /v1/integrate/clouds/{integrationId}",
-        "delete_integration",
-    ),
-    (
-        "GET /v1/integrate/clouds/{integrationId}",
-        "get_integration",
-    ),
-    (
-        "PATCH /v1/integrate/clouds/{integrationId}",
-        "update_integration",
-    ),
-    ("GET /v1/integrate/clouds", "list_integrations"),
-    (
-        "GET /v1/integrate/clouds/eventTypes",
-        "list_integration_event_types",
-    ),
-    (
-        "POST /v1/integrate/clouds/webhooks",
-        "create_webhook_integration",
-    ),
-    (
-        "PATCH /v1/integrate/clouds/webhooks/{integrationId}",
-        "update_webhook_integration",
-    ),
-    (
-        "POST /v1/integrate/clouds/webhooks/{integrationId}/restart",
-        "restart_webhook_integration",
-    ),
-    (
-        "POST /v1/integrate/clouds/webhooks/{integrationId}/test",
-        "test_webhook_integration",
-    ),
-    (
-        "POST /v1/partners/DATACAKE/plugins",
-        "install_datacake_plugin",
-    ),
-    ("POST /v1/partners/MENDER/plugins", "install_mender_plugin"),
-    (
-        "POST /v1/partners/TARTABIT/plugins",
-        "install_tartabit_plugin",
-    ),
-    (
-        "POST /v1/partners/MEMFAULT/plugins",
-        "install_memfault_plugin",
-    ),
-    ("DELETE /v1/partners/plugins/{pluginId}", "uninstall_plugin"),
-    ("GET /v1/partners/plugins/{pluginId}", "get_plugin"),
-    (
-        "POST /v1/partners/plugins/{pluginId}/restart",
-        "restart_plugin",
-    ),
-    ("GET /v1/partners/plugins", "list_plugins"),
-];
 
 /// `getFooBarUsingGET` → `get_foo_bar`.
 pub fn default_operation_name(id: &str) -> String {
@@ -512,6 +410,64 @@ mod tests {
             "a name is given twice"
         );
     }
+    /// 1NCE OS's parts are named after their parents, and its twins merge
+    /// under the shortest name, every reference following.
+    #[test]
+    fn os_parts_take_their_parents_names_and_twins_merge() {
+        let derived = |n: &str| derived_type_name(n);
+        assert_eq!(
+            derived("getResponseschema_1Mode").unwrap(),
+            "ActionRequestMode"
+        );
+        assert_eq!(
+            derived("getResponseschema_9_items_inner_towerLocation").unwrap(),
+            "CellActivityTowerLocation"
+        );
+        // Another model of the same stem, and a name of the SIM documents.
+        assert_eq!(derived("getResponseschema_99"), None);
+        assert_eq!(derived("SIM_card"), None);
+        let request = |words: &str, status: &str| {
+            json!({ "description": words, "properties": {
+                "status": { "$ref": format!("#/components/schemas/{status}") } } })
+        };
+        let mut d = doc(
+            json!({ "/r": get("get", json!({ "200": { "description": "OK", "content": {
+                "application/json": { "schema": { "$ref": "#/components/schemas/getAllResponseschema_1_items_inner" } } } } })) }),
+            json!({
+                "getResponseschema_1": request("read alone", "getResponseschema_1Status"),
+                "getResponseschema_1Status": { "enum": ["SUCCEEDED"], "description": "a" },
+                "getAllResponseschema_1_items_inner": request("read from a list", "getAllResponseschema_1_items_innerStatus"),
+                "getAllResponseschema_1_items_innerStatus": { "enum": ["SUCCEEDED"], "description": "b" },
+                "getArchivedResponseschema_items_inner": request("archived", "getArchivedResponseschema_items_innerStatus"),
+                "getArchivedResponseschema_items_innerStatus": { "enum": ["FAILED"] },
+                "SIM_card": { "type": "object" },
+                "Values_for_Limits": { "type": "object" }
+            }),
+        );
+        rename_types(&mut d).unwrap();
+        merge_identical_models(&mut d);
+        let names: BTreeSet<&String> = d["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        let names: Vec<&str> = names.into_iter().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "ActionRequest",
+                "ActionRequestStatus",
+                "ArchivedActionRequest",
+                "ArchivedActionRequestStatus",
+                "Limits",
+                "Sim"
+            ]
+        );
+        let r = &d["paths"]["/r"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["$ref"];
+        assert_eq!(r, "#/components/schemas/ActionRequest");
+    }
+
     #[test]
     fn operations_get_idiomatic_names_and_unmapped_ones_are_flagged() {
         let mut d = doc(

@@ -234,11 +234,8 @@ pub fn hoist_inline_objects(doc: &mut Value) -> Result<(), Failure> {
         let mut found: Vec<InlineObject> = Vec::new();
         for (name, schema) in schemas {
             let pointer = format!("/components/schemas/{}", escape(name));
-            let model = TYPE_NAMES
-                .iter()
-                .find(|(from, _)| from == name)
-                .map_or(name.as_str(), |(_, to)| *to);
-            find_inline_leaves(schema, &[model], &pointer, &mut found);
+            let model = new_type_name(name).unwrap_or_else(|| name.clone());
+            find_inline_leaves(schema, &[model.as_str()], &pointer, &mut found);
         }
         if found.is_empty() {
             return Ok(());
@@ -254,12 +251,7 @@ pub fn hoist_inline_objects(doc: &mut Value) -> Result<(), Failure> {
         // Existing components, under the Rust names they will have after [`rename_types`].
         let existing: BTreeSet<String> = schemas
             .keys()
-            .map(|k| {
-                TYPE_NAMES
-                    .iter()
-                    .find(|(from, _)| from == k)
-                    .map_or_else(|| pascal(k), |(_, to)| to.to_string())
-            })
+            .map(|k| new_type_name(k).unwrap_or_else(|| pascal(k)))
             .collect();
         let mut new_components: BTreeMap<String, Value> = BTreeMap::new();
         let mut assignments: Vec<(String, String)> = Vec::new();
