@@ -134,6 +134,7 @@ pub fn lenient_responses(doc: &mut Value, notes: &mut Notes) -> Result<(), Failu
             }
         }
     }
+    super::unions::merge_received_unions(all, &received);
     Ok(())
 }
 
@@ -320,7 +321,27 @@ fn relax(
             relaxed.insert(TYPE_MARK.into(), json!("timestamp"));
             *schema = Value::Object(relaxed);
         }
+        "string" => {
+            // A read string is any string: a length, pattern or format
+            // (`ipv4`) the document states would refuse a whole answer for
+            // one odd value (an empty IP, a 20-digit id).
+            let mut relaxed = keep_metadata(schema);
+            for kept in ["nullable", "deprecated"] {
+                if let Some(value) = schema.get(kept) {
+                    relaxed.insert(kept.into(), value.clone());
+                }
+            }
+            relaxed.insert("type".into(), json!("string"));
+            *schema = Value::Object(relaxed);
+        }
         "array" => {
+            // A pair read as `[f64; 2]` would refuse a whole page for one
+            // point with a third value (an altitude) or none.
+            if let Some(object) = schema.as_object_mut() {
+                for bound in ["minItems", "maxItems", "uniqueItems"] {
+                    object.remove(bound);
+                }
+            }
             if let Some(items) = schema.get_mut("items") {
                 relax(items, parent, &format!("{property}_item"), hoisted)?;
             }

@@ -20,6 +20,7 @@ mod names;
 mod numbers;
 mod os_names;
 mod shapes;
+mod unions;
 
 pub use bodies::*;
 pub use names::*;
