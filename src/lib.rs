@@ -27,8 +27,11 @@ pub use jobs::low_data::{
     listed_above_quota_status_share, LowDataReport, SimQuota, QUOTA_STATUS_SHARE,
 };
 pub use jobs::reconcile::{Checked, Reconciled};
-pub use model::{Iccid, IntoIccid, Lenient, LenientNumber, Timestamp};
-pub use pagination::{Page, Pager};
+pub use model::{
+    ActionRequestId, BoundingBox, DeviceId, GeofenceId, Iccid, IntegrationId, IntoIccid, IntoId,
+    Lenient, LenientNumber, Point, Timestamp, MAX_ID_LEN, MAX_RADIUS_M, MIN_RADIUS_M,
+};
+pub use pagination::{CursorPage, CursorPager, Page, Pager, MAX_CURSOR_PAGE_SIZE};
 pub use transport::body_limit::DEFAULT_MAX_BODY;
 pub use transport::checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
 pub use transport::clock::Clock;
@@ -86,6 +89,10 @@ pub mod v2 {
 /// ```
 pub mod os {
     pub use crate::api::os::{builder, types, Client, GeneratedError};
+    pub use crate::helpers::{
+        is_final, AwaitAction, BulkActionReport, DeviceAction, GeofenceShape, Webhook,
+        ACTION_BULK_LIMIT, GEOFENCE_NAME_LIMIT,
+    };
 }
 
 /// The documented values of an enum the API takes, as the API spells them:

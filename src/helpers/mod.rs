@@ -1,16 +1,24 @@
 //! Thin, typed conveniences for the everyday jobs, one file per noun, v1
 //! and v2 side by side: SIMs ([`sims`]), SMS ([`sms`]), top-ups and orders
-//! ([`orders`]), support ([`support`]), quotas and usage ([`usage`]). Input
+//! ([`orders`]), support ([`support`]), quotas and usage ([`usage`]); and
+//! for 1NCE OS, device actions ([`actions`]), geofences ([`geofences`]) and
+//! webhook integrations ([`integrations`]). Input
 //! is checked before anything is sent; writes are never resent once they
 //! may have taken effect (see [`RetryPolicy`](crate::RetryPolicy)), and a
 //! 2xx is always a success.
 
+mod actions;
+mod geofences;
+mod integrations;
 mod orders;
 mod sims;
 mod sms;
 mod support;
 mod usage;
 
+pub use actions::{is_final, AwaitAction, BulkActionReport, DeviceAction, ACTION_BULK_LIMIT};
+pub use geofences::{GeofenceShape, GEOFENCE_NAME_LIMIT};
+pub use integrations::Webhook;
 pub use orders::PaymentMethod;
 pub(crate) use sims::update_from;
 pub use sims::{SimDetails, BULK_CHUNK};

@@ -1,15 +1,20 @@
 //! The value types the generated models and the helpers are made of, all of
 //! them tolerant of what the real service sends: numbers that arrive as
 //! strings ([`Lenient`]), timestamps in any of the service's forms
-//! ([`Timestamp`]), enums that grow (`open_enum!`), and checked ICCIDs
-//! ([`Iccid`]). This layer depends on nothing but [`Error`](crate::Error).
+//! ([`Timestamp`]), enums that grow (`open_enum!`), checked ICCIDs
+//! ([`Iccid`]) and 1NCE OS ids ([`DeviceId`] and its kin). This layer depends on nothing but [`Error`](crate::Error).
 
+mod geo;
 mod iccid;
+mod ids;
 mod lenient;
 pub(crate) mod open_enum;
 mod timestamp;
 
+pub(crate) use geo::radius;
+pub use geo::{BoundingBox, Point, MAX_RADIUS_M, MIN_RADIUS_M};
 pub(crate) use iccid::iccid_list;
 pub use iccid::{Iccid, IntoIccid};
+pub use ids::{ActionRequestId, DeviceId, GeofenceId, IntegrationId, IntoId, MAX_ID_LEN};
 pub use lenient::{Lenient, LenientNumber};
 pub use timestamp::Timestamp;

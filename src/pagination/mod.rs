@@ -20,7 +20,11 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
 
+mod cursor;
 mod lists;
+mod os_lists;
+
+pub use cursor::{CursorPage, CursorPager, MAX_CURSOR_PAGE_SIZE};
 
 /// One paged list of the API: what it is called, how large its pages may
 /// be, whether it takes a filter, and how to fetch one of its pages. Every
@@ -35,6 +39,10 @@ pub(crate) trait PagedList: Clone + Send + Sync + 'static {
     const MAX_PAGE_SIZE: u64;
     /// Whether the API filters the list (`q`).
     const FILTERABLE: bool = false;
+    /// The last page the API serves (1NCE OS's lists stop at page 50): a
+    /// list longer than this many pages of the largest size is refused with
+    /// an error naming the bound, never cut short.
+    const LAST_PAGE: u64 = u64::MAX;
     /// Page `page` (from 1) of `size` items, with the totals the API gave.
     fn fetch(
         self,
@@ -85,6 +93,7 @@ pub struct Pager<T> {
     max_page_size: u64,
     concurrency: usize,
     max_pages: u64,
+    last_page: u64,
     invalid: Option<String>,
 }
 
@@ -104,7 +113,9 @@ impl<T: Serialize + Send + 'static> Pager<T> {
     pub(crate) fn of<L: PagedList<Item = T>>(list: L) -> Pager<T> {
         let fetch: Fetch<T> =
             Arc::new(move |query, page, size| Box::pin(list.clone().fetch(query, page, size)));
-        Pager::new(L::OPERATION, L::MAX_PAGE_SIZE, L::FILTERABLE, fetch)
+        let mut pager = Pager::new(L::OPERATION, L::MAX_PAGE_SIZE, L::FILTERABLE, fetch);
+        pager.last_page = L::LAST_PAGE;
+        pager
     }
 
     fn new(
@@ -122,6 +133,7 @@ impl<T: Serialize + Send + 'static> Pager<T> {
             max_page_size,
             concurrency: 4,
             max_pages: 1_000_000,
+            last_page: u64::MAX,
             invalid: None,
         }
     }
@@ -192,10 +204,12 @@ impl<T: Serialize + Send + 'static> Pager<T> {
     /// One page (numbered from 1), with the totals the API reported.
     pub async fn page(&self, page: u64) -> Result<Page<T>> {
         self.check()?;
-        if page == 0 {
-            return Err(
-                Error::invalid_input("pages are numbered from 1").with_operation(self.operation)
-            );
+        if page == 0 || page > self.last_page {
+            return Err(Error::invalid_input(format!(
+                "pages are numbered from 1 to {}",
+                self.last_page
+            ))
+            .with_operation(self.operation));
         }
         (self.fetch)(self.query.clone(), page, self.page_size).await
     }
@@ -223,6 +237,7 @@ impl<T: Serialize + Send + 'static> Pager<T> {
             seen: std::collections::HashMap::new(),
             items_so_far: 0,
             total_count: None,
+            pending: None,
             done: false,
         };
         stream::unfold(state, |mut walk| async move {
@@ -246,6 +261,8 @@ struct Walk<T> {
     /// Items yielded so far, and the API's count of them, when it gave one.
     items_so_far: u64,
     total_count: Option<u64>,
+    /// An error to end the walk with, after the page that revealed it.
+    pending: Option<Error>,
     done: bool,
 }
 
@@ -256,7 +273,8 @@ impl<T: Serialize + Send + 'static> Walk<T> {
             // Without a credible total, one page at a time.
             None if self.in_flight.is_empty() => self.next_to_fetch,
             None => 0,
-        };
+        }
+        .min(self.pager.last_page);
         while self.in_flight.len() < self.pager.concurrency && self.next_to_fetch <= limit {
             let fetch = (self.pager.fetch)(
                 self.pager.query.clone(),
@@ -275,7 +293,7 @@ impl<T: Serialize + Send + 'static> Walk<T> {
 
     async fn next(&mut self) -> Option<Result<Page<T>>> {
         if self.done {
-            return None;
+            return self.pending.take().map(Err);
         }
         if let Err(e) = std::mem::replace(&mut self.checked, Ok(())) {
             self.done = true;
@@ -322,11 +340,19 @@ impl<T: Serialize + Send + 'static> Walk<T> {
         if page.page == 1 {
             self.total_count = page.total_count;
         }
+        // Known too long at the first page: refused before any other call.
+        if let Some(last) = self.last_page.filter(|&n| n > self.pager.last_page) {
+            let error = too_long(&last.to_string(), &self.pager);
+            return self.fail(error);
+        }
         self.items_so_far = self.items_so_far.saturating_add(page.items.len() as u64);
         let is_last = match self.last_page {
             _ if !full => true,
             // The count the API gave is reached: the full last page is the last.
             Some(last) if page.page >= last && self.total_count == Some(self.items_so_far) => true,
+            // The total ends the list at the last page the API serves: there
+            // is no reading on, and nothing says there is more.
+            Some(last) if page.page >= last && page.page >= self.pager.last_page => true,
             Some(last) if page.page >= last => {
                 // A full page where the total says the list ends: the total may
                 // be too small, so go on, one page at a time, until a short or
@@ -337,12 +363,31 @@ impl<T: Serialize + Send + 'static> Walk<T> {
             }
             Some(_) | None => false,
         };
+        if !is_last && page.page >= self.pager.last_page {
+            // This page is good; the walk ends with the error after it.
+            let error = too_long(&format!("more than {}", self.pager.last_page), &self.pager);
+            self.pending = Some(error.with_operation(self.pager.operation));
+            self.done = true;
+            return Some(Ok(page));
+        }
         self.done = is_last;
         if page.items.is_empty() && page.page > 1 {
             return None;
         }
         Some(Ok(page))
     }
+}
+
+/// The error of a list longer than the pages the API serves.
+fn too_long<T>(pages: &str, pager: &Pager<T>) -> Error {
+    Error::new(
+        ErrorKind::Pagination,
+        format!(
+            "the list has {pages} pages of {}, and the API serves pages 1 to {} only; \
+             narrow it (a filter) to read it whole",
+            pager.page_size, pager.last_page
+        ),
+    )
 }
 
 fn fingerprint<T: Serialize>(items: &[T]) -> u64 {
