@@ -173,8 +173,12 @@ fn roots(doc: &mut Value) -> (BTreeSet<String>, BTreeSet<String>) {
             .into_iter()
             .flatten()
         {
-            let decoded = response.pointer("/content/application~1json/schema");
-            collect_refs(decoded.unwrap_or(&Value::Null), &mut responses);
+            // JSON answers, and the raw answers of writes that may come
+            // without a body: the helpers decode those too.
+            for media in ["application~1json", "*~1*"] {
+                let decoded = response.pointer(&format!("/content/{media}/schema"));
+                collect_refs(decoded.unwrap_or(&Value::Null), &mut responses);
+            }
         }
     });
     (requests, responses)

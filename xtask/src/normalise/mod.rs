@@ -26,6 +26,7 @@ pub use bodies::*;
 pub use names::*;
 pub use numbers::*;
 pub use shapes::*;
+pub use unions::one_of_the_fields_required;
 
 /// What a normalisation noticed that a maintainer should read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -41,6 +42,7 @@ pub fn normalise(doc: &mut Value) -> Result<Notes, Failure> {
     let mut notes = Notes::default();
     inline_shared_parts(doc)?;
     merge_one_of_objects(doc)?;
+    one_of_the_fields_required(doc);
     one_json_media_type(doc)?;
     drop_json_without_schema(doc, &mut notes);
     timestamps_stay_strings(doc);

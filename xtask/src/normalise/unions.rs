@@ -1,4 +1,6 @@
-//! Rule: a received union is one object (see [`merge_received_unions`]).
+//! Unions the generator would read wrongly: a received union of objects
+//! (see [`merge_received_unions`]), and an object whose `anyOf` only says
+//! which of its fields are required (see [`one_of_the_fields_required`]).
 
 use std::collections::BTreeSet;
 
@@ -57,9 +59,76 @@ pub(crate) fn merge_received_unions(all: &mut Map<String, Value>, received: &BTr
     }
 }
 
+/// Rule: an object whose `anyOf` (or `oneOf`) members only say which of its
+/// own fields is required ("name, or template, or ...": 1NCE OS's template
+/// update) is the object with every field optional. typify would make it an
+/// enum of one-field variants, so an update could change one field only.
+/// The alternatives are kept in `x-onence-at-least-one-of`.
+pub fn one_of_the_fields_required(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for schema in schemas.values_mut() {
+        let Some(object) = schema.as_object_mut() else {
+            continue;
+        };
+        let Some(properties) = object.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        let properties: BTreeSet<String> = properties.keys().cloned().collect();
+        for key in ["anyOf", "oneOf"] {
+            let Some(members) = object.get(key).and_then(Value::as_array) else {
+                continue;
+            };
+            let only_required = members.iter().all(|m| {
+                m.as_object().is_some_and(|m| {
+                    m.keys().all(|k| k == "required" || k == "type")
+                        && m["required"].as_array().is_some_and(|r| {
+                            r.iter()
+                                .all(|f| f.as_str().is_some_and(|f| properties.contains(f)))
+                        })
+                })
+            });
+            if !only_required {
+                continue;
+            }
+            let fields: Vec<Value> = members
+                .iter()
+                .flat_map(|m| m["required"].as_array().cloned().unwrap_or_default())
+                .collect();
+            object.remove(key);
+            object.insert("x-onence-at-least-one-of".into(), Value::Array(fields));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An update that needs one field or more is one struct of optional
+    /// fields, not an enum of one-field variants.
+    #[test]
+    fn alternatives_of_required_fields_leave_one_object() {
+        let mut doc = json!({ "components": { "schemas": {
+            "Update": { "type": "object",
+                "properties": { "name": { "type": "string" }, "status": { "type": "string" } },
+                "anyOf": [ { "required": ["name"], "type": "object" }, { "required": ["status"] } ] },
+            "Other": { "type": "object", "properties": { "a": {} },
+                "anyOf": [ { "required": ["a"] }, { "properties": { "b": {} } } ] }
+        } } });
+        one_of_the_fields_required(&mut doc);
+        let update = &doc["components"]["schemas"]["Update"];
+        assert!(update.get("anyOf").is_none());
+        assert_eq!(
+            update["x-onence-at-least-one-of"],
+            json!(["name", "status"])
+        );
+        assert!(doc["components"]["schemas"]["Other"].get("anyOf").is_some());
+    }
 
     /// A circle read through the polygon-or-circle geofence keeps its centre
     /// and radius; a union with a member that is no object stays as it is.
