@@ -207,6 +207,18 @@ async fn path_parameters_are_checked_before_sending() {
         );
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad:?}: {err}");
     }
+    // A protocol is one of the documented values (LWM2M, UDP, COAP).
+    let err = onence::Error::from(
+        client
+            .os()
+            .get_device_endpoint()
+            .protocol("MQTT")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.to_string().contains("for protocol"), "{err}");
     assert_eq!(anything.calls_async().await, 0, "nothing was sent");
 }
 

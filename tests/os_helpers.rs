@@ -327,6 +327,20 @@ async fn an_action_for_many_devices_goes_a_hundred_a_request() {
     assert_eq!(report.accepted.len(), 198);
     assert_eq!(report.rejected, [devices[0].clone(), devices[100].clone()]);
     assert_eq!(report.unknown.len(), 50);
+    // The raw builder keeps to the same bound, before sending.
+    let too_many: Vec<String> = devices[..101].to_vec();
+    let bulk: onence::os::types::BulkUdpAction = serde_json::from_value(json!({
+        "deviceIds": too_many, "payload": "wake", "payloadType": "STRING", "port": 3000
+    }))
+    .unwrap();
+    let before = server.count("/actions/UDP");
+    let Err(err) = os.send_udp_actions().body(bulk).send().await else {
+        panic!("101 devices were sent");
+    };
+    let err = onence::Error::from(err);
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("101 devices"), "{err}");
+    assert_eq!(server.count("/actions/UDP"), before, "nothing was sent");
     let (device, id) = &report.accepted[0];
     assert_eq!(id.as_ref().unwrap().as_str(), format!("r-{device}"));
     let body = &server

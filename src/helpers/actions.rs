@@ -12,8 +12,7 @@ use crate::helpers::body_bytes;
 use crate::model::{ActionRequestId, DeviceId, IntoId};
 use crate::os::{self, types};
 
-/// The most devices one bulk request names (the document's `maxItems`).
-pub const ACTION_BULK_LIMIT: usize = 100;
+pub use crate::transport::checks::ACTION_BULK_LIMIT;
 
 /// An action for a device, in one of the protocols 1NCE OS speaks. Build
 /// one from the generated request model, or with a constructor below.

@@ -151,7 +151,9 @@ impl SandboxBuilder {
         self
     }
 
-    /// How long queued SIM changes and SMS deliveries take (default 200 ms).
+    /// How long queued SIM changes and SMS deliveries take (default 200 ms);
+    /// a 1NCE OS action request is SCHEDULED for as long, then IN_PROGRESS
+    /// for as long again, then final.
     pub fn change_delay(mut self, delay: Duration) -> Self {
         self.change_delay = delay;
         self

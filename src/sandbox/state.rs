@@ -47,8 +47,27 @@ pub(crate) struct Data {
     pub(crate) next_order: i64,
     pub(crate) service_requests: Vec<types::ServiceRequest>,
     pub(crate) limits: (i64, i64, i64),
+    /// 1NCE OS: geofences by id, as read back.
+    pub(crate) geofences: BTreeMap<String, serde_json::Value>,
+    /// 1NCE OS: action requests, in the order they were made.
+    pub(crate) actions: Vec<ActionRecord>,
+    /// The number in the next 1NCE OS id.
+    pub(crate) next_os_id: u64,
     pending: Vec<(Duration, Change)>,
     pub(crate) rng: fastrand::Rng,
+}
+
+/// A 1NCE OS action request: what was sent, and when (by the sandbox
+/// clock); its status follows from its age (see `routes/actions.rs`).
+#[derive(Clone, Debug)]
+pub(crate) struct ActionRecord {
+    pub(crate) id: String,
+    pub(crate) device_id: String,
+    pub(crate) protocol: &'static str,
+    pub(crate) request: serde_json::Value,
+    pub(crate) made_at: Duration,
+    pub(crate) created: DateTime<Utc>,
+    pub(crate) cancelled: bool,
 }
 
 /// A queued change to one SIM; what is `None` stays as it is.
@@ -111,6 +130,9 @@ impl Shared {
                 next_order: 2_000_000_001,
                 service_requests: Vec::new(),
                 limits: (3, 12, 22),
+                geofences: BTreeMap::new(),
+                actions: Vec::new(),
+                next_os_id: 1,
                 pending: Vec::new(),
                 rng: fastrand::Rng::with_seed(config.seed),
             }),

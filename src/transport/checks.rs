@@ -90,8 +90,41 @@ pub(crate) fn body(operation: &str, body: &[u8]) -> Result<(), String> {
             }
             Ok(())
         }
+        "send_lwm2m_actions" | "send_coap_actions" | "send_udp_actions" | "send_lwm2m_action"
+        | "send_coap_action" | "send_device_action" => {
+            let value: serde_json::Value =
+                serde_json::from_slice(body).map_err(|e| at(e.to_string()))?;
+            action(&value).map_err(at)
+        }
         _ => Ok(()),
     }
+}
+
+/// The most devices one bulk action names (1NCE OS's `maxItems`).
+pub const ACTION_BULK_LIMIT: usize = 100;
+
+/// A device action's bounds the generated models do not check: 1 to
+/// [`ACTION_BULK_LIMIT`] devices, and 1 to 5 send attempts.
+fn action(value: &serde_json::Value) -> Result<(), String> {
+    if let Some(devices) = value.get("deviceIds").and_then(serde_json::Value::as_array) {
+        if devices.is_empty() || devices.len() > ACTION_BULK_LIMIT {
+            return Err(format!(
+                "deviceIds: {} devices; one request takes 1 to {ACTION_BULK_LIMIT}",
+                devices.len()
+            ));
+        }
+    }
+    if let Some(n) = value
+        .get("sendAttempts")
+        .and_then(serde_json::Value::as_f64)
+    {
+        if !(1.0..=5.0).contains(&n) || n.fract() != 0.0 {
+            return Err(format!(
+                "sendAttempts: {n} is not a whole number from 1 to 5"
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

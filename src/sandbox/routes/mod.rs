@@ -12,10 +12,14 @@ use axum::Router;
 use super::layers;
 use super::state::Shared;
 
+mod actions;
 mod connectivity;
+mod devices;
 mod events;
+mod geofences;
 mod limits;
 mod orders;
+mod positions;
 mod products;
 mod quota;
 mod sims;
@@ -74,6 +78,38 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v2/sims/{iccid}/events", get(events::list_v2))
         .route("/v2/sims/{iccid}/topup", post(orders::top_up_one))
+        // 1NCE OS: devices (one per SIM, its id the ICCID)
+        .route("/v1/inspect/devices", get(devices::list))
+        .route("/v1/inspect/devices/{device_id}", get(devices::get))
+        .route("/v1/devices/stats", get(devices::stats))
+        .route(
+            "/v1/locate/devices/{device_id}/positions",
+            get(positions::of_device),
+        )
+        .route("/v1/locate/positions/latest", get(positions::latest_all))
+        .route(
+            "/v1/locate/geofences",
+            get(geofences::list).post(geofences::create),
+        )
+        .route(
+            "/v1/locate/geofences/{geofence_id}",
+            get(geofences::get)
+                .patch(geofences::update)
+                .delete(geofences::delete),
+        )
+        .route(
+            "/v1/integrate/devices/{device_id}/actions/{protocol}",
+            post(actions::send_one),
+        )
+        .route(
+            "/v1/integrate/devices/actions/{protocol}",
+            post(actions::send_many),
+        )
+        .route("/v1/integrate/devices/actions/requests", get(actions::list))
+        .route(
+            "/v1/integrate/devices/actions/requests/{request_id}",
+            get(actions::get).delete(actions::cancel),
+        )
         // Innermost first: the handler sees only what passed every layer.
         .route_layer(from_fn_with_state(shared.clone(), layers::after))
         .route_layer(from_fn_with_state(shared.clone(), layers::record_writes))

@@ -19,12 +19,14 @@ pub mod drift;
 mod names;
 mod numbers;
 mod os_names;
+mod parameters;
 mod shapes;
 mod unions;
 
 pub use bodies::*;
 pub use names::*;
 pub use numbers::*;
+pub use parameters::listed_values_are_an_enum;
 pub use shapes::*;
 pub use unions::one_of_the_fields_required;
 
@@ -43,6 +45,7 @@ pub fn normalise(doc: &mut Value) -> Result<Notes, Failure> {
     inline_shared_parts(doc)?;
     merge_one_of_objects(doc)?;
     one_of_the_fields_required(doc);
+    listed_values_are_an_enum(doc);
     one_json_media_type(doc)?;
     drop_json_without_schema(doc, &mut notes);
     timestamps_stay_strings(doc);

@@ -1,0 +1,226 @@
+//! 1NCE OS device actions: LwM2M, CoAP and UDP, to one device or many.
+//! Each becomes an action request whose status follows from its age: it
+//! is SCHEDULED for one change delay, IN_PROGRESS for another, then
+//! SUCCEEDED (FAILED for an LwM2M write to a resource ending in `/0`,
+//! which devices refuse); a cancelled one stays CANCELLED.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::sandbox::answer::{bad, body, not_found, Answer, Outcome, Paging, Refusal};
+use crate::sandbox::fleet::api_time;
+use crate::sandbox::state::{ActionRecord, Data, Shared};
+
+const LAST_PAGE: u64 = 50;
+
+/// The required fields of an action, by protocol.
+fn check(protocol: &str, request: &Value) -> Result<(), Refusal> {
+    let required: &[&str] = match protocol {
+        "LWM2M" => &["action", "resourceAddress"],
+        "COAP" => &["path", "port", "requestType"],
+        _ => &["payload", "payloadType", "port"],
+    };
+    if let Some(missing) = required.iter().find(|f| request.get(**f).is_none()) {
+        return Err(bad(format!("{missing} is required")));
+    }
+    if let Some(port) = request.get("port") {
+        if !port.as_u64().is_some_and(|p| (1..=65535).contains(&p)) {
+            return Err(bad("port must be 1 to 65535"));
+        }
+    }
+    Ok(())
+}
+
+/// The status of `action` now.
+fn status(shared: &Shared, action: &ActionRecord) -> &'static str {
+    if action.cancelled {
+        return "CANCELLED";
+    }
+    let age = shared.clock.now().saturating_sub(action.made_at);
+    if age < shared.change_delay {
+        "SCHEDULED"
+    } else if age < shared.change_delay * 2 {
+        "IN_PROGRESS"
+    } else if action.protocol == "LWM2M"
+        && action.request["action"] == "write"
+        && action.request["resourceAddress"]
+            .as_str()
+            .is_some_and(|a| a.ends_with("/0"))
+    {
+        "FAILED"
+    } else {
+        "SUCCEEDED"
+    }
+}
+
+fn shown(shared: &Shared, a: &ActionRecord) -> Value {
+    json!({
+        "id": a.id, "deviceId": a.device_id, "protocol": a.protocol,
+        "status": status(shared, a), "mode": a.request["requestMode"].as_str().unwrap_or("SEND_NOW"),
+        "created": api_time(a.created), "updated": api_time(a.created),
+        "requestData": a.request, "sendAttempts": a.request["sendAttempts"].as_f64().unwrap_or(1.0),
+    })
+}
+
+/// Records an action request for `device` and answers its id.
+fn record(
+    shared: &Shared,
+    data: &mut Data,
+    protocol: &'static str,
+    device: &str,
+    request: &Value,
+) -> String {
+    let id = format!("ar-{:06}", data.next_os_id);
+    data.next_os_id += 1;
+    data.actions.push(ActionRecord {
+        id: id.clone(),
+        device_id: device.to_string(),
+        protocol,
+        request: request.clone(),
+        made_at: shared.clock.now(),
+        created: shared.now(),
+        cancelled: false,
+    });
+    id
+}
+
+fn protocol_of(name: &str) -> Result<&'static str, Refusal> {
+    match name {
+        "LWM2M" => Ok("LWM2M"),
+        "COAP" => Ok("COAP"),
+        "UDP" => Ok("UDP"),
+        other => Err(not_found(&format!("protocol {other}"))),
+    }
+}
+
+/// `POST /v1/integrate/devices/{deviceId}/actions/{protocol}`.
+pub(crate) async fn send_one(
+    State(shared): State<Arc<Shared>>,
+    Path((device, protocol)): Path<(String, String)>,
+    request: Result<Json<Value>, JsonRejection>,
+) -> Outcome {
+    let request = body(request)?;
+    let protocol = protocol_of(&protocol)?;
+    check(protocol, &request)?;
+    let mut data = shared.data();
+    if !data.sims.contains_key(&device) {
+        return Err(not_found(&format!("device {device}")));
+    }
+    let id = record(&shared, &mut data, protocol, &device, &request);
+    Ok(Answer::json(
+        202,
+        json!({ "id": id, "message": "Action request accepted" }),
+    ))
+}
+
+/// `POST /v1/integrate/devices/actions/{protocol}`: up to 100 devices; an
+/// unknown device is rejected, the others accepted.
+pub(crate) async fn send_many(
+    State(shared): State<Arc<Shared>>,
+    Path(protocol): Path<String>,
+    request: Result<Json<Value>, JsonRejection>,
+) -> Outcome {
+    let request = body(request)?;
+    let protocol = protocol_of(&protocol)?;
+    check(protocol, &request)?;
+    let devices: Vec<String> = request["deviceIds"]
+        .as_array()
+        .filter(|d| (1..=100).contains(&d.len()))
+        .ok_or_else(|| bad("deviceIds must name 1 to 100 devices"))?
+        .iter()
+        .map(|d| d.as_str().unwrap_or_default().to_string())
+        .collect();
+    let mut data = shared.data();
+    let (mut accepted, mut rejected) = (Vec::new(), Vec::new());
+    for device in devices {
+        if data.sims.contains_key(&device) {
+            let id = record(&shared, &mut data, protocol, &device, &request);
+            accepted.push(json!({ "deviceId": device, "requestId": id }));
+        } else {
+            rejected.push(device);
+        }
+    }
+    Ok(Answer::json(
+        202,
+        json!({ "acceptedRequests": accepted, "rejectedDevices": rejected, "message": "Action requests accepted" }),
+    ))
+}
+
+/// The filters of an action request list, as sent.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ListQuery {
+    #[serde(flatten)]
+    paging: Paging,
+    device_id: Option<String>,
+    status: Option<String>,
+}
+
+/// `GET /v1/integrate/devices/actions/requests`: the newest first.
+pub(crate) async fn list(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<ListQuery>,
+) -> Outcome {
+    let (page, size) = query.paging.checked(10, 50)?;
+    if page > LAST_PAGE {
+        return Err(bad(format!("page must be at most {LAST_PAGE}, not {page}")));
+    }
+    let data = shared.data_now();
+    let all: Vec<Value> = data
+        .actions
+        .iter()
+        .rev()
+        .filter(|a| query.device_id.as_ref().is_none_or(|d| *d == a.device_id))
+        .filter(|a| {
+            query
+                .status
+                .as_deref()
+                .is_none_or(|s| s == status(&shared, a))
+        })
+        .map(|a| shown(&shared, a))
+        .collect();
+    let pages = (all.len() as u64).div_ceil(size);
+    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
+    let items: Vec<Value> = all.into_iter().skip(start).take(size as usize).collect();
+    Ok(Answer::json(
+        200,
+        json!({ "items": items, "page": page, "pageAmount": pages }),
+    ))
+}
+
+/// `GET /v1/integrate/devices/actions/requests/{requestId}`.
+pub(crate) async fn get(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Outcome {
+    let data = shared.data_now();
+    let action = data
+        .actions
+        .iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| not_found(&format!("action request {id}")))?;
+    Ok(Answer::json(200, shown(&shared, action)))
+}
+
+/// `DELETE /v1/integrate/devices/actions/requests/{requestId}`: only a
+/// request not yet final can be cancelled.
+pub(crate) async fn cancel(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Outcome {
+    let mut data = shared.data();
+    let action = data
+        .actions
+        .iter_mut()
+        .find(|a| a.id == id)
+        .ok_or_else(|| not_found(&format!("action request {id}")))?;
+    if !matches!(status(&shared, action), "SCHEDULED" | "IN_PROGRESS") {
+        return Err(crate::sandbox::answer::refuse(
+            409,
+            format!("action request {id} is final"),
+        ));
+    }
+    action.cancelled = true;
+    Ok(Answer::json(
+        200,
+        json!({ "id": id, "status": "CANCELLED" }),
+    ))
+}

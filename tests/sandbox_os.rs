@@ -1,0 +1,297 @@
+//! 1NCE OS against the embedded sandbox: the devices are the fleet's SIMs
+//! (device id = ICCID), listed in the body pages the document describes.
+
+use onence::sandbox::Sandbox;
+use onence::{ErrorKind, RateLimits, RetryPolicy};
+
+async fn sandbox(sims: u64) -> Sandbox {
+    Sandbox::builder()
+        .sims(sims)
+        .seed(7)
+        .rate_limits(RateLimits::none())
+        .start()
+        .await
+        .unwrap()
+}
+
+fn client(sandbox: &Sandbox) -> onence::Client {
+    sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+/// Every device is walked in pages of 50, and each is one of the SIMs; one
+/// device reads back by its ICCID; the stats count them.
+#[tokio::test]
+async fn the_devices_are_the_fleets_sims() {
+    let sandbox = sandbox(120).await;
+    let client = client(&sandbox);
+    let sims = client.all_sims().collect().await.unwrap();
+    let devices = client.os().all_devices().collect().await.unwrap();
+    assert_eq!(devices.len(), 120);
+    let mut from_sims: Vec<String> = sims.iter().map(|s| s.iccid.clone().unwrap()).collect();
+    let mut from_devices: Vec<String> = devices
+        .iter()
+        .map(|d| d.iccid.clone().unwrap().to_string())
+        .collect();
+    from_sims.sort();
+    from_devices.sort();
+    assert_eq!(from_sims, from_devices);
+    let counted = sandbox.counters();
+    let pages = counted
+        .requests
+        .get("GET /v1/inspect/devices")
+        .copied()
+        .unwrap_or_default();
+    assert_eq!(pages, 3, "120 devices are three pages of 50: {counted:?}");
+
+    let one = &from_devices[7];
+    let device = client
+        .os()
+        .get_device()
+        .device_id(one.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        device.iccid.as_ref().map(|i| i.to_string()).as_deref(),
+        Some(one.as_str())
+    );
+    let stats = client.os().get_device_stats().send().await.unwrap();
+    assert_eq!(stats.total_devices.map(|n| n.get()), Some(120));
+
+    let err = onence::Error::from(
+        client
+            .os()
+            .get_device()
+            .device_id("8988280666000099999")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+/// A fleet larger than the 50 pages the API serves: the walk reads none of
+/// it past the first page and says why.
+#[tokio::test]
+async fn a_fleet_past_fifty_pages_is_refused_naming_the_bound() {
+    let sandbox = sandbox(2_501).await;
+    let client = client(&sandbox);
+    let err = client.os().all_devices().collect().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Pagination);
+    assert!(err.to_string().contains("51 pages of 50"), "{err}");
+    // A filter narrows it to what can be read whole.
+    let some = client
+        .os()
+        .all_devices()
+        .filter("imsi1:nothing-matches")
+        .collect()
+        .await
+        .unwrap();
+    assert!(some.is_empty());
+}
+
+/// A geofence made through the helper reads back as sent, lists, renames
+/// and deletes; a device it names must exist.
+#[tokio::test]
+async fn geofences_are_kept_and_listed() {
+    use onence::os::GeofenceShape;
+    use onence::Point;
+    let sandbox = sandbox(5).await;
+    let client = client(&sandbox);
+    let os = client.os();
+    let device = client.all_sims().collect().await.unwrap()[0]
+        .iccid
+        .clone()
+        .unwrap();
+    let circle = GeofenceShape::circle("depot", Point::new(52.52, 13.40).unwrap(), 300.0)
+        .unwrap()
+        .for_device(device.as_str())
+        .unwrap();
+    let id = os
+        .add_geofence(&circle)
+        .await
+        .unwrap()
+        .expect("the sandbox names it");
+    let corners = [
+        Point::new(52.50, 13.30).unwrap(),
+        Point::new(52.55, 13.30).unwrap(),
+        Point::new(52.55, 13.45).unwrap(),
+    ];
+    let yard = GeofenceShape::polygon("yard", &corners).unwrap();
+    os.add_geofence(&yard).await.unwrap().unwrap();
+
+    let read = os
+        .get_geofence()
+        .geofence_id(id.as_str())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        read.name.as_ref().map(|n| n.to_string()).as_deref(),
+        Some("depot")
+    );
+    let json = serde_json::to_value(&read).unwrap();
+    assert_eq!(json["center"], serde_json::json!([13.40, 52.52]));
+    assert_eq!(json["radius"], 300.0);
+    let all = os.all_geofences().collect().await.unwrap();
+    assert_eq!(all.len(), 2);
+
+    let rename: onence::os::types::GeofenceUpdate =
+        serde_json::from_value(serde_json::json!({ "name": "depot-north" })).unwrap();
+    os.update_geofence()
+        .geofence_id(id.as_str())
+        .body(rename)
+        .send()
+        .await
+        .unwrap();
+    let read = os
+        .get_geofence()
+        .geofence_id(id.as_str())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(serde_json::to_value(&read).unwrap()["name"], "depot-north");
+    os.delete_geofence()
+        .geofence_id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(os.all_geofences().collect().await.unwrap().len(), 1);
+
+    let stranger = GeofenceShape::circle("x", Point::new(1.0, 1.0).unwrap(), 100.0)
+        .unwrap()
+        .for_device("8988280666000099999")
+        .unwrap();
+    let err = os.add_geofence(&stranger).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+/// Positions come from one seeded track: a device's newest position is
+/// its latest, and a box around it finds it.
+#[tokio::test]
+async fn positions_come_from_one_track() {
+    use onence::BoundingBox;
+    let sandbox = sandbox(30).await;
+    let client = client(&sandbox);
+    let os = client.os();
+    let device = client.all_sims().collect().await.unwrap()[3]
+        .iccid
+        .clone()
+        .unwrap();
+    let track = os
+        .all_device_positions(device.as_str())
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(track.len(), 24);
+    let newest = serde_json::to_value(&track[0]).unwrap()["coordinate"].clone();
+    let everyone = os.all_latest_positions(None).collect().await.unwrap();
+    assert_eq!(everyone.len(), 30);
+    let mine: Vec<_> = everyone
+        .iter()
+        .filter(|p| p.device_id.as_deref() == Some(device.as_str()))
+        .collect();
+    assert_eq!(serde_json::to_value(mine[0]).unwrap()["coordinate"], newest);
+    let (lon, lat) = (newest[0].as_f64().unwrap(), newest[1].as_f64().unwrap());
+    let around = BoundingBox::new(lon - 0.001, lat - 0.001, lon + 0.001, lat + 0.001).unwrap();
+    let found = os
+        .all_latest_positions(Some(around))
+        .collect()
+        .await
+        .unwrap();
+    assert!(found
+        .iter()
+        .any(|p| p.device_id.as_deref() == Some(device.as_str())));
+    assert!(found.len() < 30, "the box leaves devices out");
+}
+
+/// An action goes SCHEDULED → IN_PROGRESS → SUCCEEDED over the change
+/// delay and is awaited; a write devices refuse FAILS; many devices get one
+/// request each, an unknown one rejected; a pending request can be cancelled.
+#[tokio::test]
+async fn actions_move_through_their_states_and_are_awaited() {
+    use onence::os::{AwaitAction, DeviceAction};
+    use std::time::Duration;
+    let sandbox = Sandbox::builder()
+        .sims(4)
+        .seed(7)
+        .rate_limits(RateLimits::none())
+        .change_delay(Duration::from_millis(150))
+        .start()
+        .await
+        .unwrap();
+    let client = client(&sandbox);
+    let os = client.os();
+    let sims: Vec<String> = client
+        .all_sims()
+        .collect()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.iccid.unwrap())
+        .collect();
+    let wait = AwaitAction::default()
+        .with_intervals(Duration::from_millis(20), Duration::from_millis(50))
+        .with_timeout(Duration::from_secs(10));
+    let read = DeviceAction::lwm2m_read("/3/0/0");
+    let id = os
+        .send_action(sims[0].as_str(), &read)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = os
+        .get_action_request()
+        .request_id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status.as_ref().unwrap().to_string(), "SCHEDULED");
+    let done = os.await_action(&id, wait).await.unwrap();
+    assert_eq!(done.status.unwrap().to_string(), "SUCCEEDED");
+
+    let refused = DeviceAction::lwm2m_write("/3/0/0", "x");
+    let id = os
+        .send_action(sims[1].as_str(), &refused)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        os.await_action(&id, wait)
+            .await
+            .unwrap()
+            .status
+            .unwrap()
+            .to_string(),
+        "FAILED"
+    );
+
+    let mut targets = sims.clone();
+    targets.push("8988280666000099999".into());
+    let report = os.send_action_to_many(&targets, &read).await.unwrap();
+    assert_eq!(report.accepted.len(), 4);
+    assert_eq!(report.rejected, ["8988280666000099999"]);
+    let (_, pending) = &report.accepted[0];
+    let pending = pending.clone().unwrap();
+    os.cancel_action_request()
+        .request_id(pending.as_str())
+        .send()
+        .await
+        .unwrap();
+    let cancelled = os.await_action(&pending, wait).await.unwrap();
+    assert_eq!(cancelled.status.unwrap().to_string(), "CANCELLED");
+    let all = os.all_action_requests().collect().await.unwrap();
+    assert_eq!(all.len(), 6);
+    let of_first = os
+        .all_action_requests_of(sims[0].as_str())
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(of_first.len(), 2);
+}
