@@ -2,52 +2,12 @@
 //! codes, confirmation, --dry-run, stdin input, and no secret in any output.
 
 mod support;
+use support::cli::{onence, onence_at};
 
 use std::time::Duration;
 
 use assert_cmd::Command;
 use onence::sandbox::Sandbox;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `onence` against `sandbox` with its credentials in the environment.
-async fn onence(sandbox: &Sandbox, args: &[&str], stdin: &str) -> Run {
-    let (base, user, secret) = (
-        sandbox.base_url().to_string(),
-        sandbox.credentials().user().to_string(),
-        sandbox.client_secret().to_string(),
-    );
-    onence_at(base, user, secret, args, stdin).await
-}
-
-/// Runs `onence` against any server, with these credentials in the environment.
-async fn onence_at(base: String, user: String, secret: String, args: &[&str], stdin: &str) -> Run {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let stdin = stdin.to_string();
-    tokio::task::spawn_blocking(move || {
-        let output = Command::cargo_bin("onence")
-            .unwrap()
-            .args(&args)
-            .env("ONENCE_BASE_URL", base)
-            .env("ONENCE_CLIENT_ID", user)
-            .env("ONENCE_CLIENT_SECRET", secret)
-            .write_stdin(stdin)
-            .timeout(Duration::from_secs(60))
-            .output()
-            .unwrap();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
-}
 
 /// `onence` as a process of its own, against `sandbox` with its credentials,
 /// for tests that read its output while it runs or send it signals.

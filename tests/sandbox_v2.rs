@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use onence::sandbox::Sandbox;
 use onence::{v2, Client, RateLimits, RetryPolicy};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 mod support;
 use support::eventually;
@@ -442,4 +442,72 @@ async fn v1_and_v2_share_the_rate_limit() {
     }
     assert_eq!(sandbox.counters().rate_limited, 0);
     assert_eq!(sandbox.counters().requests_to("GET /v2/sims/{iccid}"), 6);
+}
+
+/// Every field the v2 document marks required, at every depth of `value`.
+fn missing_required(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap(),
+        None => schema,
+    };
+    if let Some(items) = schema.get("items") {
+        for (i, item) in value.as_array().into_iter().flatten().enumerate() {
+            missing_required(doc, items, item, &format!("{at}[{i}]"), out);
+        }
+        return;
+    }
+    for field in schema["required"].as_array().into_iter().flatten() {
+        let field = field.as_str().unwrap();
+        if value.get(field).is_none_or(Value::is_null) {
+            out.push(format!("{at}.{field}"));
+        }
+    }
+    for (name, sub) in schema["properties"].as_object().into_iter().flatten() {
+        if let Some(v) = value.get(name).filter(|v| !v.is_null()) {
+            missing_required(doc, sub, v, &format!("{at}.{name}"), out);
+        }
+    }
+}
+
+/// The v2 status answer holds every field the v2 document requires, the
+/// PDP context's and the country's included: the sandbox serves what the
+/// documents promise (its drift mode is where it does not).
+#[tokio::test]
+async fn the_v2_status_answer_has_every_required_field() {
+    let sandbox = sandbox().await;
+    let token = support::sandbox_token(&sandbox).await;
+    let bearer = token["access_token"].as_str().unwrap();
+    let client = client(&sandbox);
+    let sims = client.all_sims().collect().await.unwrap();
+    let online = sims
+        .iter()
+        .find(|s| {
+            s.status
+                .as_ref()
+                .is_some_and(|s| s.to_string() == "Enabled")
+        })
+        .unwrap();
+    let url = format!(
+        "{}/v2/sims/{}/status",
+        sandbox.base_url(),
+        online.iccid.as_deref().unwrap()
+    );
+    let answer: Value = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !answer["pdp_contexts"].as_array().unwrap().is_empty(),
+        "{answer}"
+    );
+    let doc = spec("sim-management-v2.openapi.json");
+    let schema = json!({ "$ref": "#/components/schemas/SimsConnectivityDetail" });
+    let mut missing = Vec::new();
+    missing_required(&doc, &schema, &answer, "$", &mut missing);
+    assert!(missing.is_empty(), "missing {missing:?} in {answer}");
 }

@@ -3,6 +3,9 @@
 //! "503, then 200", a dropped connection, a token that changes.
 #![allow(dead_code)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 

@@ -53,6 +53,12 @@ impl From<onence::v2::GeneratedError> for Failure {
     }
 }
 
+impl From<onence::os::GeneratedError> for Failure {
+    fn from(e: onence::os::GeneratedError) -> Failure {
+        Failure::Api(e.into())
+    }
+}
+
 /// Says what stopped the command on stderr, in one line, and gives its exit code.
 pub fn exit(outcome: Result<(), Failure>) -> ExitCode {
     let (code, message) = match outcome {

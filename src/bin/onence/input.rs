@@ -10,13 +10,22 @@ use onence::Iccid;
 pub struct Usage(pub String);
 
 /// ICCIDs from the arguments (checked by clap already), from `--file`, or
-/// from stdin (one per line; blank lines and `#` comments ignored). All are
-/// checked before anything is sent; the first bad one is reported with its
-/// line number.
+/// from stdin; see [`ids`].
 pub fn iccids(args: &[Iccid], file: Option<&PathBuf>) -> Result<Vec<Iccid>, Usage> {
+    ids(args, file, "ICCIDs")
+}
+
+/// Ids from the arguments (checked by clap already), from `--file`, or from
+/// stdin (one per line; blank lines and `#` comments ignored). All are
+/// checked before anything is sent; the first bad one is reported with its
+/// line number. `what` names them in messages ("ICCIDs", "device ids").
+pub fn ids<T>(args: &[T], file: Option<&PathBuf>, what: &str) -> Result<Vec<T>, Usage>
+where
+    T: Clone + std::str::FromStr<Err = onence::Error>,
+{
     if let (false, Some(path)) = (args.is_empty(), file) {
         return Err(Usage(format!(
-            "give ICCIDs as arguments or with --file {}, not both",
+            "give {what} as arguments or with --file {}, not both",
             path.display()
         )));
     }
@@ -38,9 +47,9 @@ pub fn iccids(args: &[Iccid], file: Option<&PathBuf>) -> Result<Vec<Iccid>, Usag
             .map_err(|e| Usage(format!("cannot read stdin: {e}")))?;
         (lines, "stdin line".into())
     } else {
-        return Err(Usage(
-            "give ICCIDs as arguments, with --file, or on stdin".into(),
-        ));
+        return Err(Usage(format!(
+            "give {what} as arguments, with --file, or on stdin"
+        )));
     };
     let mut out = Vec::new();
     for (n, line) in lines.iter().enumerate() {
@@ -48,17 +57,17 @@ pub fn iccids(args: &[Iccid], file: Option<&PathBuf>) -> Result<Vec<Iccid>, Usag
         if value.is_empty() {
             continue;
         }
-        let iccid = Iccid::new(value).map_err(|e| {
+        let id = value.parse::<T>().map_err(|e| {
             Usage(format!(
                 "{source} {}: {}",
                 n + 1,
-                e.message().unwrap_or("not an ICCID")
+                e.message().unwrap_or("not valid")
             ))
         })?;
-        out.push(iccid);
+        out.push(id);
     }
     if out.is_empty() {
-        return Err(Usage("no ICCIDs given".into()));
+        return Err(Usage(format!("no {what} given")));
     }
     Ok(out)
 }

@@ -16,7 +16,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{limits, orders, products, sims, sms, support, topup};
+use cmd::{
+    actions, devices, geofences, integrations, limits, locate, logs, orders, products, sims, sms,
+    support, topup,
+};
 use context::{Ctx, Global};
 use failure::Failure;
 
@@ -28,13 +31,16 @@ Examples:
   onence sms send 8988280666000000000 'reboot'
   onence topup one 8988280666000000000 --dry-run
   onence support list                        the account's service requests
+  onence devices action 8988280666000000000 --protocol lwm2m --action execute --resource /3/0/4 --wait
+  onence locate latest --bbox 13.08,52.33,13.76,52.68
 
 Credentials: ONENCE_CLIENT_ID (or --client-id) and ONENCE_CLIENT_SECRET (or a prompt),
 or a profile: --profile NAME (or ONENCE_PROFILE) reads [profiles.NAME] of
 ~/.config/onence/config.toml (or $ONENCE_CONFIG): client_id, base_url, and a
 secret only in a file no one else can read (chmod 600).";
 
-/// Everyday 1NCE fleet operations: SIMs, SMS, top-ups, limits, orders, products, support.
+/// Everyday 1NCE fleet operations: SIMs, SMS, top-ups, limits, orders, products, support,
+/// and 1NCE OS devices, actions, positions and geofences.
 #[derive(Parser, Debug)]
 #[command(name = "onence", version, after_help = EXAMPLES)]
 struct Cli {
@@ -75,6 +81,24 @@ enum Noun {
     /// Service requests to 1NCE support.
     #[command(subcommand)]
     Support(support::SupportVerb),
+    /// 1NCE OS devices (the device id of a 1NCE SIM is its ICCID), and actions sent to them.
+    #[command(subcommand)]
+    Devices(devices::DevicesVerb),
+    /// 1NCE OS action requests.
+    #[command(subcommand)]
+    Actions(actions::ActionsVerb),
+    /// 1NCE OS positions.
+    #[command(subcommand)]
+    Locate(locate::LocateVerb),
+    /// 1NCE OS geofences.
+    #[command(subcommand)]
+    Geofences(geofences::GeofencesVerb),
+    /// 1NCE OS cloud integrations (webhooks, AWS).
+    #[command(subcommand)]
+    Integrations(integrations::IntegrationsVerb),
+    /// 1NCE OS administration logs.
+    #[command(subcommand)]
+    Logs(logs::LogsVerb),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +136,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Noun::Orders(verb) => orders::run(&ctx, verb).await,
         Noun::Products(verb) => products::run(&ctx, verb).await,
         Noun::Support(verb) => support::run(&ctx, verb).await,
+        Noun::Devices(verb) => devices::run(&ctx, verb).await,
+        Noun::Actions(verb) => actions::run(&ctx, verb).await,
+        Noun::Locate(verb) => locate::run(&ctx, verb).await,
+        Noun::Geofences(verb) => geofences::run(&ctx, verb).await,
+        Noun::Integrations(verb) => integrations::run(&ctx, verb).await,
+        Noun::Logs(verb) => logs::run(&ctx, verb).await,
         Noun::Completions { .. } | Noun::Man => Ok(()),
     }
 }

@@ -91,6 +91,58 @@ pub const LIMITS: Columns = &[
     ("SMS MO", "/smsMo/limit"),
 ];
 pub const RESULT: Columns = &[("RESULT", "/result"), ("DETAIL", "/detail")];
+pub const DEVICES: Columns = &[
+    ("ID", "/id"),
+    ("ICCID", "/iccid"),
+    ("IMSI", "/imsi1"),
+    ("IP", "/ip"),
+    ("NAME", "/name"),
+];
+pub const DEVICE_STATS: Columns = &[
+    ("DEVICES", "/totalDevices"),
+    ("ACTIVATED", "/activatedDevices"),
+];
+pub const GEOFENCES: Columns = &[
+    ("ID", "/id"),
+    ("NAME", "/name"),
+    ("TYPE", "/type"),
+    ("DEVICE", "/deviceId"),
+    ("UPDATED", "/updated"),
+];
+pub const ACTIONS: Columns = &[
+    ("ID", "/id"),
+    ("DEVICE", "/deviceId"),
+    ("PROTOCOL", "/protocol"),
+    ("STATUS", "/status"),
+    ("CREATED", "/created"),
+];
+pub const ACTION_SENT: Columns = &[
+    ("DEVICE", "/device"),
+    ("REQUEST", "/request_id"),
+    ("STATUS", "/status"),
+    ("DETAIL", "/detail"),
+];
+pub const INTEGRATIONS: Columns = &[
+    ("ID", "/id"),
+    ("NAME", "/name"),
+    ("TYPE", "/type"),
+    ("STATE", "/state"),
+    ("URL", "/url"),
+];
+pub const ADMIN_LOGS: Columns = &[
+    ("ID", "/id"),
+    ("CATEGORY", "/category"),
+    ("TYPE", "/type"),
+    ("ICCID", "/iccid"),
+    ("DESCRIPTION", "/description"),
+];
+pub const POSITIONS: Columns = &[
+    ("DEVICE", "/deviceId"),
+    ("TIME", "/sampleTime"),
+    ("SOURCE", "/source"),
+    ("LONGITUDE", "/coordinate/0"),
+    ("LATITUDE", "/coordinate/1"),
+];
 pub const CONNECTIVITY: Columns = &[
     ("LOCATED", "/subscriber_info/current_location_retrieved"),
     ("CELL", "/subscriber_info/cell_global_id/cid"),

@@ -49,17 +49,70 @@ pub(crate) async fn status_v2(
                 .into(),
             ),
         }),
-        location: v1.location.as_ref().and_then(same_fields),
-        pdp_contexts: v1.pdp_context.iter().filter_map(same_fields).collect(),
+        location: v1
+            .location
+            .as_ref()
+            .and_then(|l| with_required(l, location_v2_fields())),
+        pdp_contexts: v1
+            .pdp_context
+            .iter()
+            .filter_map(|p| with_required(p, pdp_context_v2_fields(record.index)))
+            .collect(),
         services: v1.services.clone(),
     };
     Ok(Answer::json(200, detail))
 }
 
-/// A v1 model read as the v2 model of the same thing: v1 and v2 describe
-/// a location and a PDP context with the same field names.
-fn same_fields<A: serde::Serialize, B: serde::de::DeserializeOwned>(v1: &A) -> Option<B> {
-    serde_json::from_value(serde_json::to_value(v1).ok()?).ok()
+/// A v1 model read as the v2 model of the same thing, with the fields v2
+/// requires and v1 does not have filled from `required`, at every depth
+/// (v1's values win).
+fn with_required<A: serde::Serialize, B: serde::de::DeserializeOwned>(
+    v1: &A,
+    required: serde_json::Value,
+) -> Option<B> {
+    fn fill(have: &mut serde_json::Value, wanted: serde_json::Value) {
+        let (serde_json::Value::Object(have), serde_json::Value::Object(wanted)) = (have, wanted)
+        else {
+            return;
+        };
+        for (key, default) in wanted {
+            match have.get_mut(&key) {
+                Some(inner) if !inner.is_null() => fill(inner, default),
+                _ => {
+                    have.insert(key, default);
+                }
+            }
+        }
+    }
+    let mut value = serde_json::to_value(v1).ok()?;
+    fill(&mut value, required);
+    serde_json::from_value(value).ok()
+}
+
+/// What v2's location requires beyond v1's: the country (with its ISO
+/// code) and the operator (with its country).
+fn location_v2_fields() -> serde_json::Value {
+    serde_json::json!({
+        "country": { "country_id": "74", "name": "Germany", "country_code": "49", "mcc": "262", "iso_code": "de" },
+        "operator": { "id": 2, "name": "Telekom", "mnc": "01",
+                      "country": { "id": 74, "name": "Germany", "iso_code": "de" } }
+    })
+}
+
+/// What v2's PDP context requires beyond v1's, for the SIM at `index`.
+fn pdp_context_v2_fields(index: u64) -> serde_json::Value {
+    let teid = (7116 + index).to_string();
+    serde_json::json!({
+        "endpoint_id": (166 + index).to_string(), "tariff_id": "34", "ratezone_id": "70",
+        "organisation_id": "2", "tx_teid_data_plane": teid, "tx_teid_control_plane": teid,
+        "rx_teid": teid, "rx_teid_data_plane": teid, "rx_teid_control_plane": teid,
+        "gtp_version": "1", "nsapi": "5",
+        "sgsn_control_plane_ip_address": "12.23.107.89", "sgsn_data_plane_ip_address": "12.23.107.89",
+        "ggsn_control_plane_ip_address": "12.23.107.90", "ggsn_data_plane_ip_address": "12.23.107.90",
+        "lac": "40217", "ci": "12", "sac": "7", "rac": "8", "imeisv": "3526510721968301",
+        "region": "eu-central-1", "apn": "iot.1nce.net",
+        "sim_id": (625 + index).to_string(), "imsi_id": (627 + index).to_string()
+    })
 }
 
 /// The connectivity the sandbox reports: online with a data session when

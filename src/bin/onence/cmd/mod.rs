@@ -4,7 +4,13 @@
 //! main.rs: the context, the failures, the values (`args`), output, input
 //! and journaled jobs. Each module imports what it uses, by name.
 
+pub mod actions;
+pub mod devices;
+pub mod geofences;
+pub mod integrations;
 pub mod limits;
+pub mod locate;
+pub mod logs;
 pub mod orders;
 pub mod products;
 pub mod sims;

@@ -1,0 +1,180 @@
+//! `onence devices`: 1NCE OS devices (for a 1NCE SIM, the device id is its
+//! ICCID): listed, read, counted, and sent actions.
+
+use clap::{Args, Subcommand, ValueEnum};
+use onence::os::{AwaitAction, DeviceAction};
+use onence::DeviceId;
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+use crate::failure::Failure;
+use crate::input::ids;
+use crate::output;
+use crate::records::{done, one, to_values};
+
+/// What `onence devices` does.
+#[derive(Subcommand, Debug)]
+pub enum DevicesVerb {
+    /// Every device (50 a page; the API serves 50 pages: use --filter past 2,500).
+    List {
+        /// The API's filter, field:value (iccid, imsi1, ip).
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// One device.
+    Get { id: DeviceId },
+    /// How many devices there are, and how many are activated.
+    Stats,
+    /// Send an action to devices (example: onence devices action 8988280666000000000 --protocol lwm2m --action execute --resource /3/0/4 --wait).
+    Action(ActionArgs),
+}
+
+/// The protocol of an action.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Protocol {
+    /// LwM2M: --action and --resource (and --data for a write).
+    Lwm2m,
+    /// CoAP: --port, --path, --method and --payload.
+    Coap,
+    /// UDP: --port and --payload.
+    Udp,
+}
+
+/// An LwM2M operation.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Lwm2mOp {
+    Read,
+    Write,
+    Execute,
+}
+
+/// What `onence devices action` sends, and to whom.
+#[derive(Args, Debug)]
+pub struct ActionArgs {
+    /// The devices (device ids; for 1NCE SIMs their ICCIDs).
+    ids: Vec<DeviceId>,
+    /// The devices listed in this file, one a line (or on stdin when no id is given).
+    #[arg(long)]
+    file: Option<std::path::PathBuf>,
+    #[arg(long, value_enum)]
+    protocol: Protocol,
+    #[arg(long, value_enum)]
+    action: Option<Lwm2mOp>,
+    /// The LwM2M resource (e.g. /3/0/4).
+    #[arg(long)]
+    resource: Option<String>,
+    /// What an LwM2M write writes.
+    #[arg(long)]
+    data: Option<String>,
+    #[arg(long)]
+    port: Option<u16>,
+    /// The text sent (UDP, CoAP).
+    #[arg(long)]
+    payload: Option<String>,
+    /// The CoAP path.
+    #[arg(long)]
+    path: Option<String>,
+    /// The CoAP method.
+    #[arg(long, default_value = "POST")]
+    method: String,
+    /// Wait for each request to be final, and print its status.
+    #[arg(long)]
+    wait: bool,
+}
+
+/// The action the flags describe; a missing flag is named.
+fn action_of(args: &ActionArgs) -> Result<DeviceAction, Failure> {
+    let need = |flag: &str| {
+        Failure::Usage(format!("--protocol {:?} needs {flag}", args.protocol).to_lowercase())
+    };
+    Ok(match args.protocol {
+        Protocol::Lwm2m => {
+            let resource = args.resource.clone().ok_or_else(|| need("--resource"))?;
+            match args.action.ok_or_else(|| need("--action"))? {
+                Lwm2mOp::Read => DeviceAction::lwm2m_read(resource),
+                Lwm2mOp::Execute => DeviceAction::lwm2m_execute(resource),
+                Lwm2mOp::Write => DeviceAction::lwm2m_write(
+                    resource,
+                    args.data.clone().ok_or_else(|| need("--data"))?,
+                ),
+            }
+        }
+        Protocol::Udp => {
+            let port = args.port.ok_or_else(|| need("--port"))?;
+            DeviceAction::udp_text(port, args.payload.clone().ok_or_else(|| need("--payload"))?)?
+        }
+        Protocol::Coap => {
+            let port = args.port.ok_or_else(|| need("--port"))?;
+            let body = json!({
+                "path": args.path.clone().ok_or_else(|| need("--path"))?,
+                "port": port, "payload": args.payload, "payloadType": "STRING",
+                "requestType": args.method.to_uppercase(), "requestMode": "SEND_NOW", "sendAttempts": 1
+            });
+            let coap = serde_json::from_value(body)
+                .map_err(|e| Failure::Usage(format!("CoAP action: {e}")))?;
+            DeviceAction::Coap(coap)
+        }
+    })
+}
+
+/// Runs one `devices` verb.
+pub async fn run(ctx: &Ctx, verb: DevicesVerb) -> Result<(), Failure> {
+    let os = ctx.client().os();
+    match verb {
+        DevicesVerb::List { filter } => {
+            let mut devices = os.all_devices();
+            if let Some(filter) = filter {
+                devices = devices.filter(filter);
+            }
+            ctx.print_pages(output::DEVICES, devices.pages()).await
+        }
+        DevicesVerb::Get { id } => {
+            let device = os
+                .get_device()
+                .device_id(id.as_str())
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::DEVICES, &one(device))
+        }
+        DevicesVerb::Stats => {
+            let stats = os.get_device_stats().send().await?.into_inner();
+            ctx.print(output::DEVICE_STATS, &one(stats))
+        }
+        DevicesVerb::Action(args) => {
+            let action = action_of(&args)?;
+            let ids = ids(&args.ids, args.file.as_ref(), "device ids")?;
+            let what = format!(
+                "send a {} action to {} device(s)",
+                action.protocol(),
+                ids.len()
+            );
+            ctx.confirm(&what)?;
+            let sent: Vec<(DeviceId, Option<onence::ActionRequestId>)> = if ids.len() == 1 {
+                vec![(ids[0].clone(), os.send_action(&ids[0], &action).await?)]
+            } else {
+                let report = os.send_action_to_many(&ids, &action).await?;
+                let refused = report.rejected.len() + report.unknown.len() + report.failed.len();
+                if refused > 0 {
+                    let detail = json!({ "rejected": report.rejected, "unknown": report.unknown,
+                        "failed": report.failed.iter().map(|(d, why)| json!({ "device": d, "why": why })).collect::<Vec<_>>() });
+                    eprintln!("not accepted by the API: {detail}");
+                }
+                report.accepted
+            };
+            let mut records: Vec<Value> = Vec::new();
+            for (device, request) in sent {
+                let mut status = Value::Null;
+                if let (true, Some(request)) = (args.wait, &request) {
+                    let final_ = os.await_action(request, AwaitAction::default()).await?;
+                    status = json!(final_.status);
+                }
+                records.extend(done(
+                    json!({ "device": device, "request_id": request, "status": status }),
+                    format!("{} action sent to {device}", action.protocol()),
+                ));
+            }
+            ctx.print(output::ACTION_SENT, &to_values(records))
+        }
+    }
+}

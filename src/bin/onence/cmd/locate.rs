@@ -1,0 +1,59 @@
+//! `onence locate`: where 1NCE OS devices are.
+
+use clap::{Subcommand, ValueEnum};
+use onence::{BoundingBox, DeviceId};
+
+use crate::context::Ctx;
+use crate::failure::Failure;
+use crate::output;
+
+/// What `onence locate` does.
+#[derive(Subcommand, Debug)]
+pub enum LocateVerb {
+    /// A device's recorded positions, the newest first.
+    Positions { id: DeviceId },
+    /// Each device's latest position (example: onence locate latest --bbox 13.08,52.33,13.76,52.68).
+    Latest {
+        /// LON1,LAT1,LON2,LAT2: the south-west and north-east corners.
+        #[arg(long)]
+        bbox: Option<String>,
+    },
+}
+
+/// Where a position came from.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Source {
+    Gps,
+    Cell,
+}
+
+/// `LON1,LAT1,LON2,LAT2` as a checked box.
+fn bbox(text: &str) -> Result<BoundingBox, Failure> {
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|n| n.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| Failure::Usage(format!("--bbox {text:?} is not LON1,LAT1,LON2,LAT2")))?;
+    match numbers.as_slice() {
+        [lon1, lat1, lon2, lat2] => Ok(BoundingBox::new(*lon1, *lat1, *lon2, *lat2)?),
+        _ => Err(Failure::Usage(format!(
+            "--bbox {text:?} is not LON1,LAT1,LON2,LAT2"
+        ))),
+    }
+}
+
+/// Runs one `locate` verb.
+pub async fn run(ctx: &Ctx, verb: LocateVerb) -> Result<(), Failure> {
+    let os = ctx.client().os();
+    match verb {
+        LocateVerb::Positions { id } => {
+            ctx.print_pages(output::POSITIONS, os.all_device_positions(&id).pages())
+                .await
+        }
+        LocateVerb::Latest { bbox: area } => {
+            let area = area.as_deref().map(bbox).transpose()?;
+            ctx.print_pages(output::POSITIONS, os.all_latest_positions(area).pages())
+                .await
+        }
+    }
+}
