@@ -52,6 +52,35 @@ async fn devices_are_listed_read_and_counted() {
         "{}",
         csv.stdout
     );
+    let history = onence(
+        &sandbox,
+        &[
+            "devices", "history", &id, "--limit", "30", "--output", "json",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(history.code, 0, "{}", history.stderr);
+    let messages = lines(&history.stdout);
+    assert_eq!(messages.len(), 24, "the whole track");
+    let shown = messages[20]["time"].as_str().unwrap();
+    let from = onence::Timestamp::new(shown).to_utc().unwrap().to_rfc3339();
+    let late = onence(
+        &sandbox,
+        &[
+            "devices", "history", &id, "--from", &from, "--output", "json",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(lines(&late.stdout).len(), 4, "{}", late.stderr);
+    let telemetry = onence(
+        &sandbox,
+        &["devices", "telemetry", &id, "--output", "json"],
+        "",
+    )
+    .await;
+    assert!(lines(&telemetry.stdout)[0]["state"]["UDP"]["lat"].is_number());
     let bad = onence(&sandbox, &["devices", "get", "a/b"], "").await;
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }

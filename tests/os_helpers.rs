@@ -407,7 +407,14 @@ async fn a_webhook_is_created_tested_and_restarted() {
         let err = Webhook::new("fleet", bad, &[]).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");
     }
-    let hook = Webhook::new("fleet", "http://127.0.0.1:9/hook", &[]).unwrap();
+    let hook = Webhook::new("fleet", "http://127.0.0.1:9/hook", &[])
+        .unwrap()
+        .with_header("X-Shared-Secret", "hunter2-webhook");
+    let shown = format!("{hook:?}");
+    assert!(
+        shown.contains("X-Shared-Secret") && !shown.contains("hunter2"),
+        "{shown}"
+    );
     server.then([
         Reply::json(201, json!({ "id": "i-1", "name": "fleet" })),
         Reply::json(200, json!({ "message": "sent", "testStatus": "SUCCESS" })),

@@ -1,6 +1,8 @@
 //! 1NCE OS against the embedded sandbox: the devices are the fleet's SIMs
 //! (device id = ICCID), listed in the body pages the document describes.
 
+mod support;
+
 use onence::sandbox::Sandbox;
 use onence::{ErrorKind, RateLimits, RetryPolicy};
 
@@ -294,4 +296,83 @@ async fn actions_move_through_their_states_and_are_awaited() {
         .await
         .unwrap();
     assert_eq!(of_first.len(), 2);
+}
+
+/// A device's history walks by cursor over its track, within a range; the
+/// fleet's holds every device's.
+#[tokio::test]
+async fn history_is_read_by_cursor_within_a_range() {
+    let sandbox = sandbox(3).await;
+    let client = client(&sandbox);
+    let os = client.os();
+    let device = client.all_sims().collect().await.unwrap()[1]
+        .iccid
+        .clone()
+        .unwrap();
+    let all = os
+        .all_device_history(device.as_str(), None, None)
+        .page_size(7)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 24, "24 fixes, in pages of 7");
+    let pages = sandbox.counters().requests["GET /v1/inspect/devices/{device_id}/history"];
+    assert_eq!(pages, 4);
+    let times: Vec<_> = all
+        .iter()
+        .map(|m| m.time.as_ref().unwrap().to_utc().unwrap())
+        .collect();
+    let (from, to) = (times[5], times[10]);
+    let some = os
+        .all_device_history(device.as_str(), Some(from), Some(to))
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(some.len(), 6);
+    let fleet = os.all_fleet_history(None, None).collect().await.unwrap();
+    assert_eq!(fleet.len(), 3 * 24);
+}
+
+/// A webhook's test and restart post a sample event, with its headers, to
+/// a receiver on loopback; the integration lists and deletes.
+#[tokio::test]
+async fn a_webhook_on_loopback_receives_the_sample_event() {
+    use onence::os::Webhook;
+    let receiver = support::Scripted::start().await;
+    receiver.route(|r| {
+        r.path
+            .starts_with("/hook")
+            .then(|| support::Reply::status(204))
+    });
+    let sandbox = sandbox(2).await;
+    let client = client(&sandbox);
+    let os = client.os();
+    let url = format!("{}/hook", receiver.base_url);
+    let hook = Webhook::new("fleet", &url, &[])
+        .unwrap()
+        .with_header("X-Shared", "s3");
+    let id = os.add_webhook(&hook).await.unwrap().unwrap();
+    let tested = os.test_webhook(&id).await.unwrap();
+    assert_eq!(tested["testStatus"], "SUCCESS", "{tested}");
+    let restarted = os.restart_webhook(&id).await.unwrap();
+    assert_eq!(restarted["restartStatus"], "SUCCESS", "{restarted}");
+    let got = receiver.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].header("x-shared"), Some("s3"));
+    assert_eq!(got[0].json()["integrationId"], id.as_str());
+    let listed = os.list_integrations().send().await.unwrap().into_inner();
+    assert_eq!(listed.items.len(), 1);
+    os.delete_integration()
+        .integration_id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert!(os
+        .list_integrations()
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .items
+        .is_empty());
 }

@@ -11,9 +11,23 @@ use crate::model::{IntegrationId, IntoId};
 use crate::os::{self, types};
 
 /// A webhook integration to create: where 1NCE OS posts events, and which.
-#[derive(Clone, Debug)]
+/// Its `Debug` shows header names, never their values (a shared secret).
+#[derive(Clone)]
 pub struct Webhook {
     request: types::NewWebhookIntegration,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut headers: Vec<&String> = self.request.headers.keys().collect();
+        headers.sort();
+        f.debug_struct("Webhook")
+            .field("name", &self.request.name.to_string())
+            .field("url", &self.request.url)
+            .field("event_types", &self.request.event_types.len())
+            .field("headers", &headers)
+            .finish()
+    }
 }
 
 impl Webhook {

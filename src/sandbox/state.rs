@@ -51,6 +51,8 @@ pub(crate) struct Data {
     pub(crate) geofences: BTreeMap<String, serde_json::Value>,
     /// 1NCE OS: action requests, in the order they were made.
     pub(crate) actions: Vec<ActionRecord>,
+    /// 1NCE OS: cloud integrations by id, as read back.
+    pub(crate) integrations: BTreeMap<String, serde_json::Value>,
     /// The number in the next 1NCE OS id.
     pub(crate) next_os_id: u64,
     pending: Vec<(Duration, Change)>,
@@ -132,6 +134,7 @@ impl Shared {
                 limits: (3, 12, 22),
                 geofences: BTreeMap::new(),
                 actions: Vec::new(),
+                integrations: BTreeMap::new(),
                 next_os_id: 1,
                 pending: Vec::new(),
                 rng: fastrand::Rng::with_seed(config.seed),

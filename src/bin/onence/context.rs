@@ -138,6 +138,31 @@ impl Ctx {
         printer.finish().map_err(Failure::from)
     }
 
+    /// Prints a list paged by cursor (1NCE OS's history) page by page as it
+    /// arrives, up to `--limit` items, reading no page past them.
+    pub async fn print_cursor_pages<T: serde::Serialize>(
+        &self,
+        columns: Columns,
+        pages: impl futures_util::Stream<Item = onence::Result<onence::CursorPage<T>>>,
+    ) -> Result<(), Failure> {
+        let mut pages = std::pin::pin!(pages);
+        let mut printer = output::Printer::new(self.format, columns, self.fields.as_deref());
+        let mut left = self.limit.unwrap_or(usize::MAX);
+        while left > 0 {
+            let Some(page) = pages.try_next().await? else {
+                break;
+            };
+            let values: Vec<Value> = to_values(page.items)
+                .into_iter()
+                .filter(|item| self.matches(item))
+                .take(left)
+                .collect();
+            left -= values.len();
+            printer.rows(&values)?;
+        }
+        printer.finish().map_err(Failure::from)
+    }
+
     /// Asks before a billed or wide write; a dry run sends nothing, so it does not ask.
     pub fn confirm(&self, what: &str) -> Result<(), Failure> {
         if self.dry_run {

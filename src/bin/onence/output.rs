@@ -136,6 +136,14 @@ pub const ADMIN_LOGS: Columns = &[
     ("ICCID", "/iccid"),
     ("DESCRIPTION", "/description"),
 ];
+pub const TELEMETRY: Columns = &[("DEVICE", "/id"), ("STATE", "/state")];
+pub const HISTORY: Columns = &[
+    ("TIME", "/time"),
+    ("DEVICE", "/deviceId"),
+    ("PROTOCOL", "/protocol"),
+    ("TOPIC", "/topic"),
+    ("PAYLOAD", "/payload"),
+];
 pub const POSITIONS: Columns = &[
     ("DEVICE", "/deviceId"),
     ("TIME", "/sampleTime"),

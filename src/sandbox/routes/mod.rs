@@ -17,6 +17,8 @@ mod connectivity;
 mod devices;
 mod events;
 mod geofences;
+mod history;
+mod integrations;
 mod limits;
 mod orders;
 mod positions;
@@ -82,6 +84,32 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/inspect/devices", get(devices::list))
         .route("/v1/inspect/devices/{device_id}", get(devices::get))
         .route("/v1/devices/stats", get(devices::stats))
+        .route("/v1/inspect/devices/history", get(history::of_fleet))
+        .route(
+            "/v1/inspect/devices/{device_id}/history",
+            get(history::of_device),
+        )
+        .route(
+            "/v1/inspect/devices/{device_id}/telemetry",
+            get(history::telemetry),
+        )
+        .route("/v1/integrate/clouds", get(integrations::list))
+        .route(
+            "/v1/integrate/clouds/webhooks",
+            post(integrations::create_webhook),
+        )
+        .route(
+            "/v1/integrate/clouds/{integration_id}",
+            get(integrations::get).delete(integrations::delete),
+        )
+        .route(
+            "/v1/integrate/clouds/webhooks/{integration_id}/test",
+            post(integrations::test),
+        )
+        .route(
+            "/v1/integrate/clouds/webhooks/{integration_id}/restart",
+            post(integrations::restart),
+        )
         .route(
             "/v1/locate/devices/{device_id}/positions",
             get(positions::of_device),

@@ -14,7 +14,7 @@ use crate::sandbox::fleet::{api_time, fraction};
 use crate::sandbox::state::Shared;
 
 /// Fixes on each track, 15 minutes apart, the last one at the sandbox's start.
-const FIXES: u64 = 24;
+pub(crate) const FIXES: u64 = 24;
 const LAST_PAGE: u64 = 50;
 
 /// Fix `n` (0 the oldest) of device `index`: (longitude, latitude), source, time.

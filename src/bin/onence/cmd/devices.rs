@@ -25,6 +25,18 @@ pub enum DevicesVerb {
     Get { id: DeviceId },
     /// How many devices there are, and how many are activated.
     Stats,
+    /// A device's last known state, by protocol.
+    Telemetry { id: DeviceId },
+    /// The messages a device sent (example: onence devices history 8988280666000000000 --from 2026-11-01T00:00:00Z).
+    History {
+        id: DeviceId,
+        /// From this time on (RFC 3339).
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// Until this time (RFC 3339).
+        #[arg(long)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Send an action to devices (example: onence devices action 8988280666000000000 --protocol lwm2m --action execute --resource /3/0/4 --wait).
     Action(ActionArgs),
 }
@@ -140,6 +152,20 @@ pub async fn run(ctx: &Ctx, verb: DevicesVerb) -> Result<(), Failure> {
         DevicesVerb::Stats => {
             let stats = os.get_device_stats().send().await?.into_inner();
             ctx.print(output::DEVICE_STATS, &one(stats))
+        }
+        DevicesVerb::Telemetry { id } => {
+            let telemetry = os
+                .device_telemetry()
+                .device_id(id.as_str())
+                .send()
+                .await?
+                .into_inner();
+            ctx.print(output::TELEMETRY, &one(telemetry))
+        }
+        DevicesVerb::History { id, from, to } => {
+            let history = os.all_device_history(&id, from, to);
+            ctx.print_cursor_pages(output::HISTORY, history.pages())
+                .await
         }
         DevicesVerb::Action(args) => {
             let action = action_of(&args)?;

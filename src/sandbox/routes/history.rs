@@ -1,0 +1,150 @@
+//! 1NCE OS device history and telemetry: the messages a device sent are its
+//! position fixes (the track of `positions.rs`), as UDP JSON payloads, paged
+//! by `nextToken`; its telemetry is the last of them.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::positions::{fix, FIXES};
+use crate::sandbox::answer::{bad, not_found, Answer, Outcome};
+use crate::sandbox::fleet::{api_time, SimRecord};
+use crate::sandbox::state::Shared;
+
+/// The range and cursor of a history read, as sent.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HistoryQuery {
+    start_date_time: Option<String>,
+    end_date_time: Option<String>,
+    page_size: Option<String>,
+    next_token: Option<String>,
+    protocol: Option<String>,
+}
+
+fn instant(
+    name: &str,
+    value: &Option<String>,
+) -> Result<Option<DateTime<Utc>>, crate::sandbox::answer::Refusal> {
+    value
+        .as_deref()
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| bad(format!("{name} must be an ISO 8601 time, not {v:?}")))
+        })
+        .transpose()
+}
+
+/// The messages of `record`, oldest first.
+fn messages(shared: &Shared, iccid: &str, record: &SimRecord) -> Vec<(DateTime<Utc>, Value)> {
+    (0..FIXES)
+        .map(|n| {
+            let (coordinate, source, at) = fix(shared.seed, record.index, n, shared.epoch);
+            let payload =
+                json!({ "lon": coordinate[0], "lat": coordinate[1], "source": source }).to_string();
+            let message = json!({ "deviceId": iccid, "iccid": iccid, "payload": payload,
+                                  "protocol": "UDP", "time": api_time(at), "topic": "position" });
+            (at, message)
+        })
+        .collect()
+}
+
+/// One page of `all` after the cursor, in the document's shape.
+fn page(all: Vec<Value>, query: &HistoryQuery) -> Outcome {
+    let size: usize = match &query.page_size {
+        None => 10,
+        Some(v) => v
+            .parse()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| bad(format!("pageSize must be 1 to 1000, not {v:?}")))?,
+    };
+    let start: usize = match &query.next_token {
+        None => 0,
+        Some(token) => token
+            .strip_prefix("after-")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| bad(format!("nextToken {token:?} is not one this service gave")))?,
+    };
+    let end = (start + size).min(all.len());
+    let items: Vec<Value> = all.get(start..end).unwrap_or_default().to_vec();
+    let next = (end < all.len()).then(|| format!("after-{end}"));
+    Ok(Answer::json(
+        200,
+        json!({ "items": items, "nextToken": next, "firstToken": "after-0" }),
+    ))
+}
+
+/// The messages of every device in `query`'s range (one device when `only`).
+fn history(shared: &Shared, only: Option<&str>, query: &HistoryQuery) -> Outcome {
+    let from = instant("startDateTime", &query.start_date_time)?;
+    let to = instant("endDateTime", &query.end_date_time)?;
+    if let Some(protocol) = query
+        .protocol
+        .as_deref()
+        .filter(|p| !["UDP", "COAP", "LWM2M"].contains(p))
+    {
+        return Err(bad(format!(
+            "protocol must be UDP, COAP or LWM2M, not {protocol:?}"
+        )));
+    }
+    let data = shared.data_now();
+    if let Some(id) = only.filter(|id| !data.sims.contains_key(*id)) {
+        return Err(not_found(&format!("device {id}")));
+    }
+    let mut all = Vec::new();
+    for (iccid, record) in data
+        .sims
+        .iter()
+        .filter(|(i, _)| only.is_none_or(|o| o == i.as_str()))
+    {
+        for (at, message) in messages(shared, iccid, record) {
+            // Compared as shown: to the millisecond.
+            let ms = at.timestamp_millis();
+            let in_range = from.is_none_or(|f| ms >= f.timestamp_millis())
+                && to.is_none_or(|t| ms <= t.timestamp_millis());
+            let protocol_ok = query.protocol.as_deref().is_none_or(|p| p == "UDP");
+            if in_range && protocol_ok {
+                all.push(message);
+            }
+        }
+    }
+    page(all, query)
+}
+
+/// `GET /v1/inspect/devices/{deviceId}/history`.
+pub(crate) async fn of_device(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<HistoryQuery>,
+) -> Outcome {
+    history(&shared, Some(&id), &query)
+}
+
+/// `GET /v1/inspect/devices/history`.
+pub(crate) async fn of_fleet(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HistoryQuery>,
+) -> Outcome {
+    history(&shared, None, &query)
+}
+
+/// `GET /v1/inspect/devices/{deviceId}/telemetry`: the last message's state.
+pub(crate) async fn telemetry(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> Outcome {
+    let data = shared.data_now();
+    let record = data
+        .sims
+        .get(&id)
+        .ok_or_else(|| not_found(&format!("device {id}")))?;
+    let (coordinate, source, at) = fix(shared.seed, record.index, FIXES - 1, shared.epoch);
+    Ok(Answer::json(
+        200,
+        json!({ "id": id, "state": { "UDP": { "lon": coordinate[0], "lat": coordinate[1], "source": source, "time": api_time(at) } } }),
+    ))
+}
