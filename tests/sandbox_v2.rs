@@ -444,31 +444,6 @@ async fn v1_and_v2_share_the_rate_limit() {
     assert_eq!(sandbox.counters().requests_to("GET /v2/sims/{iccid}"), 6);
 }
 
-/// Every field the v2 document marks required, at every depth of `value`.
-fn missing_required(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
-    let schema = match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap(),
-        None => schema,
-    };
-    if let Some(items) = schema.get("items") {
-        for (i, item) in value.as_array().into_iter().flatten().enumerate() {
-            missing_required(doc, items, item, &format!("{at}[{i}]"), out);
-        }
-        return;
-    }
-    for field in schema["required"].as_array().into_iter().flatten() {
-        let field = field.as_str().unwrap();
-        if value.get(field).is_none_or(Value::is_null) {
-            out.push(format!("{at}.{field}"));
-        }
-    }
-    for (name, sub) in schema["properties"].as_object().into_iter().flatten() {
-        if let Some(v) = value.get(name).filter(|v| !v.is_null()) {
-            missing_required(doc, sub, v, &format!("{at}.{name}"), out);
-        }
-    }
-}
-
 /// The v2 status answer holds every field the v2 document requires, the
 /// PDP context's and the country's included: the sandbox serves what the
 /// documents promise (its drift mode is where it does not).
@@ -508,6 +483,6 @@ async fn the_v2_status_answer_has_every_required_field() {
     let doc = spec("sim-management-v2.openapi.json");
     let schema = json!({ "$ref": "#/components/schemas/SimsConnectivityDetail" });
     let mut missing = Vec::new();
-    missing_required(&doc, &schema, &answer, "$", &mut missing);
+    support::missing_required(&doc, &schema, &answer, "$", &mut missing);
     assert!(missing.is_empty(), "missing {missing:?} in {answer}");
 }

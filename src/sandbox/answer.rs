@@ -16,6 +16,8 @@ pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<Value>,
+    /// A body that is no JSON: its content type and text.
+    pub(crate) text: Option<(&'static str, String)>,
 }
 
 impl Answer {
@@ -25,6 +27,17 @@ impl Answer {
             status,
             headers: vec![],
             body: Some(serde_json::to_value(body).expect("models serialise")),
+            text: None,
+        }
+    }
+
+    /// `status` with `text` as a body of `content_type`.
+    pub(crate) fn text(status: u16, content_type: &'static str, text: &str) -> Answer {
+        Answer {
+            status,
+            headers: vec![],
+            body: None,
+            text: Some((content_type, text.to_string())),
         }
     }
 
@@ -34,6 +47,7 @@ impl Answer {
             status,
             headers: vec![],
             body: None,
+            text: None,
         }
     }
 
@@ -56,12 +70,16 @@ impl IntoResponse for Answer {
         for (k, v) in &self.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
-        let body = match self.body {
-            Some(value) => {
+        let body = match (self.body, self.text) {
+            (Some(value), _) => {
                 builder = builder.header("content-type", JSON);
                 Body::from(value.to_string())
             }
-            None => {
+            (None, Some((content_type, text))) => {
+                builder = builder.header("content-type", content_type);
+                Body::from(text)
+            }
+            (None, None) => {
                 builder = builder.header("content-length", "0");
                 Body::empty()
             }

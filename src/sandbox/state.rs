@@ -51,6 +51,10 @@ pub(crate) struct Data {
     pub(crate) geofences: BTreeMap<String, serde_json::Value>,
     /// 1NCE OS: action requests, in the order they were made.
     pub(crate) actions: Vec<ActionRecord>,
+    /// 1NCE OS: administration logs, one per write the account made.
+    pub(crate) admin_logs: Vec<serde_json::Value>,
+    /// 1NCE OS: the account's settings (name → ENABLED/DISABLED).
+    pub(crate) settings: BTreeMap<String, String>,
     /// 1NCE OS: cloud integrations by id, as read back.
     pub(crate) integrations: BTreeMap<String, serde_json::Value>,
     /// The number in the next 1NCE OS id.
@@ -79,6 +83,25 @@ pub(crate) struct Change {
     pub(crate) enabled: Option<bool>,
     pub(crate) label: Option<String>,
     pub(crate) imei_lock: Option<bool>,
+}
+
+impl Data {
+    /// Records an administration log: 1NCE OS logs the writes an account
+    /// makes (`kind`: DEVICE, LOCATION, INTEGRATION, GENERAL).
+    pub(crate) fn log(
+        &mut self,
+        now: DateTime<Utc>,
+        kind: &str,
+        message: String,
+        iccid: Option<&str>,
+    ) {
+        let id = format!("log-{:06}", self.admin_logs.len() + 1);
+        self.admin_logs.push(serde_json::json!({
+            "id": id, "customerId": "onence-sandbox", "category": "info", "type": kind,
+            "message": message, "description": message, "timestamp": fleet::api_time(now),
+            "iccid": iccid, "payloadReference": format!("https://sandbox.invalid/payloads/{id}"),
+        }));
+    }
 }
 
 impl From<types::SimUpdate> for Change {
@@ -135,6 +158,11 @@ impl Shared {
                 geofences: BTreeMap::new(),
                 actions: Vec::new(),
                 integrations: BTreeMap::new(),
+                admin_logs: Vec::new(),
+                settings: [("ENERGY_SAVER", "DISABLED"), ("DEVICE_LOCATOR", "ENABLED")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 next_os_id: 1,
                 pending: Vec::new(),
                 rng: fastrand::Rng::with_seed(config.seed),

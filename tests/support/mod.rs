@@ -292,3 +292,47 @@ pub async fn sandbox_token(sandbox: &onence::sandbox::Sandbox) -> serde_json::Va
         .await
         .unwrap()
 }
+
+/// Every field `doc` marks required that `value` lacks (or holds null), at
+/// every depth, as `$.a.b[0].c`: the sandbox serves what the documents promise.
+pub fn missing_required(
+    doc: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    at: &str,
+    out: &mut Vec<String>,
+) {
+    let schema = match schema.get("$ref").and_then(serde_json::Value::as_str) {
+        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap(),
+        None => schema,
+    };
+    if let Some(items) = schema.get("items") {
+        for (i, item) in value.as_array().into_iter().flatten().enumerate() {
+            missing_required(doc, items, item, &format!("{at}[{i}]"), out);
+        }
+        return;
+    }
+    for field in schema["required"].as_array().into_iter().flatten() {
+        let field = field.as_str().unwrap();
+        // A field the document gives no type takes any value, null too.
+        let untyped = schema["properties"][field]
+            .get("$ref")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|r| doc.pointer(r.trim_start_matches('#')))
+            .unwrap_or(&schema["properties"][field])
+            .get("type")
+            .is_none();
+        let absent = match value.get(field) {
+            None => true,
+            Some(v) => v.is_null() && !untyped,
+        };
+        if absent {
+            out.push(format!("{at}.{field}"));
+        }
+    }
+    for (name, sub) in schema["properties"].as_object().into_iter().flatten() {
+        if let Some(v) = value.get(name).filter(|v| !v.is_null()) {
+            missing_required(doc, sub, v, &format!("{at}.{name}"), out);
+        }
+    }
+}

@@ -57,9 +57,14 @@ fn status(shared: &Shared, action: &ActionRecord) -> &'static str {
     }
 }
 
-fn shown(shared: &Shared, a: &ActionRecord) -> Value {
+/// A request as read, with its device's IP address.
+fn shown(shared: &Shared, data: &Data, a: &ActionRecord) -> Value {
+    let ip = data
+        .sims
+        .get(&a.device_id)
+        .and_then(|r| r.sim.ip_address.clone());
     json!({
-        "id": a.id, "deviceId": a.device_id, "protocol": a.protocol,
+        "id": a.id, "deviceId": a.device_id, "protocol": a.protocol, "ip": ip,
         "status": status(shared, a), "mode": a.request["requestMode"].as_str().unwrap_or("SEND_NOW"),
         "created": api_time(a.created), "updated": api_time(a.created),
         "requestData": a.request, "sendAttempts": a.request["sendAttempts"].as_f64().unwrap_or(1.0),
@@ -76,6 +81,8 @@ fn record(
 ) -> String {
     let id = format!("ar-{:06}", data.next_os_id);
     data.next_os_id += 1;
+    let message = format!("{protocol} action request {id} for {device}");
+    data.log(shared.now(), "DEVICE", message, Some(device));
     data.actions.push(ActionRecord {
         id: id.clone(),
         device_id: device.to_string(),
@@ -181,7 +188,7 @@ pub(crate) async fn list(
                 .as_deref()
                 .is_none_or(|s| s == status(&shared, a))
         })
-        .map(|a| shown(&shared, a))
+        .map(|a| shown(&shared, &data, a))
         .collect();
     let pages = (all.len() as u64).div_ceil(size);
     let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
@@ -200,7 +207,7 @@ pub(crate) async fn get(State(shared): State<Arc<Shared>>, Path(id): Path<String
         .iter()
         .find(|a| a.id == id)
         .ok_or_else(|| not_found(&format!("action request {id}")))?;
-    Ok(Answer::json(200, shown(&shared, action)))
+    Ok(Answer::json(200, shown(&shared, &data, action)))
 }
 
 /// `DELETE /v1/integrate/devices/actions/requests/{requestId}`: only a

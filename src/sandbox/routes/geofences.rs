@@ -121,6 +121,16 @@ pub(crate) async fn create(
     geofence["id"] = json!(id);
     geofence["created"] = json!(now);
     geofence["updated"] = json!(now);
+    let device = geofence
+        .get("deviceId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    data.log(
+        shared.now(),
+        "LOCATION",
+        format!("geofence {id} created"),
+        device.as_deref(),
+    );
     data.geofences.insert(id, geofence.clone());
     Ok(Answer::json(201, geofence))
 }
@@ -155,12 +165,13 @@ pub(crate) async fn list(
             };
         if keep {
             let summary = ["id", "name", "type", "deviceId", "created", "updated"];
-            all.push(
-                summary
-                    .iter()
-                    .filter_map(|k| Some((k.to_string(), g.get(*k)?.clone())))
-                    .collect(),
-            );
+            // A geofence for every device is bound to none: `deviceId` null.
+            let mut shown: serde_json::Map<String, Value> = summary
+                .iter()
+                .filter_map(|k| Some((k.to_string(), g.get(*k)?.clone())))
+                .collect();
+            shown.entry("deviceId").or_insert(Value::Null);
+            all.push(Value::Object(shown));
         }
     }
     let pages = (all.len() as u64).div_ceil(size);
@@ -205,7 +216,14 @@ pub(crate) async fn update(
         g["eventSources"] = events(Some(sources), &["GPS", "CellTower"], "eventSources")?;
     }
     g["updated"] = json!(now);
-    Ok(Answer::json(200, g.clone()))
+    let answer = g.clone();
+    data.log(
+        shared.now(),
+        "LOCATION",
+        format!("geofence {id} changed"),
+        None,
+    );
+    Ok(Answer::json(200, answer))
 }
 
 /// `DELETE /v1/locate/geofences/{geofenceId}`.
@@ -214,5 +232,11 @@ pub(crate) async fn delete(State(shared): State<Arc<Shared>>, Path(id): Path<Str
     data.geofences
         .remove(&id)
         .ok_or_else(|| not_found(&format!("geofence {id}")))?;
+    data.log(
+        shared.now(),
+        "LOCATION",
+        format!("geofence {id} deleted"),
+        None,
+    );
     Ok(Answer::empty(204))
 }

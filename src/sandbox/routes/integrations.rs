@@ -60,6 +60,12 @@ pub(crate) async fn create_webhook(
         "headers": request["headers"], "jsonPayloadEnabled": request["jsonPayloadEnabled"].as_bool().unwrap_or(true),
         "createdTime": now, "updatedTime": now,
     });
+    data.log(
+        shared.now(),
+        "INTEGRATION",
+        format!("webhook {id} created"),
+        None,
+    );
     data.integrations.insert(id, integration.clone());
     Ok(Answer::json(201, integration))
 }
@@ -90,6 +96,12 @@ pub(crate) async fn delete(State(shared): State<Arc<Shared>>, Path(id): Path<Str
     data.integrations
         .remove(&id)
         .ok_or_else(|| not_found(&format!("integration {id}")))?;
+    data.log(
+        shared.now(),
+        "INTEGRATION",
+        format!("integration {id} deleted"),
+        None,
+    );
     Ok(Answer::empty(204))
 }
 

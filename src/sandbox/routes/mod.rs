@@ -6,15 +6,17 @@
 use std::sync::Arc;
 
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 
 use super::layers;
 use super::state::Shared;
 
 mod actions;
+mod admin;
 mod connectivity;
 mod devices;
+mod endpoints;
 mod events;
 mod geofences;
 mod history;
@@ -115,6 +117,24 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(positions::of_device),
         )
         .route("/v1/locate/positions/latest", get(positions::latest_all))
+        .route(
+            "/v1/locate/devices/{device_id}/activity",
+            get(positions::activity),
+        )
+        .route("/v1/administrationLogs", get(admin::list))
+        .route("/v1/administrationLogs/stats", get(admin::stats))
+        .route(
+            "/v1/administrationLogs/{log_id}/payload",
+            get(admin::payload),
+        )
+        .route("/v1/settings/1nceos", get(admin::settings))
+        .route("/v1/settings/1nceos/{name}", patch(admin::update_setting))
+        .route("/v1/agreements/1nceos", post(admin::accept_agreements))
+        .route("/v1/integrate/devices/endpoints", get(endpoints::list))
+        .route(
+            "/v1/integrate/devices/endpoints/{protocol}",
+            get(endpoints::get).patch(endpoints::update),
+        )
         .route(
             "/v1/locate/geofences",
             get(geofences::list).post(geofences::create),

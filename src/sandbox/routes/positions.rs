@@ -145,3 +145,27 @@ pub(crate) async fn latest_all(
     }
     page(all, &query.paging)
 }
+
+/// `GET /v1/locate/devices/{deviceId}/activity`: the cell-tower fixes of
+/// the track, as the towers that resolved them.
+pub(crate) async fn activity(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Outcome {
+    let data = shared.data_now();
+    let record = data
+        .sims
+        .get(&id)
+        .ok_or_else(|| not_found(&format!("device {id}")))?;
+    let items: Vec<Value> = (0..FIXES)
+        .rev()
+        .map(|n| fix(shared.seed, record.index, n, shared.epoch))
+        .filter(|(_, source, _)| *source == "CellTower")
+        .map(|(coordinate, _, at)| {
+            json!({
+                "iccid": id, "sampleTime": api_time(at), "radioAccessType": "LTE-M",
+                "resolutionMode": "BASIC", "locationResolutionStatus": "SUCCEEDED",
+                "towerLocation": { "longitude": coordinate[0], "latitude": coordinate[1] },
+                "towerMetadata": { "MCC": "262", "MNC": "01", "LAC": "40217", "CellID": format!("{}", 10_000 + record.index) },
+            })
+        })
+        .collect();
+    Ok(Answer::json(200, json!({ "items": items })))
+}
