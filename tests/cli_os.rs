@@ -253,3 +253,82 @@ async fn positions_are_located_in_a_box() {
     .await;
     assert_eq!(track.stdout.lines().count(), 25, "a header and 24 fixes");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhooks_and_the_logs_of_what_was_done() {
+    let sandbox = sandbox().await;
+    let create = [
+        "integrations",
+        "webhook",
+        "--name",
+        "fleet",
+        "--url",
+        "https://example.com/1nce",
+        "--event",
+        "LOCATION",
+        "--yes",
+        "--output",
+        "json",
+    ];
+    let made = onence(&sandbox, &create, "").await;
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let id = lines(&made.stdout)[0]["integration_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let listed = onence(&sandbox, &["integrations", "list", "--output", "json"], "").await;
+    assert_eq!(lines(&listed.stdout)[0]["id"], id.as_str());
+    // The sandbox never calls an address off loopback: the test says so.
+    let tested = onence(
+        &sandbox,
+        &["integrations", "test", &id, "--output", "json"],
+        "",
+    )
+    .await;
+    assert_eq!(lines(&tested.stdout)[0]["answer"]["testStatus"], "FAILURE");
+    let bad_event = [
+        "integrations",
+        "webhook",
+        "--name",
+        "x",
+        "--url",
+        "https://e.com",
+        "--event",
+        "SOMETHING",
+    ];
+    assert_eq!(onence(&sandbox, &bad_event, "").await.code, 2);
+    let plain_http = [
+        "integrations",
+        "webhook",
+        "--name",
+        "x",
+        "--url",
+        "http://example.com",
+        "--yes",
+    ];
+    assert_eq!(onence(&sandbox, &plain_http, "").await.code, 2);
+    assert_eq!(
+        onence(&sandbox, &["integrations", "delete", &id, "--yes"], "")
+            .await
+            .code,
+        0
+    );
+    let logs = onence(&sandbox, &["logs", "list", "--output", "json"], "").await;
+    let logs = lines(&logs.stdout);
+    assert_eq!(logs.len(), 2, "created and deleted: {logs:?}");
+    assert!(logs.iter().all(|l| l["type"] == "INTEGRATION"));
+    let filtered = onence(
+        &sandbox,
+        &[
+            "logs",
+            "list",
+            "--filter",
+            "type:DEVICE",
+            "--output",
+            "json",
+        ],
+        "",
+    )
+    .await;
+    assert!(filtered.stdout.trim().is_empty());
+}

@@ -1,6 +1,6 @@
 //! `onence locate`: where 1NCE OS devices are.
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use onence::{BoundingBox, DeviceId};
 
 use crate::context::Ctx;
@@ -18,13 +18,6 @@ pub enum LocateVerb {
         #[arg(long)]
         bbox: Option<String>,
     },
-}
-
-/// Where a position came from.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Source {
-    Gps,
-    Cell,
 }
 
 /// `LON1,LAT1,LON2,LAT2` as a checked box.
