@@ -204,6 +204,36 @@ impl Paging {
     }
 }
 
+/// The last page 1NCE OS serves: its document caps `page` at 50.
+pub(crate) const OS_LAST_PAGE: u64 = 50;
+
+impl Paging {
+    /// (page, size) of a 1NCE OS list: as [`Paging::checked`], and a page
+    /// past [`OS_LAST_PAGE`] is a 400.
+    pub(crate) fn checked_os(&self, default: u64, max: u64) -> Result<(u64, u64), Refusal> {
+        let (page, size) = self.checked(default, max)?;
+        if page > OS_LAST_PAGE {
+            return Err(bad(format!(
+                "page must be at most {OS_LAST_PAGE}, not {page}"
+            )));
+        }
+        Ok((page, size))
+    }
+}
+
+/// Page `page` of `all` in 1NCE OS's body shape:
+/// `{<key>: [...], "page": page, "pageAmount": pages}`.
+pub(crate) fn os_page<T: Serialize>(all: Vec<T>, page: u64, size: u64, key: &str) -> Answer {
+    let pages = (all.len() as u64).div_ceil(size);
+    let start = usize::try_from((page - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+    let take = usize::try_from(size).unwrap_or(usize::MAX);
+    let items: Vec<T> = all.into_iter().skip(start).take(take).collect();
+    Answer::json(
+        200,
+        json!({ key: items, "page": page, "pageAmount": pages }),
+    )
+}
+
 /// One page of `items`, with the four paging headers.
 pub(crate) fn page_of<T: Clone>(
     items: &[T],

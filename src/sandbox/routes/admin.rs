@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::sandbox::answer::{bad, body, not_found, Answer, Outcome, Paging};
+use crate::sandbox::answer::{bad, body, not_found, os_page, Answer, Outcome, Paging};
 use crate::sandbox::state::Shared;
 
 /// The paging and filter of the log list, as sent.
@@ -26,10 +26,7 @@ pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<LogQuery>,
 ) -> Outcome {
-    let (page, size) = query.paging.checked(10, 50)?;
-    if page > 50 {
-        return Err(bad(format!("page must be at most 50, not {page}")));
-    }
+    let (page, size) = query.paging.checked_os(10, 50)?;
     let filter = match query.q.as_deref().filter(|q| !q.is_empty()) {
         None => None,
         Some(q) => {
@@ -53,13 +50,7 @@ pub(crate) async fn list(
                 .is_none_or(|(f, v)| l[f].as_str() == Some(v))
         })
         .collect();
-    let pages = (all.len() as u64).div_ceil(size);
-    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
-    let items: Vec<&Value> = all.into_iter().skip(start).take(size as usize).collect();
-    Ok(Answer::json(
-        200,
-        json!({ "items": items, "page": page, "pageAmount": pages }),
-    ))
+    Ok(os_page(all, page, size, "items"))
 }
 
 /// `GET /v1/administrationLogs/stats`: logs a day, and the devices named.

@@ -7,12 +7,11 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use serde_json::{json, Value};
 
-use crate::sandbox::answer::{bad, not_found, Answer, Outcome, Paging};
+use crate::sandbox::answer::{bad, not_found, os_page, Answer, Outcome, Paging};
 use crate::sandbox::fleet::SimRecord;
 use crate::sandbox::state::Shared;
 
 /// The last page 1NCE OS serves, and its largest device page.
-const LAST_PAGE: u64 = 50;
 const MAX_PAGE_SIZE: u64 = 50;
 
 /// The filter and sort of a device list, as sent.
@@ -41,10 +40,7 @@ pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<ListQuery>,
 ) -> Outcome {
-    let (page, size) = query.paging.checked(10, MAX_PAGE_SIZE)?;
-    if page > LAST_PAGE {
-        return Err(bad(format!("page must be at most {LAST_PAGE}, not {page}")));
-    }
+    let (page, size) = query.paging.checked_os(10, MAX_PAGE_SIZE)?;
     let data = shared.data_now();
     let mut devices: Vec<Value> = data.sims.values().map(device).collect();
     if let Some(filter) = query.q.as_deref().filter(|q| !q.is_empty()) {
@@ -68,17 +64,7 @@ pub(crate) async fn list(
             devices.reverse();
         }
     }
-    let pages = (devices.len() as u64).div_ceil(size);
-    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
-    let items: Vec<Value> = devices
-        .into_iter()
-        .skip(start)
-        .take(size as usize)
-        .collect();
-    Ok(Answer::json(
-        200,
-        json!({ "items": items, "page": page, "pageAmount": pages }),
-    ))
+    Ok(os_page(devices, page, size, "items"))
 }
 
 /// `GET /v1/inspect/devices/{deviceId}`.

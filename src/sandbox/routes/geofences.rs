@@ -8,11 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::sandbox::answer::{bad, body, not_found, Answer, Outcome, Paging, Refusal};
+use crate::sandbox::answer::{bad, body, not_found, os_page, Answer, Outcome, Paging, Refusal};
 use crate::sandbox::fleet::api_time;
 use crate::sandbox::state::Shared;
-
-const LAST_PAGE: u64 = 50;
 
 /// The paging and filters of a geofence list, as sent.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -140,10 +138,7 @@ pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<ListQuery>,
 ) -> Outcome {
-    let (page, size) = query.paging.checked(10, 50)?;
-    if page > LAST_PAGE {
-        return Err(bad(format!("page must be at most {LAST_PAGE}, not {page}")));
-    }
+    let (page, size) = query.paging.checked_os(10, 50)?;
     let data = shared.data_now();
     let mut all: Vec<Value> = Vec::new();
     for g in data.geofences.values() {
@@ -174,13 +169,7 @@ pub(crate) async fn list(
             all.push(Value::Object(shown));
         }
     }
-    let pages = (all.len() as u64).div_ceil(size);
-    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
-    let items: Vec<Value> = all.into_iter().skip(start).take(size as usize).collect();
-    Ok(Answer::json(
-        200,
-        json!({ "items": items, "page": page, "pageAmount": pages }),
-    ))
+    Ok(os_page(all, page, size, "items"))
 }
 
 /// `GET /v1/locate/geofences/{geofenceId}`.

@@ -9,13 +9,12 @@ use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::sandbox::answer::{bad, not_found, Answer, Outcome, Paging};
+use crate::sandbox::answer::{bad, not_found, os_page, Answer, Outcome, Paging};
 use crate::sandbox::fleet::{api_time, fraction};
 use crate::sandbox::state::Shared;
 
 /// Fixes on each track, 15 minutes apart, the last one at the sandbox's start.
 pub(crate) const FIXES: u64 = 24;
-const LAST_PAGE: u64 = 50;
 
 /// Fix `n` (0 the oldest) of device `index`: (longitude, latitude), source, time.
 pub(crate) fn fix(
@@ -64,17 +63,8 @@ pub(crate) struct PositionsQuery {
 
 /// `{coordinates, page, pageAmount}` for page `page` of `all`.
 fn page(all: Vec<Value>, paging: &Paging) -> Outcome {
-    let (page, size) = paging.checked(100, 100)?;
-    if page > LAST_PAGE {
-        return Err(bad(format!("page must be at most {LAST_PAGE}, not {page}")));
-    }
-    let pages = (all.len() as u64).div_ceil(size);
-    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
-    let items: Vec<Value> = all.into_iter().skip(start).take(size as usize).collect();
-    Ok(Answer::json(
-        200,
-        json!({ "coordinates": items, "page": page, "pageAmount": pages }),
-    ))
+    let (page, size) = paging.checked_os(100, 100)?;
+    Ok(os_page(all, page, size, "coordinates"))
 }
 
 fn source_ok(
