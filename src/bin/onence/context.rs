@@ -114,19 +114,41 @@ impl Ctx {
         columns: Columns,
         pages: impl futures_util::Stream<Item = onence::Result<onence::Page<T>>>,
     ) -> Result<(), Failure> {
-        let mut pages = std::pin::pin!(pages);
+        let batches = pages.map_ok(|page| (page.items, page.total_pages));
+        self.print_batches(columns, batches).await
+    }
+
+    /// [`print_pages`](Ctx::print_pages) for a list paged by cursor (1NCE
+    /// OS's history), whose pages tell no total.
+    pub async fn print_cursor_pages<T: serde::Serialize>(
+        &self,
+        columns: Columns,
+        pages: impl futures_util::Stream<Item = onence::Result<onence::CursorPage<T>>>,
+    ) -> Result<(), Failure> {
+        self.print_batches(columns, pages.map_ok(|page| (page.items, None)))
+            .await
+    }
+
+    /// Prints batches of items (a page's items and the page total, when
+    /// known) as they arrive, up to `--limit` items, reading no batch past them.
+    async fn print_batches<T: serde::Serialize>(
+        &self,
+        columns: Columns,
+        batches: impl futures_util::Stream<Item = onence::Result<(Vec<T>, Option<u64>)>>,
+    ) -> Result<(), Failure> {
+        let mut batches = std::pin::pin!(batches);
         let mut printer = output::Printer::new(self.format, columns, self.fields.as_deref());
         let bar = self.progress(0, "pages");
         let mut left = self.limit.unwrap_or(usize::MAX);
         while left > 0 {
-            let Some(page) = pages.try_next().await? else {
+            let Some((items, total_pages)) = batches.try_next().await? else {
                 break;
             };
-            if let Some(total) = page.total_pages.filter(|&n| n > 0) {
+            if let Some(total) = total_pages.filter(|&n| n > 0) {
                 show_total(&bar, total);
             }
             bar.inc(1);
-            let values: Vec<Value> = to_values(page.items)
+            let values: Vec<Value> = to_values(items)
                 .into_iter()
                 .filter(|item| self.matches(item))
                 .take(left)
@@ -135,31 +157,6 @@ impl Ctx {
             bar.suspend(|| printer.rows(&values))?;
         }
         bar.finish_and_clear();
-        printer.finish().map_err(Failure::from)
-    }
-
-    /// Prints a list paged by cursor (1NCE OS's history) page by page as it
-    /// arrives, up to `--limit` items, reading no page past them.
-    pub async fn print_cursor_pages<T: serde::Serialize>(
-        &self,
-        columns: Columns,
-        pages: impl futures_util::Stream<Item = onence::Result<onence::CursorPage<T>>>,
-    ) -> Result<(), Failure> {
-        let mut pages = std::pin::pin!(pages);
-        let mut printer = output::Printer::new(self.format, columns, self.fields.as_deref());
-        let mut left = self.limit.unwrap_or(usize::MAX);
-        while left > 0 {
-            let Some(page) = pages.try_next().await? else {
-                break;
-            };
-            let values: Vec<Value> = to_values(page.items)
-                .into_iter()
-                .filter(|item| self.matches(item))
-                .take(left)
-                .collect();
-            left -= values.len();
-            printer.rows(&values)?;
-        }
         printer.finish().map_err(Failure::from)
     }
 
