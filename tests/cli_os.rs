@@ -252,6 +252,25 @@ async fn positions_are_located_in_a_box() {
     )
     .await;
     assert_eq!(track.stdout.lines().count(), 25, "a header and 24 fixes");
+    for (flag, source, count) in [("gps", "GPS", 12), ("cell", "CellTower", 12)] {
+        let only = onence(
+            &sandbox,
+            &[
+                "locate",
+                "positions",
+                device,
+                "--source",
+                flag,
+                "--output",
+                "json",
+            ],
+            "",
+        )
+        .await;
+        let fixes = lines(&only.stdout);
+        assert_eq!(fixes.len(), count, "{flag}: {}", only.stderr);
+        assert!(fixes.iter().all(|f| f["source"] == source), "{flag}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -145,9 +145,10 @@ impl PagedList for AdminLogs {
     }
 }
 
-/// One device's positions (`device_positions`: up to 100 a page).
+/// One device's positions (`device_positions`: up to 100 a page), from
+/// one source or all.
 #[derive(Clone)]
-struct Positions(os::Client, DeviceId);
+struct Positions(os::Client, DeviceId, Option<types::DevicePositionsSource>);
 
 impl PagedList for Positions {
     type Item = types::DevicePosition;
@@ -157,12 +158,15 @@ impl PagedList for Positions {
 
     async fn fetch(self, _query: Query, page: u64, size: u64) -> Result<Page<Self::Item>> {
         let (page_n, size_n) = numbers(page, size)?;
-        let call = self
+        let mut call = self
             .0
             .device_positions()
             .device_id(String::from(self.1))
             .page(page_n)
             .page_size(size_n);
+        if let Some(source) = self.2 {
+            call = call.source(source);
+        }
         let body = call.send().await?.into_inner();
         Ok(body_page(body.coordinates, page, body.page_amount))
     }
@@ -307,7 +311,17 @@ impl os::Client {
         &self,
         device: impl IntoId<DeviceId>,
     ) -> Pager<types::DevicePosition> {
-        for_device(device, |id| Positions(self.clone(), id))
+        for_device(device, |id| Positions(self.clone(), id, None))
+    }
+
+    /// Every position of one device that came from `source` (GPS or cell
+    /// towers), filtered by the API so that no page is spent on the others.
+    pub fn all_device_positions_from(
+        &self,
+        device: impl IntoId<DeviceId>,
+        source: types::DevicePositionsSource,
+    ) -> Pager<types::DevicePosition> {
+        for_device(device, |id| Positions(self.clone(), id, Some(source)))
     }
 
     /// The latest position of every device, or only of those inside `area`

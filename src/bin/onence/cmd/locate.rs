@@ -1,6 +1,7 @@
 //! `onence locate`: where 1NCE OS devices are.
 
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
+use onence::os::types::DevicePositionsSource;
 use onence::{BoundingBox, DeviceId};
 
 use crate::context::Ctx;
@@ -11,13 +12,36 @@ use crate::output;
 #[derive(Subcommand, Debug)]
 pub enum LocateVerb {
     /// A device's recorded positions, the newest first.
-    Positions { id: DeviceId },
+    Positions {
+        id: DeviceId,
+        /// Only the positions from this source.
+        #[arg(long, value_enum)]
+        source: Option<Source>,
+    },
     /// Each device's latest position (example: onence locate latest --bbox 13.08,52.33,13.76,52.68).
     Latest {
         /// LON1,LAT1,LON2,LAT2: the south-west and north-east corners.
         #[arg(long)]
         bbox: Option<String>,
     },
+}
+
+/// Where a position came from.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Source {
+    /// The device's GPS.
+    Gps,
+    /// The cell towers the device saw.
+    Cell,
+}
+
+impl From<Source> for DevicePositionsSource {
+    fn from(source: Source) -> Self {
+        match source {
+            Source::Gps => DevicePositionsSource::Gps,
+            Source::Cell => DevicePositionsSource::CellTower,
+        }
+    }
 }
 
 /// `LON1,LAT1,LON2,LAT2` as a checked box.
@@ -39,9 +63,16 @@ fn bbox(text: &str) -> Result<BoundingBox, Failure> {
 pub async fn run(ctx: &Ctx, verb: LocateVerb) -> Result<(), Failure> {
     let os = ctx.client().os();
     match verb {
-        LocateVerb::Positions { id } => {
+        LocateVerb::Positions { id, source: None } => {
             ctx.print_pages(output::POSITIONS, os.all_device_positions(&id).pages())
                 .await
+        }
+        LocateVerb::Positions {
+            id,
+            source: Some(source),
+        } => {
+            let pages = os.all_device_positions_from(&id, source.into()).pages();
+            ctx.print_pages(output::POSITIONS, pages).await
         }
         LocateVerb::Latest { bbox: area } => {
             let area = area.as_deref().map(bbox).transpose()?;
