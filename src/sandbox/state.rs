@@ -57,6 +57,14 @@ pub(crate) struct Data {
     pub(crate) settings: BTreeMap<String, String>,
     /// 1NCE OS: cloud integrations by id, as read back.
     pub(crate) integrations: BTreeMap<String, serde_json::Value>,
+    /// 1NCE OS: pre-shared keys by (device, protocol), as read back.
+    pub(crate) keys: BTreeMap<(String, String), serde_json::Value>,
+    /// 1NCE OS: pre-shared key imports, in the order they were made.
+    pub(crate) key_jobs: Vec<KeyJob>,
+    /// 1NCE OS: Energy Saver templates by id, as read back.
+    pub(crate) templates: BTreeMap<String, serde_json::Value>,
+    /// 1NCE OS: partner plugins by id, as read back.
+    pub(crate) plugins: BTreeMap<String, serde_json::Value>,
     /// The number in the next 1NCE OS id.
     pub(crate) next_os_id: u64,
     pending: Vec<(Duration, Change)>,
@@ -76,6 +84,17 @@ pub(crate) struct ActionRecord {
     pub(crate) cancelled: bool,
 }
 
+/// A 1NCE OS import of pre-shared keys: IN_PROGRESS for one change delay
+/// after it was made (by the sandbox clock), then DONE.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyJob {
+    pub(crate) id: String,
+    pub(crate) made_at: Duration,
+    pub(crate) created: DateTime<Utc>,
+    pub(crate) amount: usize,
+    pub(crate) failed: usize,
+}
+
 /// A queued change to one SIM; what is `None` stays as it is.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Change {
@@ -86,6 +105,13 @@ pub(crate) struct Change {
 }
 
 impl Data {
+    /// A new 1NCE OS id: `prefix`, a dash and the next number.
+    pub(crate) fn new_os_id(&mut self, prefix: &str) -> String {
+        let id = format!("{prefix}-{:06}", self.next_os_id);
+        self.next_os_id += 1;
+        id
+    }
+
     /// Records an administration log: 1NCE OS logs the writes an account
     /// makes (`kind`: DEVICE, LOCATION, INTEGRATION, GENERAL).
     pub(crate) fn log(
@@ -96,11 +122,16 @@ impl Data {
         iccid: Option<&str>,
     ) {
         let id = format!("log-{:06}", self.admin_logs.len() + 1);
-        self.admin_logs.push(serde_json::json!({
+        let mut log = serde_json::json!({
             "id": id, "customerId": "onence-sandbox", "category": "info", "type": kind,
             "message": message, "description": message, "timestamp": fleet::api_time(now),
-            "iccid": iccid, "payloadReference": format!("https://sandbox.invalid/payloads/{id}"),
-        }));
+            "payloadReference": format!("https://sandbox.invalid/payloads/{id}"),
+        });
+        // A log about no SIM has no `iccid` (the document allows no null).
+        if let Some(iccid) = iccid {
+            log["iccid"] = iccid.into();
+        }
+        self.admin_logs.push(log);
     }
 }
 
@@ -163,6 +194,10 @@ impl Shared {
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
+                keys: BTreeMap::new(),
+                key_jobs: Vec::new(),
+                templates: BTreeMap::new(),
+                plugins: BTreeMap::new(),
                 next_os_id: 1,
                 pending: Vec::new(),
                 rng: fastrand::Rng::with_seed(config.seed),

@@ -25,6 +25,16 @@ fn check(protocol: &str, request: &Value) -> Result<(), Refusal> {
     if let Some(missing) = required.iter().find(|f| request.get(**f).is_none()) {
         return Err(bad(format!("{missing} is required")));
     }
+    if let Some(n) = request.get("sendAttempts") {
+        if !n.as_f64().is_some_and(|n| (1.0..=5.0).contains(&n)) {
+            return Err(bad("sendAttempts must be 1 to 5"));
+        }
+    }
+    if let Some(mode) = request.get("requestMode") {
+        if !(mode == "SEND_NOW" || mode == "SEND_WHEN_ACTIVE") {
+            return Err(bad("requestMode must be SEND_NOW or SEND_WHEN_ACTIVE"));
+        }
+    }
     if let Some(port) = request.get("port") {
         if !port.as_u64().is_some_and(|p| (1..=65535).contains(&p)) {
             return Err(bad("port must be 1 to 65535"));
@@ -77,8 +87,7 @@ fn record(
     device: &str,
     request: &Value,
 ) -> String {
-    let id = format!("ar-{:06}", data.next_os_id);
-    data.next_os_id += 1;
+    let id = data.new_os_id("ar");
     let message = format!("{protocol} action request {id} for {device}");
     data.log(shared.now(), "DEVICE", message, Some(device));
     data.actions.push(ActionRecord {
@@ -163,6 +172,46 @@ pub(crate) struct ListQuery {
     paging: Paging,
     device_id: Option<String>,
     status: Option<String>,
+    protocol: Option<String>,
+    sort: Option<String>,
+}
+
+/// The requests `query` selects whose status is one of `statuses` (any
+/// when empty), newest first, as one page.
+fn listed(shared: &Shared, query: &ListQuery, statuses: &[&str]) -> Outcome {
+    let (page, size) = query.paging.checked_os(10, 50)?;
+    if let Some(s) = query.status.as_deref() {
+        if !statuses.is_empty() && !statuses.contains(&s) {
+            return Err(bad(format!(
+                "status must be one of {statuses:?}, not {s:?}"
+            )));
+        }
+    }
+    if let Some(p) = query.protocol.as_deref() {
+        protocol_of(p)
+            .map_err(|_| bad(format!("protocol must be LWM2M, COAP or UDP, not {p:?}")))?;
+    }
+    let data = shared.data_now();
+    let mut all: Vec<(&ActionRecord, &'static str)> = data
+        .actions
+        .iter()
+        .rev()
+        .filter(|a| query.device_id.as_ref().is_none_or(|d| *d == a.device_id))
+        .filter(|a| query.protocol.as_ref().is_none_or(|p| p == a.protocol))
+        .map(|a| (a, status(shared, a)))
+        .filter(|(_, s)| statuses.is_empty() || statuses.contains(s))
+        .filter(|(_, s)| query.status.as_deref().is_none_or(|q| q == *s))
+        .collect();
+    match query.sort.as_deref() {
+        None | Some("-created" | "-updated") => {}
+        Some("created" | "updated") => all.reverse(),
+        Some(other) => return Err(bad(format!("sort cannot be {other:?}"))),
+    }
+    let all: Vec<Value> = all
+        .into_iter()
+        .map(|(a, _)| shown(shared, &data, a))
+        .collect();
+    Ok(os_page(all, page, size, "items"))
 }
 
 /// `GET /v1/integrate/devices/actions/requests`: the newest first.
@@ -170,22 +219,23 @@ pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<ListQuery>,
 ) -> Outcome {
-    let (page, size) = query.paging.checked_os(10, 50)?;
-    let data = shared.data_now();
-    let all: Vec<Value> = data
-        .actions
-        .iter()
-        .rev()
-        .filter(|a| query.device_id.as_ref().is_none_or(|d| *d == a.device_id))
-        .filter(|a| {
-            query
-                .status
-                .as_deref()
-                .is_none_or(|s| s == status(&shared, a))
-        })
-        .map(|a| shown(&shared, &data, a))
-        .collect();
-    Ok(os_page(all, page, size, "items"))
+    listed(&shared, &query, &[])
+}
+
+/// `GET /v1/integrate/devices/actions/requests/active`.
+pub(crate) async fn active(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<ListQuery>,
+) -> Outcome {
+    listed(&shared, &query, &["SCHEDULED", "IN_PROGRESS"])
+}
+
+/// `GET /v1/integrate/devices/actions/requests/archived`.
+pub(crate) async fn archived(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<ListQuery>,
+) -> Outcome {
+    listed(&shared, &query, &["FAILED", "SUCCEEDED", "CANCELLED"])
 }
 
 /// `GET /v1/integrate/devices/actions/requests/{requestId}`.
@@ -219,4 +269,35 @@ pub(crate) async fn cancel(State(shared): State<Arc<Shared>>, Path(id): Path<Str
         200,
         json!({ "id": id, "status": "CANCELLED" }),
     ))
+}
+
+/// `DELETE /v1/integrate/devices/{deviceId}/actions/requests`: cancels
+/// every request of the device that is not final; answers those.
+pub(crate) async fn cancel_all(
+    State(shared): State<Arc<Shared>>,
+    Path(device): Path<String>,
+) -> Outcome {
+    let mut data = shared.data();
+    if !data.sims.contains_key(&device) {
+        return Err(not_found(&format!("device {device}")));
+    }
+    let mut cancelled = Vec::new();
+    for action in data.actions.iter_mut().filter(|a| a.device_id == device) {
+        if matches!(status(&shared, action), "SCHEDULED" | "IN_PROGRESS") {
+            action.cancelled = true;
+            cancelled.push(json!({ "id": action.id, "status": "CANCELLED" }));
+        }
+    }
+    let message = format!("{} action requests of {device} cancelled", cancelled.len());
+    data.log(shared.now(), "DEVICE", message, Some(&device));
+    Ok(Answer::json(200, cancelled))
+}
+
+/// `POST /v1/devices/{deviceId}/actions`: the older LwM2M-only route.
+pub(crate) async fn send_lwm2m(
+    State(shared): State<Arc<Shared>>,
+    Path(device): Path<String>,
+    request: Result<Json<Value>, JsonRejection>,
+) -> Outcome {
+    send_one(State(shared), Path((device, "LWM2M".into())), request).await
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 
 use super::layers;
@@ -21,8 +21,11 @@ mod events;
 mod geofences;
 mod history;
 mod integrations;
+mod keys;
 mod limits;
+mod optimizer;
 mod orders;
+mod plugins;
 mod positions;
 mod products;
 mod quota;
@@ -95,14 +98,45 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/v1/inspect/devices/{device_id}/telemetry",
             get(history::telemetry),
         )
+        .route(
+            "/v1/inspect/devices/history/insights",
+            get(history::insights_of_fleet),
+        )
+        .route(
+            "/v1/inspect/devices/{device_id}/history/insights",
+            get(history::insights_of_device),
+        )
         .route("/v1/integrate/clouds", get(integrations::list))
+        .route(
+            "/v1/integrate/clouds/eventTypes",
+            get(integrations::event_type_list),
+        )
+        .route("/v1/integrate/clouds/aws", post(integrations::create_aws))
+        .route(
+            "/v1/integrate/clouds/aws/parameters",
+            get(integrations::aws_parameters),
+        )
+        .route(
+            "/v1/integrate/clouds/aws/{integration_id}/test",
+            post(integrations::test_aws),
+        )
+        .route(
+            "/v1/integrate/clouds/aws/{integration_id}/restart",
+            post(integrations::restart_aws),
+        )
+        .route(
+            "/v1/integrate/clouds/webhooks/{integration_id}",
+            patch(integrations::update_webhook),
+        )
         .route(
             "/v1/integrate/clouds/webhooks",
             post(integrations::create_webhook),
         )
         .route(
             "/v1/integrate/clouds/{integration_id}",
-            get(integrations::get).delete(integrations::delete),
+            get(integrations::get)
+                .patch(integrations::update)
+                .delete(integrations::delete),
         )
         .route(
             "/v1/integrate/clouds/webhooks/{integration_id}/test",
@@ -154,6 +188,59 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(actions::send_many),
         )
         .route("/v1/integrate/devices/actions/requests", get(actions::list))
+        .route(
+            "/v1/integrate/devices/actions/requests/active",
+            get(actions::active),
+        )
+        .route(
+            "/v1/integrate/devices/actions/requests/archived",
+            get(actions::archived),
+        )
+        .route(
+            "/v1/integrate/devices/{device_id}/actions/requests",
+            delete(actions::cancel_all),
+        )
+        .route("/v1/devices/{device_id}/actions", post(actions::send_lwm2m))
+        // 1NCE OS: pre-shared keys, under two names
+        .route(
+            "/v1/integrate/devices/{device_id}/presharedkey",
+            post(keys::create),
+        )
+        .route("/v1/integrate/devices/{device_id}/psk", post(keys::create))
+        .route(
+            "/v1/integrate/devices/{device_id}/psk/{protocol}",
+            get(keys::get),
+        )
+        .route(
+            "/v1/integrate/devices/presharedkey/jobs",
+            get(keys::jobs).post(keys::import),
+        )
+        .route(
+            "/v1/integrate/devices/psk/jobs",
+            get(keys::jobs).post(keys::import),
+        )
+        // 1NCE OS: Energy Saver
+        .route(
+            "/v1/optimize/templates",
+            get(optimizer::list).post(optimizer::create),
+        )
+        .route(
+            "/v1/optimize/templates/{template_id}",
+            patch(optimizer::update).delete(optimizer::delete),
+        )
+        .route("/v1/optimize/messages/test", post(optimizer::test_message))
+        .route("/v1/optimize/savings", get(optimizer::savings))
+        // 1NCE OS: partner plugins
+        .route("/v1/partners/plugins", get(plugins::list))
+        .route("/v1/partners/{partner}/plugins", post(plugins::install))
+        .route(
+            "/v1/partners/plugins/{plugin_id}",
+            get(plugins::get).delete(plugins::uninstall),
+        )
+        .route(
+            "/v1/partners/plugins/{plugin_id}/restart",
+            post(plugins::restart),
+        )
         .route(
             "/v1/integrate/devices/actions/requests/{request_id}",
             get(actions::get).delete(actions::cancel),
