@@ -222,9 +222,10 @@ impl Paging {
 }
 
 /// Page `page` of `all` in 1NCE OS's body shape:
-/// `{<key>: [...], "page": page, "pageAmount": pages}`.
+/// `{<key>: [...], "page": page, "pageAmount": pages}`; an empty list is
+/// one empty page, as the document's `pageAmount` is at least 1.
 pub(crate) fn os_page<T: Serialize>(all: Vec<T>, page: u64, size: u64, key: &str) -> Answer {
-    let pages = (all.len() as u64).div_ceil(size);
+    let pages = (all.len() as u64).div_ceil(size).max(1);
     let start = usize::try_from((page - 1).saturating_mul(size)).unwrap_or(usize::MAX);
     let take = usize::try_from(size).unwrap_or(usize::MAX);
     let items: Vec<T> = all.into_iter().skip(start).take(take).collect();

@@ -60,6 +60,11 @@ pub(crate) async fn status_v2(
             .collect(),
         services: v1.services.clone(),
     };
+    // v2 requires `services`, even when the SIM uses none: the model leaves
+    // an empty list out, so it is put back.
+    let mut detail =
+        serde_json::to_value(detail).map_err(|_| refuse(500, "unserialisable").v2())?;
+    detail["services"] = serde_json::json!(v1.services);
     Ok(Answer::json(200, detail))
 }
 

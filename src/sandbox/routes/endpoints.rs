@@ -59,8 +59,18 @@ pub(crate) async fn update(
     let settings = request["settings"]
         .as_array()
         .ok_or_else(|| bad("settings is required"))?;
+    let fine =
+        |s: &Value| s["name"].is_string() && (s["state"] == "ENABLED" || s["state"] == "DISABLED");
+    if let Some(odd) = settings.iter().find(|s| !fine(s)) {
+        return Err(bad(format!(
+            "settings: {odd} is not a name with a state ENABLED or DISABLED"
+        )));
+    }
     if let Some(active) = request.get("active") {
-        found["active"] = active.clone();
+        let active = active
+            .as_bool()
+            .ok_or_else(|| bad("active must be true or false"))?;
+        found["active"] = json!(active);
     }
     found["settings"] = json!(settings);
     let now = shared.now();

@@ -44,11 +44,14 @@ fn events(value: Option<&Value>, allowed: &[&str], what: &str) -> Result<Value, 
     let ok = items.is_some_and(|a| {
         a.iter()
             .all(|v| v.as_str().is_some_and(|s| allowed.contains(&s)))
+            && (a.len() < 2 || a[0] != a[1])
     });
     if ok {
         Ok(value.clone())
     } else {
-        Err(bad(format!("{what} must be one or two of {allowed:?}")))
+        Err(bad(format!(
+            "{what} must be one or two different values of {allowed:?}"
+        )))
     }
 }
 
@@ -113,8 +116,7 @@ pub(crate) async fn create(
         }
         geofence["deviceId"] = json!(device);
     }
-    let id = format!("gf-{:06}", data.next_os_id);
-    data.next_os_id += 1;
+    let id = data.new_os_id("gf");
     let now = api_time(shared.now());
     geofence["id"] = json!(id);
     geofence["created"] = json!(now);
@@ -129,7 +131,14 @@ pub(crate) async fn create(
         format!("geofence {id} created"),
         device.as_deref(),
     );
+    geofence
+        .as_object_mut()
+        .map(|g| g.entry("deviceId").or_insert(Value::Null));
     data.geofences.insert(id, geofence.clone());
+    // The answer to a create has no times; a read has them.
+    for time in ["created", "updated"] {
+        geofence.as_object_mut().map(|g| g.remove(time));
+    }
     Ok(Answer::json(201, geofence))
 }
 
@@ -142,7 +151,7 @@ pub(crate) async fn list(
     let data = shared.data_now();
     let mut all: Vec<Value> = Vec::new();
     for g in data.geofences.values() {
-        let device = g.get("deviceId").and_then(Value::as_str);
+        let device = g["deviceId"].as_str();
         let keep = query
             .name
             .as_ref()
