@@ -507,3 +507,64 @@ async fn every_read_answers_the_fields_the_document_requires() {
     let logs = os.all_admin_logs().collect().await.unwrap();
     assert_eq!(logs.len(), 4, "the four writes are logged: {logs:?}");
 }
+
+/// In drift mode (numbers as strings, unseen values such as a `WiFi`
+/// position source, undocumented fields, optional fields left out) every
+/// device, position and action request still reads, none lost.
+#[tokio::test]
+async fn drifted_answers_lose_no_record() {
+    use onence::os::DeviceAction;
+    let plain = sandbox(30).await;
+    let drifting = Sandbox::builder()
+        .sims(30)
+        .seed(7)
+        .rate_limits(RateLimits::none())
+        .drift(true)
+        .start()
+        .await
+        .unwrap();
+    let (plain, drifted) = (client(&plain), client(&drifting));
+    let device = plain.all_sims().collect().await.unwrap()[0]
+        .iccid
+        .clone()
+        .unwrap();
+    for client in [&plain, &drifted] {
+        let read = DeviceAction::lwm2m_read("/3/0/0");
+        client
+            .os()
+            .send_action(device.as_str(), &read)
+            .await
+            .unwrap();
+    }
+    let count = |client: onence::Client| {
+        let device = device.clone();
+        async move {
+            let os = client.os();
+            (
+                os.all_devices().collect().await.unwrap().len(),
+                os.all_device_positions(device.as_str())
+                    .collect()
+                    .await
+                    .unwrap()
+                    .len(),
+                os.all_latest_positions(None).collect().await.unwrap().len(),
+                os.all_action_requests().collect().await.unwrap().len(),
+            )
+        }
+    };
+    let expected = count(plain).await;
+    assert_eq!(expected.0, 30);
+    assert_eq!(count(drifted).await, expected);
+    // The answers did drift: read raw, they carry what no document lists.
+    let token = support::sandbox_token(&drifting).await;
+    let raw = reqwest::Client::new()
+        .get(format!("{}/v1/inspect/devices", drifting.base_url()))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(raw.contains("x_undocumented"), "{raw}");
+}

@@ -20,6 +20,8 @@ pub(crate) const UNSEEN_VALUES: &[(&str, &str)] = &[
     ("TOPUP", "AUTO_TOPUP"),
     ("FIRST_ORDER", "MIGRATION"),
     ("MO", "MO_FLASH"),
+    ("CellTower", "WiFi"),
+    ("INTEGRATION_ACTIVE", "INTEGRATION_PAUSED"),
 ];
 
 /// The field drift adds to every object.
