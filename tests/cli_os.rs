@@ -81,6 +81,36 @@ async fn devices_are_listed_read_and_counted() {
     )
     .await;
     assert!(lines(&telemetry.stdout)[0]["state"]["UDP"]["lat"].is_number());
+    let insights = onence(
+        &sandbox,
+        &[
+            "devices",
+            "insights",
+            &id,
+            "--interval",
+            "1d",
+            "--output",
+            "json",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(insights.code, 0, "{}", insights.stderr);
+    let counted: f64 = lines(&insights.stdout)
+        .iter()
+        .map(|i| i["amount"].as_f64().unwrap())
+        .sum();
+    assert_eq!(counted, 24.0, "every message of the track, by day");
+    let backwards = [
+        "devices",
+        "insights",
+        &id,
+        "--from",
+        "2026-02-01T00:00:00Z",
+        "--to",
+        "2026-01-01T00:00:00Z",
+    ];
+    assert_eq!(onence(&sandbox, &backwards, "").await.code, 2);
     let bad = onence(&sandbox, &["devices", "get", "a/b"], "").await;
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
@@ -123,6 +153,17 @@ async fn an_action_is_sent_awaited_and_listed() {
 
     let all = onence(&sandbox, &["actions", "list", "--output", "json"], "").await;
     assert_eq!(lines(&all.stdout).len(), 3);
+    let succeeded = [
+        "actions",
+        "list",
+        "--status",
+        "succeeded",
+        "--output",
+        "json",
+    ];
+    let succeeded = lines(&onence(&sandbox, &succeeded, "").await.stdout);
+    assert!(succeeded.iter().any(|r| r["id"] == request.as_str()));
+    assert!(succeeded.iter().all(|r| r["status"] == "SUCCEEDED"));
     let one = onence(
         &sandbox,
         &["actions", "get", &request, "--output", "json"],
@@ -279,6 +320,7 @@ async fn webhooks_and_the_logs_of_what_was_done() {
     let create = [
         "integrations",
         "webhook",
+        "create",
         "--name",
         "fleet",
         "--url",
@@ -308,6 +350,7 @@ async fn webhooks_and_the_logs_of_what_was_done() {
     let bad_event = [
         "integrations",
         "webhook",
+        "create",
         "--name",
         "x",
         "--url",
@@ -319,6 +362,7 @@ async fn webhooks_and_the_logs_of_what_was_done() {
     let plain_http = [
         "integrations",
         "webhook",
+        "create",
         "--name",
         "x",
         "--url",
@@ -350,4 +394,8 @@ async fn webhooks_and_the_logs_of_what_was_done() {
     )
     .await;
     assert!(filtered.stdout.trim().is_empty());
+    let info = ["logs", "list", "--category", "info", "--output", "json"];
+    assert_eq!(lines(&onence(&sandbox, &info, "").await.stdout).len(), 2);
+    let errors = ["logs", "list", "--category", "error", "--output", "json"];
+    assert!(onence(&sandbox, &errors, "").await.stdout.trim().is_empty());
 }

@@ -86,7 +86,11 @@ impl PagedList for Devices {
 /// Every action request, or one device's (`list_action_requests`). The
 /// document gives no largest page size; 50 is the one `list_devices` allows.
 #[derive(Clone)]
-struct ActionRequests(os::Client, Option<DeviceId>);
+struct ActionRequests(
+    os::Client,
+    Option<DeviceId>,
+    Option<types::ListActionRequestsStatus>,
+);
 
 impl PagedList for ActionRequests {
     type Item = types::ActionRequest;
@@ -99,6 +103,9 @@ impl PagedList for ActionRequests {
         let mut call = self.0.list_action_requests().page(page_n).page_size(size_n);
         if let Some(device) = self.1 {
             call = call.device_id(String::from(device));
+        }
+        if let Some(status) = self.2 {
+            call = call.status(status);
         }
         let body = call.send().await?.into_inner();
         Ok(body_page(body.items, page, body.page_amount))
@@ -284,7 +291,18 @@ impl os::Client {
 
     /// Every action request of the account (`list_action_requests`).
     pub fn all_action_requests(&self) -> Pager<types::ActionRequest> {
-        Pager::of(ActionRequests(self.clone(), None))
+        Pager::of(ActionRequests(self.clone(), None, None))
+    }
+
+    /// Every action request sent to `device` (to any when `None`) whose
+    /// status is `status` (any when `None`), filtered by the API so that no
+    /// page is spent on the others.
+    pub fn all_action_requests_matching(
+        &self,
+        device: Option<DeviceId>,
+        status: Option<types::ListActionRequestsStatus>,
+    ) -> Pager<types::ActionRequest> {
+        Pager::of(ActionRequests(self.clone(), device, status))
     }
 
     /// Every action request sent to one device.
@@ -292,7 +310,7 @@ impl os::Client {
         &self,
         device: impl IntoId<DeviceId>,
     ) -> Pager<types::ActionRequest> {
-        for_device(device, |id| ActionRequests(self.clone(), Some(id)))
+        for_device(device, |id| ActionRequests(self.clone(), Some(id), None))
     }
 
     /// Every geofence (`list_geofences`; the API allows 30 such reads a

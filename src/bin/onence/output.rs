@@ -144,6 +144,11 @@ pub const HISTORY: Columns = &[
     ("TOPIC", "/topic"),
     ("PAYLOAD", "/payload"),
 ];
+pub const INSIGHTS: Columns = &[
+    ("TIME", "/time"),
+    ("PROTOCOL", "/protocol"),
+    ("MESSAGES", "/amount"),
+];
 pub const POSITIONS: Columns = &[
     ("DEVICE", "/deviceId"),
     ("TIME", "/sampleTime"),

@@ -1,7 +1,8 @@
 //! `onence actions`: 1NCE OS action requests (what `onence devices action`
 //! sent), listed, read and cancelled.
 
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
+use onence::os::types::ListActionRequestsStatus;
 use onence::{ActionRequestId, DeviceId};
 use serde_json::json;
 
@@ -18,6 +19,9 @@ pub enum ActionsVerb {
         /// Only those sent to this device.
         #[arg(long)]
         device: Option<DeviceId>,
+        /// Only those with this status.
+        #[arg(long, value_enum)]
+        status: Option<Status>,
     },
     /// One action request.
     Get { id: ActionRequestId },
@@ -25,15 +29,39 @@ pub enum ActionsVerb {
     Cancel { id: ActionRequestId },
 }
 
+/// The status of an action request.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Status {
+    /// Waiting to be sent.
+    Scheduled,
+    /// Sent, not yet answered.
+    InProgress,
+    /// Carried out.
+    Succeeded,
+    /// Refused by the device or undeliverable.
+    Failed,
+    /// Cancelled before it was carried out.
+    Cancelled,
+}
+
+impl From<Status> for ListActionRequestsStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Scheduled => ListActionRequestsStatus::Scheduled,
+            Status::InProgress => ListActionRequestsStatus::InProgress,
+            Status::Succeeded => ListActionRequestsStatus::Succeeded,
+            Status::Failed => ListActionRequestsStatus::Failed,
+            Status::Cancelled => ListActionRequestsStatus::Cancelled,
+        }
+    }
+}
+
 /// Runs one `actions` verb.
 pub async fn run(ctx: &Ctx, verb: ActionsVerb) -> Result<(), Failure> {
     let os = ctx.client().os();
     match verb {
-        ActionsVerb::List { device } => {
-            let pager = match device {
-                Some(device) => os.all_action_requests_of(device),
-                None => os.all_action_requests(),
-            };
+        ActionsVerb::List { device, status } => {
+            let pager = os.all_action_requests_matching(device, status.map(Into::into));
             ctx.print_pages(output::ACTIONS, pager.pages()).await
         }
         ActionsVerb::Get { id } => {

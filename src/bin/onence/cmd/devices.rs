@@ -37,6 +37,19 @@ pub enum DevicesVerb {
         #[arg(long)]
         to: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// How many messages a device sent, by interval and protocol (example: onence devices insights 8988280666000000000 --interval 1d).
+    Insights {
+        id: DeviceId,
+        /// From this time on (RFC 3339).
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// Until this time (RFC 3339).
+        #[arg(long)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        /// The length of an interval, as the API takes it (e.g. 1h, 1d).
+        #[arg(long)]
+        interval: Option<String>,
+    },
     /// Send an action to devices (example: onence devices action 8988280666000000000 --protocol lwm2m --action execute --resource /3/0/4 --wait).
     Action(ActionArgs),
 }
@@ -166,6 +179,33 @@ pub async fn run(ctx: &Ctx, verb: DevicesVerb) -> Result<(), Failure> {
             let history = os.all_device_history(&id, from, to);
             ctx.print_cursor_pages(output::HISTORY, history.pages())
                 .await
+        }
+        DevicesVerb::Insights {
+            id,
+            from,
+            to,
+            interval,
+        } => {
+            if let (Some(from), Some(to)) = (from, to) {
+                if to < from {
+                    return Err(Failure::Usage(format!("--to {to} is before --from {from}")));
+                }
+            }
+            let time = |t: chrono::DateTime<chrono::Utc>| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            };
+            let mut call = os.device_history_insights().device_id(id.as_str());
+            if let Some(from) = from {
+                call = call.start_date_time(time(from));
+            }
+            if let Some(to) = to {
+                call = call.end_date_time(time(to));
+            }
+            if let Some(interval) = interval {
+                call = call.interval(interval);
+            }
+            let insights = call.send().await?.into_inner();
+            ctx.print(output::INSIGHTS, &to_values(insights.items))
         }
         DevicesVerb::Action(args) => {
             let action = action_of(&args)?;

@@ -19,8 +19,24 @@ pub enum IntegrationsVerb {
     List,
     /// One integration.
     Get { id: IntegrationId },
-    /// Create a webhook integration (example: onence integrations webhook --name fleet --url https://example.com/1nce).
+    /// Webhook integrations: 1NCE OS posts events to a URL.
     Webhook {
+        #[command(subcommand)]
+        verb: WebhookVerb,
+    },
+    /// Have 1NCE OS post a sample event to a webhook.
+    Test { id: IntegrationId },
+    /// Restart a webhook that stopped after failed deliveries.
+    Restart { id: IntegrationId },
+    /// Delete an integration.
+    Delete { id: IntegrationId },
+}
+
+/// What `onence integrations webhook` does.
+#[derive(Subcommand, Debug)]
+pub enum WebhookVerb {
+    /// Create a webhook integration (example: onence integrations webhook create --name fleet --url https://example.com/1nce).
+    Create {
         #[arg(long)]
         name: String,
         /// Where 1NCE OS posts events: https (http on loopback only).
@@ -31,12 +47,6 @@ pub enum IntegrationsVerb {
         #[arg(long = "event", value_parser = event_type)]
         events: Vec<NewIntegrationEventTypeType>,
     },
-    /// Have 1NCE OS post a sample event to a webhook.
-    Test { id: IntegrationId },
-    /// Restart a webhook that stopped after failed deliveries.
-    Restart { id: IntegrationId },
-    /// Delete an integration.
-    Delete { id: IntegrationId },
 }
 
 /// An event type, as the API spells it.
@@ -63,7 +73,9 @@ pub async fn run(ctx: &Ctx, verb: IntegrationsVerb) -> Result<(), Failure> {
                 .into_inner();
             ctx.print(output::INTEGRATIONS, &one(integration))
         }
-        IntegrationsVerb::Webhook { name, url, events } => {
+        IntegrationsVerb::Webhook {
+            verb: WebhookVerb::Create { name, url, events },
+        } => {
             let webhook = Webhook::new(&name, &url, &events)?;
             ctx.confirm(&format!("create the webhook {name:?} posting to {url}"))?;
             let id = os.add_webhook(&webhook).await?;
