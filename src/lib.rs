@@ -11,6 +11,8 @@ mod model;
 mod pagination;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+#[cfg(feature = "streamer")]
+pub mod streamer;
 mod transport;
 
 /// Request builders returned by the [`Client`] methods, one per operation.

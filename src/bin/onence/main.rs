@@ -11,6 +11,7 @@ mod jobs;
 mod output;
 mod profile;
 mod records;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -18,7 +19,7 @@ use clap::{Parser, Subcommand};
 
 use cmd::{
     actions, devices, geofences, integrations, limits, locate, logs, orders, products, sims, sms,
-    support, topup,
+    streamer, support, topup,
 };
 use context::{Ctx, Global};
 use failure::Failure;
@@ -99,6 +100,8 @@ enum Noun {
     /// 1NCE OS administration logs.
     #[command(subcommand)]
     Logs(logs::LogsVerb),
+    /// Receive 1NCE's Data Streamer into a JSON Lines file (example: onence streamer --user stream --password-file pw --out records.jsonl).
+    Streamer(streamer::StreamerArgs),
 }
 
 fn main() -> ExitCode {
@@ -119,6 +122,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             page.render(&mut out)?;
             return std::io::Write::flush(&mut out).map_err(Failure::from);
         }
+        Noun::Streamer(args) => return streamer::run(args).await,
         Noun::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut out = std::io::stdout().lock();
@@ -142,6 +146,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Noun::Geofences(verb) => geofences::run(&ctx, verb).await,
         Noun::Integrations(verb) => integrations::run(&ctx, verb).await,
         Noun::Logs(verb) => logs::run(&ctx, verb).await,
-        Noun::Completions { .. } | Noun::Man => Ok(()),
+        Noun::Completions { .. } | Noun::Man | Noun::Streamer(_) => Ok(()),
     }
 }

@@ -91,7 +91,7 @@ pub fn load(name: Option<&str>) -> Result<Option<Profile>, Usage> {
 
 /// A file holding a secret must be readable by its owner alone.
 #[cfg(unix)]
-fn private_to_owner(path: &std::path::Path) -> Result<(), Usage> {
+pub fn private_to_owner(path: &std::path::Path) -> Result<(), Usage> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)
         .map_err(|e| Usage(format!("{}: {e}", path.display())))?
@@ -108,6 +108,6 @@ fn private_to_owner(path: &std::path::Path) -> Result<(), Usage> {
 }
 
 #[cfg(not(unix))]
-fn private_to_owner(_: &std::path::Path) -> Result<(), Usage> {
+pub fn private_to_owner(_: &std::path::Path) -> Result<(), Usage> {
     Ok(())
 }

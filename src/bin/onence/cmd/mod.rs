@@ -15,5 +15,6 @@ pub mod orders;
 pub mod products;
 pub mod sims;
 pub mod sms;
+pub mod streamer;
 pub mod support;
 pub mod topup;

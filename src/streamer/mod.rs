@@ -1,0 +1,200 @@
+//! A receiver for 1NCE's Data Streamer: an axum [`Router`] that takes the
+//! batches 1NCE posts (a JSON array of up to 3,000 event, usage or SMS
+//! records; a legacy stream's single object too) at `/` and at any path
+//! below it, checks Basic auth in constant time, and answers 200 only once
+//! the batch is durably written to its [`Sink`], each record id once.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use onence::streamer::{Receiver, Sink};
+//! use onence::Secret;
+//!
+//! let sink = Sink::open("records.jsonl")?;
+//! let app = Receiver::new("stream", Secret::new("a long password"), sink).router();
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+//!
+//! What it answers: 401 for a missing or wrong password, 413 for a body
+//! over the bound, 400 for a body that is not JSON (nothing is written for
+//! any of these), 500 when the sink cannot write (1NCE resends), and 200
+//! with the batch on disk. A record whose fields drift is kept as received.
+
+mod records;
+mod sink;
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use base64::Engine;
+use serde_json::Value;
+use subtle::ConstantTimeEq;
+
+pub use records::{Coded, EventRecord, Record, RecordId, RecordKind, UsageRecord, Volume};
+pub use sink::{Appended, Sink, DEFAULT_REMEMBERED_IDS};
+
+use crate::Secret;
+
+/// The largest body taken by default: 3,000 records of the largest kind
+/// (a PDP event, about 2.5 KB) with room to spare.
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Called with each batch once it is written: what was received (drift
+/// included) and what the sink did with it.
+pub type Observer = Arc<dyn Fn(&[Record], Appended) + Send + Sync>;
+
+/// The receiver's settings. Its `Debug` shows the user, never the password.
+#[derive(Clone)]
+pub struct Receiver {
+    user: String,
+    password: Secret,
+    sink: Arc<Mutex<Sink>>,
+    max_body: usize,
+    observer: Option<Observer>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Receiver {
+    /// A receiver that takes posts with Basic auth `user`:`password` (as
+    /// configured on 1NCE's stream) and writes them to `sink`.
+    pub fn new(user: impl Into<String>, password: Secret, sink: Sink) -> Receiver {
+        Receiver {
+            user: user.into(),
+            password,
+            sink: Arc::new(Mutex::new(sink)),
+            max_body: DEFAULT_MAX_BODY,
+            observer: None,
+        }
+    }
+
+    /// The largest body taken (default [`DEFAULT_MAX_BODY`]); a larger one
+    /// gets 413 and nothing is written.
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Receiver {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Calls `observer` with each batch after it is written (to count
+    /// records or consumption, as the exporter does).
+    pub fn with_observer(mut self, observer: Observer) -> Receiver {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// The routes: POST at `/` and at any path below it.
+    pub fn router(self) -> Router {
+        let limit = self.max_body;
+        Router::new()
+            .route("/", post(receive))
+            .route("/{*path}", post(receive))
+            .layer(DefaultBodyLimit::max(limit))
+            .with_state(Arc::new(self))
+    }
+
+    /// Whether `headers` carry this receiver's Basic auth. The comparison
+    /// takes the same time wherever the first difference is.
+    fn authorised(&self, headers: &HeaderMap) -> bool {
+        let Some(sent) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Basic ")
+                    .or_else(|| v.strip_prefix("basic "))
+            })
+            .and_then(|v| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(v.trim())
+                    .ok()
+            })
+        else {
+            return false;
+        };
+        let expected = format!("{}:{}", self.user, self.password.expose());
+        sent.as_slice().ct_eq(expected.as_bytes()).into()
+    }
+}
+
+/// A plain-text answer.
+fn answer(status: StatusCode, text: &'static str) -> Response {
+    (status, text).into_response()
+}
+
+/// The records of a body: an array's elements, or a legacy single object.
+fn records_of(body: &[u8]) -> Option<Vec<Value>> {
+    match serde_json::from_slice::<Value>(body).ok()? {
+        Value::Array(items) => Some(items),
+        object @ Value::Object(_) => Some(vec![object]),
+        _ => None,
+    }
+}
+
+async fn receive(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !receiver.authorised(&headers) {
+        let mut refused = answer(StatusCode::UNAUTHORIZED, "unauthorised\n");
+        refused.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"onence streamer\""),
+        );
+        return refused;
+    }
+    let Some(records) = records_of(&body) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            "the body is not a JSON array or object\n",
+        );
+    };
+    let sink = receiver.sink.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        let appended = sink
+            .lock()
+            .map_err(|_| std::io::Error::other("the sink failed earlier"))?
+            .append(&records);
+        appended.map(|a| (a, records))
+    })
+    .await;
+    match written {
+        Ok(Ok((appended, records))) => {
+            tracing::info!(
+                received = records.len(),
+                written = appended.written,
+                duplicates = appended.duplicates,
+                "batch stored"
+            );
+            if let Some(observer) = &receiver.observer {
+                let records: Vec<Record> = records.into_iter().map(Record::new).collect();
+                observer(&records, appended);
+            }
+            answer(StatusCode::OK, "OK\n")
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the batch could not be stored; 1NCE will resend it");
+            answer(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the batch could not be stored\n",
+            )
+        }
+        Err(_) => answer(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the batch could not be stored\n",
+        ),
+    }
+}

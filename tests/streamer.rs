@@ -1,0 +1,328 @@
+//! `onence streamer` run as a process, posted to as 1NCE posts: batches
+//! with right and wrong auth, resends, malformed and oversized bodies,
+//! drifted records; killed with SIGKILL after a 200 and started again. What
+//! is on disk is what was acknowledged, each record once.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{json, Value};
+
+/// A running `onence streamer`, where it listens, and what it logged.
+struct Streamer {
+    child: Child,
+    url: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Streamer {
+    /// Starts the receiver on a free port, writing to `out`.
+    fn start(dir: &Path, out: &Path, extra: &[&str]) -> Streamer {
+        let password = dir.join("password");
+        if !password.exists() {
+            std::fs::write(&password, "s3cret-streamer-pw\n").unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o600))
+                    .unwrap();
+            }
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onence"))
+            .args(["streamer", "--listen", "127.0.0.1:0", "--user", "stream"])
+            .arg("--password-file")
+            .arg(&password)
+            .arg("--out")
+            .arg(out)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let url = loop {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "the streamer exited before listening"
+            );
+            if let Some(url) = line.trim().strip_prefix("streamer listening on ") {
+                break url.to_string();
+            }
+        };
+        // Keep reading stderr, so that the process never blocks on it.
+        let log = std::sync::Arc::new(std::sync::Mutex::new(line.clone()));
+        let keep = log.clone();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                keep.lock().unwrap().push_str(&line);
+            }
+        });
+        Streamer { child, url, log }
+    }
+
+    /// Kills the process at once (SIGKILL): no shutdown, no flush.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Streamer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("onence-streamer-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// What the sink holds, one record a line.
+fn on_disk(out: &Path) -> Vec<Value> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A usage record of `mb` MB for `iccid`, as Platform 1.0 sends it.
+fn usage(id: u64, iccid: &str, mb: f64) -> Value {
+    json!({ "id": id, "start_timestamp": "2026-11-30T08:00:00Z", "end_timestamp": "2026-11-30T08:15:00Z",
+            "sim": { "iccid": iccid, "id": 1 }, "traffic_type": { "id": 5, "description": "Data" },
+            "volume": { "total": mb, "tx": mb / 4.0, "rx": mb * 3.0 / 4.0 }, "cost": mb,
+            "operator": { "id": 2, "name": "T-Mobile", "mnc": "01", "country": { "id": 74, "mcc": "262", "name": "Germany" } } })
+}
+
+async fn post(url: &str, auth: Option<(&str, &str)>, body: impl Into<reqwest::Body>) -> u16 {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some((user, password)) = auth {
+        request = request.basic_auth(user, Some(password));
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+const AUTH: Option<(&str, &str)> = Some(("stream", "s3cret-streamer-pw"));
+
+#[tokio::test]
+async fn batches_are_stored_once_and_refusals_store_nothing() {
+    let dir = scratch("refusals");
+    let out = dir.join("records.jsonl");
+    let streamer = Streamer::start(&dir, &out, &["--max-body", "100000"]);
+    let batch = json!([
+        usage(1, "8988280666000000001", 1.5),
+        usage(2, "8988280666000000002", 0.25)
+    ])
+    .to_string();
+
+    assert_eq!(post(&streamer.url, None, batch.clone()).await, 401);
+    assert_eq!(
+        post(&streamer.url, Some(("stream", "wrong")), batch.clone()).await,
+        401
+    );
+    assert_eq!(
+        post(
+            &streamer.url,
+            Some(("other", "s3cret-streamer-pw")),
+            batch.clone()
+        )
+        .await,
+        401
+    );
+    assert_eq!(post(&streamer.url, AUTH, "[{\"id\": 1,").await, 400);
+    assert_eq!(post(&streamer.url, AUTH, "42").await, 400);
+    let huge = json!((0..3000)
+        .map(|n| usage(n, "8988280666000000001", 1.0))
+        .collect::<Vec<_>>())
+    .to_string();
+    assert!(huge.len() > 100_000);
+    assert_eq!(post(&streamer.url, AUTH, huge).await, 413);
+    assert!(on_disk(&out).is_empty(), "nothing refused was written");
+
+    assert_eq!(post(&streamer.url, AUTH, batch.clone()).await, 200);
+    // 1NCE resends after a failure; the callback URL may have any path.
+    assert_eq!(
+        post(&format!("{}/1nce/usage", streamer.url), AUTH, batch).await,
+        200
+    );
+    let stored = on_disk(&out);
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert_eq!(
+        stored[0],
+        usage(1, "8988280666000000001", 1.5),
+        "kept as received"
+    );
+
+    // A legacy stream posts one object; drift never costs the batch.
+    assert_eq!(
+        post(
+            &streamer.url,
+            AUTH,
+            usage(3, "8988280666000000003", 2.0).to_string()
+        )
+        .await,
+        200
+    );
+    let drifted = json!([
+        { "id": "4", "event_type": { "id": 999, "description": "Brand new event" }, "timestamp": "2026-11-30T08:00:00Z" },
+        { "id": 5, "event_type": { "id": 56, "description": "Data quota assigned" },
+          "detail": "{\"volume\": 500.000000, \"expiry_date\": 2022-03-31T00:00:00Z}" },
+        { "id": 6, "traffic_type": { "id": "5" }, "volume": { "total": "0.015085", "rx": "x" }, "new_field": [1, 2] },
+        { "no_id": true }
+    ]);
+    assert_eq!(post(&streamer.url, AUTH, drifted.to_string()).await, 200);
+    assert_eq!(on_disk(&out).len(), 7);
+    drop(streamer);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn what_was_acknowledged_survives_a_kill_and_resends_stay_single() {
+    let dir = scratch("kill");
+    let out = dir.join("records.jsonl");
+    let streamer = Streamer::start(&dir, &out, &[]);
+    let first = json!((0..3000)
+        .map(|n| usage(n, "8988280666000000001", 0.5))
+        .collect::<Vec<_>>())
+    .to_string();
+    assert_eq!(post(&streamer.url, AUTH, first.clone()).await, 200);
+    streamer.kill();
+    assert_eq!(
+        on_disk(&out).len(),
+        3000,
+        "a 200 means on disk, kill or not"
+    );
+
+    let again = Streamer::start(&dir, &out, &[]);
+    assert_eq!(
+        post(&again.url, AUTH, first).await,
+        200,
+        "the resend is acknowledged"
+    );
+    let second = json!((2990..3010)
+        .map(|n| usage(n, "8988280666000000001", 0.5))
+        .collect::<Vec<_>>())
+    .to_string();
+    assert_eq!(post(&again.url, AUTH, second).await, 200);
+    let stored = on_disk(&out);
+    assert_eq!(stored.len(), 3010, "each id once, across the restart");
+    let ids: std::collections::BTreeSet<u64> =
+        stored.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids.len(), 3010);
+    drop(again);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_password_is_never_printed_and_a_readable_password_file_is_refused() {
+    let dir = scratch("secret");
+    let out = dir.join("records.jsonl");
+    let password = dir.join("password");
+    std::fs::write(&password, "s3cret-streamer-pw\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let refused = Command::new(env!("CARGO_BIN_EXE_onence"))
+            .args([
+                "streamer",
+                "--listen",
+                "127.0.0.1:0",
+                "--user",
+                "stream",
+                "--password-file",
+            ])
+            .arg(&password)
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("chmod 600"));
+        std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let streamer = Streamer::start(&dir, &out, &["--debug"]);
+    assert_eq!(
+        post(&streamer.url, Some(("stream", "wrong-guess")), "[]").await,
+        401
+    );
+    assert_eq!(
+        post(
+            &streamer.url,
+            AUTH,
+            json!([usage(1, "8988280666000000001", 1.0)]).to_string()
+        )
+        .await,
+        200
+    );
+    let log = streamer.log.clone();
+    streamer.kill();
+    let log = log.lock().unwrap().clone();
+    assert!(
+        log.contains("batch stored"),
+        "the debug log shows the batch: {log}"
+    );
+    assert!(
+        !log.contains("s3cret-streamer-pw") && !log.contains("wrong-guess"),
+        "{log}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// With a certificate and key, the receiver serves HTTPS, as 1NCE requires;
+/// a client that trusts the certificate posts as before.
+#[tokio::test]
+async fn it_serves_https_with_a_certificate() {
+    let dir = scratch("tls");
+    let out = dir.join("records.jsonl");
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let streamer = Streamer::start(
+        &dir,
+        &out,
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        streamer.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        streamer.url
+    );
+    let url = streamer.url.replace("127.0.0.1", "localhost");
+    let trusted = reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([trusted])
+        .build()
+        .unwrap();
+    let batch = json!([usage(1, "8988280666000000001", 1.0)]).to_string();
+    let status = client
+        .post(&url)
+        .basic_auth("stream", Some("s3cret-streamer-pw"))
+        .body(batch)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    assert_eq!(on_disk(&out).len(), 1);
+    assert!(
+        reqwest::Client::new().post(&url).send().await.is_err(),
+        "an untrusted certificate is refused"
+    );
+    drop(streamer);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
