@@ -28,6 +28,7 @@ pub struct ClientBuilder {
     clock: Clock,
     max_body: usize,
     dry_run: Option<crate::transport::dry_run::Sink>,
+    observer: Option<crate::transport::observe::Observer>,
 }
 
 impl Default for ClientBuilder {
@@ -43,6 +44,7 @@ impl Default for ClientBuilder {
             clock: Clock::system(),
             max_body: crate::transport::body_limit::DEFAULT_MAX_BODY,
             dry_run: None,
+            observer: None,
         }
     }
 }
@@ -106,6 +108,19 @@ impl ClientBuilder {
     /// larger one is an error naming this limit, and is not held in memory.
     pub fn max_body_size(mut self, bytes: usize) -> Self {
         self.max_body = bytes;
+        self
+    }
+
+    /// Calls `observer` after every attempt of every operation with the
+    /// operation's name and the status it got (none when no answer came):
+    /// to count calls and failures. It is never given a URL, header or body.
+    pub fn on_attempt(
+        mut self,
+        observer: impl Fn(&crate::Attempt) + Send + Sync + 'static,
+    ) -> Self {
+        self.observer = Some(crate::transport::observe::Observer(std::sync::Arc::new(
+            observer,
+        )));
         self
     }
 
@@ -173,6 +188,7 @@ impl ClientBuilder {
             clock: self.clock,
             max_body: self.max_body,
             dry_run: self.dry_run,
+            observer: self.observer,
         });
         Ok(Client::new_with_client(&base, http, session))
     }

@@ -5,6 +5,8 @@
 mod api;
 mod client;
 mod error;
+#[cfg(feature = "exporter")]
+pub mod exporter;
 mod helpers;
 mod jobs;
 mod model;
@@ -39,6 +41,7 @@ pub use transport::checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
 pub use transport::clock::Clock;
 pub use transport::credentials::Credentials;
 pub use transport::dry_run::PlannedWrite;
+pub use transport::observe::Attempt;
 pub use transport::rate_limit::{Limit, RateLimits};
 pub use transport::retry::RetryPolicy;
 pub use transport::secret::Secret;

@@ -11,6 +11,7 @@ pub(crate) mod clock;
 pub(crate) mod credentials;
 pub(crate) mod dry_run;
 pub(crate) mod hooks;
+pub(crate) mod observe;
 pub(crate) mod paths;
 pub(crate) mod rate_limit;
 pub(crate) mod retry;

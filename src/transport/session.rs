@@ -35,6 +35,8 @@ pub(crate) struct Settings {
     /// The largest answer body read, in bytes.
     pub(crate) max_body: usize,
     pub(crate) dry_run: Option<crate::transport::dry_run::Sink>,
+    /// Told of every attempt, if anyone asked.
+    pub(crate) observer: Option<crate::transport::observe::Observer>,
 }
 
 impl Session {
@@ -110,6 +112,13 @@ impl Session {
             );
             // Every answer is read whole here, so that what a broken body
             // means is decided in one place, by what was seen (`read_answer`).
+            if let Some(observer) = &inner.observer {
+                (observer.0)(&crate::transport::observe::Attempt {
+                    operation,
+                    status: outcome.as_ref().ok().map(|r| r.status().as_u16()),
+                    attempt: budget.attempt(),
+                });
+            }
             let outcome = match outcome {
                 Ok(response) => {
                     span.record("status", response.status().as_u16());

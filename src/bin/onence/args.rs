@@ -51,3 +51,21 @@ pub fn seconds(text: &str) -> Result<std::time::Duration, String> {
         .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
         .ok_or_else(|| format!("{text:?} is not a positive number of seconds"))
 }
+
+/// A duration: seconds (`3600`) or a number with a unit (`90s`, `10m`,
+/// `1h`, `1d`).
+pub fn duration(text: &str) -> Result<std::time::Duration, String> {
+    let units = [("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86_400.0)];
+    let (number, scale) = units
+        .iter()
+        .find_map(|(suffix, scale)| Some((text.strip_suffix(suffix)?, *scale)))
+        .unwrap_or((text, 1.0));
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * scale)
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{text:?} is not a duration (3600, 90s, 10m, 1h, 1d)"))
+}

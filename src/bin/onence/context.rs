@@ -206,6 +206,15 @@ impl Ctx {
     /// Builds the client the flags ask for: the embedded sandbox with
     /// `--sandbox`, otherwise the account of the profile or the environment.
     pub async fn open(global: Global) -> Result<Ctx, Failure> {
+        Ctx::open_with(global, |builder| builder).await
+    }
+
+    /// As [`Ctx::open`], with the client's builder passed through `tune`
+    /// first (rate limits, observers).
+    pub async fn open_with(
+        global: Global,
+        tune: impl FnOnce(onence::ClientBuilder) -> onence::ClientBuilder,
+    ) -> Result<Ctx, Failure> {
         let format = global.output.unwrap_or(if std::io::stdout().is_terminal() {
             Format::Table
         } else {
@@ -224,7 +233,7 @@ impl Ctx {
                 builder = builder.dry_run(print_planned);
             }
             let account = format!("{} {}", sandbox.base_url(), sandbox.credentials().user());
-            (Some(builder.build()?), Some(sandbox), account)
+            (Some(tune(builder).build()?), Some(sandbox), account)
         } else {
             let profile = profile::load(global.profile.as_deref())?.unwrap_or_default();
             // A chosen profile wins: one account's id never meets another's secret.
@@ -253,7 +262,7 @@ impl Ctx {
             if global.dry_run {
                 builder = builder.dry_run(print_planned);
             }
-            (Some(builder.build()?), None, account)
+            (Some(tune(builder).build()?), None, account)
         };
         Ok(Ctx {
             format,

@@ -18,8 +18,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    actions, devices, geofences, integrations, limits, locate, logs, orders, products, sims, sms,
-    streamer, support, topup,
+    actions, devices, exporter, geofences, integrations, limits, locate, logs, orders, products,
+    sims, sms, streamer, support, topup,
 };
 use context::{Ctx, Global};
 use failure::Failure;
@@ -102,6 +102,8 @@ enum Noun {
     Logs(logs::LogsVerb),
     /// Receive 1NCE's Data Streamer into a JSON Lines file (example: onence streamer --user stream --password-file pw --out records.jsonl).
     Streamer(streamer::StreamerArgs),
+    /// Serve Prometheus metrics of the fleet, refreshed within the API's limit (example: onence exporter --listen 0.0.0.0:9464 --interval 10m).
+    Exporter(exporter::ExporterArgs),
 }
 
 fn main() -> ExitCode {
@@ -123,6 +125,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             return std::io::Write::flush(&mut out).map_err(Failure::from);
         }
         Noun::Streamer(args) => return streamer::run(args).await,
+        Noun::Exporter(args) => return exporter::run(cli.global, args).await,
         Noun::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut out = std::io::stdout().lock();
@@ -146,6 +149,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Noun::Geofences(verb) => geofences::run(&ctx, verb).await,
         Noun::Integrations(verb) => integrations::run(&ctx, verb).await,
         Noun::Logs(verb) => logs::run(&ctx, verb).await,
-        Noun::Completions { .. } | Noun::Man | Noun::Streamer(_) => Ok(()),
+        Noun::Completions { .. } | Noun::Man | Noun::Streamer(_) | Noun::Exporter(_) => Ok(()),
     }
 }

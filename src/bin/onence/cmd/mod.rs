@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod devices;
+pub mod exporter;
 pub mod geofences;
 pub mod integrations;
 pub mod limits;

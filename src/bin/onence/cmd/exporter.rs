@@ -1,0 +1,97 @@
+//! `onence exporter`: Prometheus metrics of the fleet (`onence::exporter`),
+//! refreshed within the API's limit, and with `--streamer-listen` the Data
+//! Streamer received in the same process and counted live.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use onence::exporter::{Exporter, ExporterSettings};
+
+use crate::args::duration;
+use crate::cmd::streamer::{receiver, tls, StreamerArgs};
+use crate::context::{Ctx, Global};
+use crate::failure::Failure;
+use crate::serve::serve;
+
+/// What `onence exporter` takes.
+#[derive(Args, Debug)]
+pub struct ExporterArgs {
+    /// Where to serve /metrics and /healthz (port 0 picks one, printed on stderr).
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    listen: SocketAddr,
+    /// Time between refreshes: seconds (3600) or a duration (10m, 1h).
+    #[arg(long, default_value = "10m", value_parser = duration)]
+    interval: Duration,
+    /// Calls a second the exporter may make (1NCE allows 10 on SIMs; the
+    /// default leaves half to other clients).
+    #[arg(long, default_value_t = 5.0)]
+    max_rate: f64,
+    /// Also receive the Data Streamer here, counting its records and the
+    /// data they report (needs --streamer-user and --streamer-password-file).
+    #[arg(long, requires_all = ["streamer_user", "streamer_password_file"])]
+    streamer_listen: Option<SocketAddr>,
+    /// The Basic auth user of the stream.
+    #[arg(long)]
+    streamer_user: Option<String>,
+    /// A file holding the stream's password (chmod 600).
+    #[arg(long)]
+    streamer_password_file: Option<PathBuf>,
+    /// Where received records go (JSON Lines), or `-` for standard output.
+    #[arg(long, default_value = "streamer.jsonl")]
+    streamer_out: String,
+    /// A PEM certificate chain for the streamer's HTTPS.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Its PEM private key.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+/// Runs the exporter (and the streamer) until Ctrl-C or SIGTERM.
+pub async fn run(global: Global, args: ExporterArgs) -> Result<(), Failure> {
+    let settings = ExporterSettings::new(args.interval, args.max_rate)?;
+    let exporter = Exporter::new(settings.clone());
+    let streamer = match (
+        &args.streamer_listen,
+        &args.streamer_user,
+        &args.streamer_password_file,
+    ) {
+        (Some(listen), Some(user), Some(password_file)) => {
+            let flags = StreamerArgs {
+                listen: *listen,
+                user: user.clone(),
+                password_file: password_file.clone(),
+                out: args.streamer_out.clone(),
+                tls_cert: args.tls_cert.clone(),
+                tls_key: args.tls_key.clone(),
+                max_body: onence::streamer::DEFAULT_MAX_BODY,
+            };
+            let app = receiver(&flags)?
+                .with_observer(exporter.streamer_observer())
+                .router();
+            Some((flags, app))
+        }
+        _ => None,
+    };
+    let observer = exporter.attempt_observer();
+    let ctx = Ctx::open_with(global, |builder| {
+        builder
+            .rate_limits(settings.rate_limits())
+            .on_attempt(observer)
+    })
+    .await?;
+    let refreshing = tokio::spawn(exporter.clone().refresh_forever(ctx.client().clone()));
+    let metrics = serve("exporter", args.listen, None, exporter.router());
+    let outcome = match streamer {
+        Some((flags, app)) => {
+            let receiving = serve("streamer", flags.listen, tls(&flags), app);
+            let (metrics, receiving) = tokio::join!(metrics, receiving);
+            metrics.and(receiving)
+        }
+        None => metrics.await,
+    };
+    refreshing.abort();
+    outcome
+}
