@@ -326,3 +326,114 @@ async fn it_serves_https_with_a_certificate() {
     drop(streamer);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The sandbox streams as 1NCE does: into the library's receiver (here
+/// behind a layer that fails its first two posts, so batches are resent);
+/// every record lands once, and the data the usage records report is the
+/// data the SIMs' quotas lost.
+#[tokio::test]
+async fn the_sandbox_streams_what_its_sims_use_and_resends_what_failed() {
+    use onence::sandbox::{Sandbox, StreamTarget};
+    use onence::streamer::{Receiver, Sink};
+    use onence::{RateLimits, Secret};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let dir = scratch("sandbox");
+    let out = dir.join("records.jsonl");
+    let receiver = Receiver::new(
+        "stream",
+        Secret::new("pw-sandbox-1"),
+        Sink::open(&out).unwrap(),
+    );
+    let refused = Arc::new(AtomicU32::new(0));
+    let flaky = {
+        let refused = refused.clone();
+        axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let refused = refused.clone();
+                async move {
+                    if refused.fetch_add(1, Ordering::SeqCst) < 2 {
+                        return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+                    }
+                    next.run(request).await
+                }
+            },
+        )
+    };
+    use axum::response::IntoResponse;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/1nce", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver.router().layer(flaky)).await });
+
+    let every = Duration::from_millis(50);
+    let sandbox = Sandbox::builder()
+        .sims(10)
+        .seed(3)
+        .rate_limits(RateLimits::none())
+        .stream_to(StreamTarget::new(&url, "stream", Secret::new("pw-sandbox-1")).with_every(every))
+        .start()
+        .await
+        .unwrap();
+    let unused = Sandbox::builder()
+        .sims(10)
+        .seed(3)
+        .rate_limits(RateLimits::none())
+        .start()
+        .await
+        .unwrap();
+    let data_left = |sandbox: &Sandbox| {
+        let client = sandbox
+            .client_builder()
+            .rate_limits(RateLimits::none())
+            .build()
+            .unwrap();
+        async move {
+            let mut total = 0.0;
+            for sim in client.all_sims().collect().await.unwrap() {
+                total += *client
+                    .data_quota_of(sim.iccid.unwrap().as_str())
+                    .await
+                    .unwrap()
+                    .volume
+                    .unwrap();
+            }
+            total
+        }
+    };
+    let initial = data_left(&unused).await;
+    tokio::time::sleep(every * 10).await;
+    let before = data_left(&sandbox).await;
+    // Everything made before the reads above is delivered by now.
+    tokio::time::sleep(every * 20).await;
+    let records = on_disk(&out);
+    let after = data_left(&sandbox).await;
+
+    let counters = sandbox.counters();
+    assert_eq!(counters.stream_failures, 2, "the two refused posts");
+    assert!(counters.streamed as usize >= records.len() && !records.is_empty());
+    let ids: std::collections::BTreeSet<u64> =
+        records.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(
+        ids.len(),
+        records.len(),
+        "each record once, resends included"
+    );
+    let reported: f64 = records
+        .iter()
+        .filter(|r| r["traffic_type"]["id"] == 5)
+        .map(|r| r["volume"]["total"].as_f64().unwrap())
+        .sum();
+    assert!(
+        records.iter().any(|r| r["event_type"]["id"] == 1),
+        "location events too"
+    );
+    let (lost_before, lost_after) = (initial - before, initial - after);
+    assert!(
+        reported >= lost_before - 1e-6 && reported <= lost_after + 1e-6,
+        "reported {reported} MB, quotas lost {lost_before} then {lost_after}"
+    );
+    drop(sandbox);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

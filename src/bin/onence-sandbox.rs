@@ -4,8 +4,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use onence::sandbox::{Faults, Sandbox};
-use onence::RateLimits;
+use onence::sandbox::{Faults, Sandbox, StreamTarget};
+use onence::{RateLimits, Secret};
 
 /// Serves a simulated 1NCE Management API on 127.0.0.1 until interrupted,
 /// and prints the base URL and the sandbox's own credentials as shell exports.
@@ -48,6 +48,19 @@ struct Args {
     /// strings, undocumented enum values and fields, optional fields left out).
     #[arg(long)]
     drift: bool,
+    /// Post Data Streamer records (usage and network events, as the SIMs
+    /// use data) to this URL, as 1NCE does; batches not answered 200 are resent.
+    #[arg(long, requires_all = ["stream_user", "stream_password"])]
+    stream_to: Option<String>,
+    /// The Basic auth user of the stream.
+    #[arg(long)]
+    stream_user: Option<String>,
+    /// The Basic auth password of the stream (or ONENCE_STREAM_PASSWORD).
+    #[arg(long, env = "ONENCE_STREAM_PASSWORD", hide_env_values = true)]
+    stream_password: Option<String>,
+    /// How often the SIMs use data and a batch is posted, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    stream_every_ms: u64,
 }
 
 /// A share between 0 and 1.
@@ -76,6 +89,14 @@ async fn main() -> ExitCode {
         .faults(faults);
     if args.no_rate_limits {
         builder = builder.rate_limits(RateLimits::none());
+    }
+    if let (Some(url), Some(user), Some(password)) =
+        (&args.stream_to, &args.stream_user, &args.stream_password)
+    {
+        let target = StreamTarget::new(url, user, Secret::new(password.as_str()))
+            .with_every(Duration::from_millis(args.stream_every_ms));
+        builder = builder.stream_to(target);
+        eprintln!("onence-sandbox: streaming records to {url}");
     }
     let sandbox = match builder.start().await {
         Ok(sandbox) => sandbox,

@@ -28,6 +28,7 @@ mod fleet;
 mod layers;
 mod routes;
 mod state;
+mod stream;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use faults::Faults;
+pub use stream::StreamTarget;
 
 use crate::{Client, ClientBuilder, Credentials, RateLimits, Secret};
 
@@ -55,6 +57,10 @@ pub struct Counters {
     /// Faults injected, by kind (`error`, `throttle`, `drop`, `cut-head`,
     /// `cut-body`, `malformed`, `late`).
     pub faults: BTreeMap<String, u64>,
+    /// Data Streamer records a receiver answered 200 for.
+    pub streamed: u64,
+    /// Data Streamer posts not answered 200 (their records are resent).
+    pub stream_failures: u64,
 }
 
 impl Counters {
@@ -82,6 +88,7 @@ pub struct SandboxBuilder {
     token_lifetime: Duration,
     change_delay: Duration,
     drift: bool,
+    stream: Option<StreamTarget>,
 }
 
 impl Default for SandboxBuilder {
@@ -97,6 +104,7 @@ impl Default for SandboxBuilder {
             token_lifetime: Duration::from_secs(3600),
             change_delay: Duration::from_millis(200),
             drift: false,
+            stream: None,
         }
     }
 }
@@ -169,6 +177,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Streams usage and network events to a Data Streamer receiver, as
+    /// the SIMs use data (default none); see [`StreamTarget`].
+    pub fn stream_to(mut self, target: StreamTarget) -> Self {
+        self.stream = Some(target);
+        self
+    }
+
     /// Starts the sandbox on 127.0.0.1.
     pub async fn start(self) -> std::io::Result<Sandbox> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -179,12 +194,16 @@ impl SandboxBuilder {
             "sandbox-secret-{:016x}",
             fleet::fraction(self.seed, u64::MAX).to_bits()
         ));
+        let stream = self.stream.clone();
         let shared = Arc::new(state::Shared::new(
             self,
             base_url.clone(),
             user.clone(),
             secret.clone(),
         ));
+        if let Some(target) = stream {
+            tokio::spawn(stream::run(Arc::downgrade(&shared), target));
+        }
         let app = routes::router(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
