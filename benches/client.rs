@@ -1,12 +1,15 @@
 //! Benchmarks against the embedded sandbox on loopback, side by side in one run.
 //!
-//! `cargo bench --features sandbox --bench client` prints a Markdown table
+//! `cargo bench --features sandbox,exporter --bench client` prints a Markdown table
 //! (the one in BENCHMARKS.md). `-- --quick` skips the 20,000-SIM repeats.
 //! `-- --only 2,5` runs only those scenarios. Each row's target is checked,
 //! not just printed: the run exits non-zero, naming the rows, when one does
 //! not hold.
 
 use std::time::{Duration, Instant};
+
+#[path = "support/watch.rs"]
+mod watch;
 
 use futures_util::{StreamExt, TryStreamExt};
 use onence::sandbox::{Faults, Sandbox};
@@ -24,6 +27,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--memory-probe") {
         memory_probe(&args[i + 1], &args[i + 2]);
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--exporter-probe") {
+        watch::exporter_probe(&args[i + 1]);
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
@@ -71,6 +78,16 @@ fn main() {
     }
     if run(9) {
         rows.extend(runtime.block_on(device_walk(1_000)));
+    }
+    if run(10) {
+        rows.extend(runtime.block_on(watch::exporter_refresh(2_000)));
+        rows.extend(runtime.block_on(watch::exporter_refresh(20_000)));
+    }
+    if run(11) {
+        rows.push(watch::metrics_at_scale());
+    }
+    if run(12) {
+        rows.extend(runtime.block_on(watch::streamer_ingest()));
     }
 
     println!("| scenario | figures | target |");
