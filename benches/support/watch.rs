@@ -125,7 +125,8 @@ pub fn exporter_probe(sims: &str) {
             .build()
             .unwrap();
         // Every SIM's quota read, as after the round robin went round.
-        let exporter = Exporter::new(ExporterSettings::new(Duration::from_secs(86_400), 10.0).unwrap());
+        let exporter =
+            Exporter::new(ExporterSettings::new(Duration::from_secs(86_400), 10.0).unwrap());
         exporter.refresh_once(&client, None).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/metrics", listener.local_addr().unwrap());
@@ -216,13 +217,21 @@ pub async fn streamer_ingest() -> Vec<Row> {
     std::fs::create_dir_all(&dir).unwrap();
     let batches: Vec<String> = (0..20).map(|n| batch(n * 3000)).collect();
 
-    let receiver = Receiver::new("stream", Secret::new("bench-pw"), Sink::open(dir.join("onence.jsonl")).unwrap());
+    let receiver = Receiver::new(
+        "stream",
+        Secret::new("bench-pw"),
+        Sink::open(dir.join("onence.jsonl")).unwrap(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let ours_url = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, receiver.router()).await });
     let ours = ingest(&ours_url, &batches).await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let script = dir.join("receiver.py");
     std::fs::write(&script, PYTHON_RECEIVER).unwrap();
     let python = std::process::Command::new("python3")
@@ -241,13 +250,16 @@ pub async fn streamer_ingest() -> Vec<Row> {
             let _ = child.wait();
             vec![
                 Row {
-                    scenario: "12. Data Streamer ingest, 3,000-record batches: onence streamer".into(),
+                    scenario: "12. Data Streamer ingest, 3,000-record batches: onence streamer"
+                        .into(),
                     figures: format!("{ours:.0} records/s ({:.1} × Python)", ours / theirs),
                     target: "faster than the Python receiver".into(),
                     holds: ours > theirs,
                 },
                 Row {
-                    scenario: "12. the same into a minimal Python receiver (parse, dedupe, append, fsync)".into(),
+                    scenario:
+                        "12. the same into a minimal Python receiver (parse, dedupe, append, fsync)"
+                            .into(),
                     figures: format!("{theirs:.0} records/s"),
                     target: String::new(),
                     holds: true,
