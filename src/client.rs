@@ -15,8 +15,9 @@ use crate::Client;
 /// The API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.1nce.com/management-api";
 
-/// Builds a [`Client`]. Start with [`Client::builder`].
-#[derive(Debug)]
+/// Builds a [`Client`]. Start with [`Client::builder`]. A clone builds a
+/// client with the same settings (the MCP server builds a dry-run twin so).
+#[derive(Clone, Debug)]
 pub struct ClientBuilder {
     credentials: Option<Credentials>,
     base_url: String,

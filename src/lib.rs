@@ -9,6 +9,8 @@ mod error;
 pub mod exporter;
 mod helpers;
 mod jobs;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 mod model;
 mod pagination;
 #[cfg(feature = "sandbox")]

@@ -18,8 +18,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    actions, devices, exporter, geofences, integrations, limits, locate, logs, orders, products,
-    sims, sms, streamer, support, topup,
+    actions, devices, exporter, geofences, integrations, limits, locate, logs, mcp, orders,
+    products, sims, sms, streamer, support, topup,
 };
 use context::{Ctx, Global};
 use failure::Failure;
@@ -104,6 +104,8 @@ enum Noun {
     Streamer(streamer::StreamerArgs),
     /// Serve Prometheus metrics of the fleet, refreshed within the API's limit (example: onence exporter --listen 0.0.0.0:9464 --interval 10m).
     Exporter(exporter::ExporterArgs),
+    /// Serve the API to AI agents over the Model Context Protocol on stdio (writes need confirm: true).
+    Mcp,
 }
 
 fn main() -> ExitCode {
@@ -126,6 +128,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Noun::Streamer(args) => return streamer::run(args).await,
         Noun::Exporter(args) => return exporter::run(cli.global, args).await,
+        Noun::Mcp => return mcp::run(cli.global).await,
         Noun::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut out = std::io::stdout().lock();
@@ -149,6 +152,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Noun::Geofences(verb) => geofences::run(&ctx, verb).await,
         Noun::Integrations(verb) => integrations::run(&ctx, verb).await,
         Noun::Logs(verb) => logs::run(&ctx, verb).await,
-        Noun::Completions { .. } | Noun::Man | Noun::Streamer(_) | Noun::Exporter(_) => Ok(()),
+        Noun::Completions { .. }
+        | Noun::Man
+        | Noun::Streamer(_)
+        | Noun::Exporter(_)
+        | Noun::Mcp => Ok(()),
     }
 }

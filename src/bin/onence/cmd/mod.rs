@@ -12,6 +12,7 @@ pub mod integrations;
 pub mod limits;
 pub mod locate;
 pub mod logs;
+pub mod mcp;
 pub mod orders;
 pub mod products;
 pub mod sims;
