@@ -99,6 +99,22 @@ async fn a_refresh_costs_pages_flagged_and_its_budget() {
         3 + data as usize + sms as usize,
         "the report is what was sent"
     );
+    // The list's calls as the sandbox counted them: one full page (confirmed
+    // by one more call), two full pages (the totals end the list).
+    for sims in [100, 200] {
+        let full = fleet(sims).await;
+        let client_of_full = full
+            .client_builder()
+            .rate_limits(RateLimits::none())
+            .build()
+            .unwrap();
+        let (report, _) = Exporter::new(ExporterSettings::standard())
+            .refresh_once(&client_of_full, None)
+            .await
+            .unwrap();
+        let counted = full.counters().requests_to("GET /v1/sims");
+        assert_eq!(report.list_calls as u64, counted, "{sims} SIMs");
+    }
 
     // The round robin goes on where it stopped, and in time reaches all.
     let others = 250 - flagged;

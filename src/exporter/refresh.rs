@@ -79,18 +79,32 @@ pub(crate) async fn refresh(
     now: f64,
 ) -> Result<(Fleet, RefreshReport, Option<String>)> {
     let mut pages = std::pin::pin!(client.all_sims().pages());
-    let (mut listed, mut list_calls, mut last_full) = (Vec::new(), 0, false);
+    let (mut listed, mut list_calls) = (Vec::new(), 0);
+    let (mut first_totals, mut last) = ((None, None, false), (0, false));
     while let Some(page) = pages.next().await {
         let page = page?;
         list_calls += 1;
-        last_full = page.items.len() >= 100;
+        let full = page.items.len() >= 100;
+        if page.page == 1 {
+            first_totals = (
+                page.total_pages,
+                page.total_count,
+                full || page.items.is_empty(),
+            );
+        }
+        last = (page.page, full);
         listed.extend(page.items);
     }
-    // A full last page is confirmed by one more call, which answers empty
-    // (the pager does not trust a total of one page that came back full).
+    // The pager confirms a full last page with one more call (which answers
+    // empty and yields nothing) unless the API's totals end the list there:
+    // a total of pages it trusts (more than one, or one that came back not
+    // full) and a total count that was reached. See `pagination/mod.rs`.
+    let (total_pages, total_count, first_full_or_empty) = first_totals;
+    let trusted = total_pages.filter(|&n| n > 1 || (n == 1 && !first_full_or_empty));
+    let ended = trusted.is_some_and(|n| last.0 >= n) && total_count == Some(listed.len() as u64);
     let mut report = RefreshReport {
         sims: listed.len(),
-        list_calls: list_calls + usize::from(last_full),
+        list_calls: list_calls + usize::from(last.1 && !ended),
         ..RefreshReport::default()
     };
     let sims: Vec<SimEntry> = listed.iter().filter_map(entry).collect();
