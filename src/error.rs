@@ -282,13 +282,8 @@ where
     use progenitor_client::Error as P;
     match error {
         P::ErrorResponse(response) => {
-            let headers = response.headers();
-            let status = header(headers, TOKEN_STATUS_HEADER)
-                .and_then(|s| s.parse::<StatusCode>().ok())
-                .unwrap_or(response.status());
             let body: ErrorBody = (&*response).into();
-            let error = Error::from_status(status, Some(body), Origin::of(headers));
-            error.named(header(headers, OPERATION_HEADER))
+            from_answer(response.status(), response.headers(), Some(body))
         }
         P::UnexpectedResponse(response) => {
             let error = Error::from_status(response.status(), None, Origin::of(response.headers()));
@@ -308,6 +303,20 @@ where
         P::InvalidRequest(message) => Error::invalid_input(message),
         P::Custom(message) => Error::new(ErrorKind::Api, message),
     }
+}
+
+/// The error an error answer stands for: its status (the real one behind
+/// a token stand-in), what its body says, and the operation it answered.
+pub(crate) fn from_answer(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: Option<ErrorBody>,
+) -> Error {
+    let status = header(headers, TOKEN_STATUS_HEADER)
+        .and_then(|s| s.parse::<StatusCode>().ok())
+        .unwrap_or(status);
+    let error = Error::from_status(status, body, Origin::of(headers));
+    error.named(header(headers, OPERATION_HEADER))
 }
 
 fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {

@@ -13,6 +13,8 @@ mod jobs;
 pub mod mcp;
 mod model;
 mod pagination;
+#[cfg(feature = "mcp")]
+mod raw;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 #[cfg(feature = "streamer")]

@@ -79,7 +79,7 @@ impl DeviceAction {
 
     /// The checks the generated model cannot make: 1 to 5 send attempts, a
     /// port in 1..=65535, a written value for an LwM2M write.
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let attempts = match self {
             DeviceAction::Lwm2m(a) => Some(a.send_attempts),
             DeviceAction::Coap(a) => Some(a.send_attempts),

@@ -153,6 +153,11 @@ impl<T: Serialize + Send + 'static> Pager<T> {
         self
     }
 
+    /// The largest page this list allows (the API's own bound).
+    pub fn max_page_size(&self) -> u64 {
+        self.max_page_size
+    }
+
     /// Items per page (default: the largest the API allows).
     pub fn page_size(mut self, size: u64) -> Self {
         self.page_size = size;
