@@ -1,24 +1,37 @@
-//! The MCP server driven by rmcp's own client over an in-process pipe,
-//! against the sandbox: the tools and their schemas, paging by cursor, the
-//! operations list, a write refused without confirm (and nothing sent), a
-//! confirmed write made once, errors as tool errors, no secret anywhere.
+//! The MCP server driven by rmcp's own client against the sandbox: over an
+//! in-process pipe (the tools and their schemas, paging by cursor, the
+//! operations list and `call_operation`, a write refused without confirm
+//! and nothing sent, a confirmed write made once, a lost answer reported
+//! unknown and not resent, errors as tool errors, no secret anywhere, the
+//! `sim://` resource and the prompt), over streamable HTTP on loopback
+//! with its bearer token, and as the `onence mcp` process on stdio.
 
+use onence::mcp::http::{router, HttpSettings};
 use onence::mcp::McpServer;
-use onence::sandbox::Sandbox;
-use onence::{RateLimits, RetryPolicy};
-use rmcp::model::{CallToolRequestParams, CallToolResult};
+use onence::sandbox::{Faults, Sandbox};
+use onence::{RateLimits, RetryPolicy, Secret};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, GetPromptRequestParams, ReadResourceRequestParams,
+    ResourceContents,
+};
 use rmcp::service::RunningService;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{json, Value};
 
-async fn connect(sandbox: &Sandbox) -> RunningService<RoleClient, ()> {
-    let server = McpServer::new(
+fn server_for(sandbox: &Sandbox) -> McpServer {
+    McpServer::new(
         sandbox
             .client_builder()
             .rate_limits(RateLimits::none())
             .retry_policy(RetryPolicy::none()),
     )
-    .unwrap();
+    .unwrap()
+}
+
+async fn connect(sandbox: &Sandbox) -> RunningService<RoleClient, ()> {
+    let server = server_for(sandbox);
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
         if let Ok(running) = server.serve(server_io).await {
@@ -68,12 +81,26 @@ async fn tools_are_listed_with_schemas_and_lists_page_by_cursor() {
         "get_sim",
         "get_data_quota",
         "get_sms_quota",
+        "sim_usage",
+        "sim_events",
         "low_data_sims",
-        "list_devices",
-        "list_operations",
-        "set_sim_status",
+        "sim_details",
+        "list_sms",
         "send_sms",
         "top_up",
+        "set_sim_status",
+        "set_sim_label",
+        "list_orders",
+        "list_products",
+        "list_service_requests",
+        "list_devices",
+        "device_positions",
+        "latest_positions",
+        "list_geofences",
+        "send_device_action",
+        "action_status",
+        "list_operations",
+        "call_operation",
     ] {
         assert!(names.contains(&expected), "{expected} in {names:?}");
     }
@@ -203,4 +230,352 @@ async fn errors_are_tool_errors_and_no_secret_is_shown() {
     let everything = serde_json::to_string(&[&bad, &missing, &odd, &cursor, &sim, &low]).unwrap();
     assert!(!everything.contains(sandbox.client_secret()));
     assert!(structured(&low)["low"].as_array().unwrap().len() <= 5);
+}
+
+/// Text of a tool result (what a model reads), for searching it.
+fn text_of(result: &CallToolResult) -> String {
+    serde_json::to_string(result).unwrap()
+}
+
+#[tokio::test]
+async fn every_list_tool_pages_and_the_v2_and_os_reads_answer() {
+    let sandbox = fleet().await;
+    let client = connect(&sandbox).await;
+    let iccid = sandbox.iccid(2);
+    // 45 devices in pages of 20: the cursor walks all three, each once.
+    let mut devices = 0;
+    let mut arguments = json!({ "limit": 20 });
+    loop {
+        let page = call(&client, "list_devices", arguments.clone()).await;
+        let page = structured(&page).clone();
+        devices += page["count"].as_u64().unwrap();
+        match page["next_cursor"].as_str() {
+            Some(next) => arguments = json!({ "cursor": next }),
+            None => break,
+        }
+    }
+    assert_eq!(devices, 45);
+    let track = call(
+        &client,
+        "device_positions",
+        json!({ "device_id": iccid, "limit": 5 }),
+    )
+    .await;
+    let track = structured(&track);
+    assert_eq!(track["count"], 5, "{track}");
+    assert!(track["next_cursor"].is_string(), "24 positions, 5 a page");
+    let latest = call(&client, "latest_positions", json!({ "limit": 100 })).await;
+    assert_eq!(structured(&latest)["count"], 45);
+    let backwards = call(
+        &client,
+        "latest_positions",
+        json!({ "area": [10.0, 50.0, 0.0, 40.0] }),
+    )
+    .await;
+    assert_eq!(backwards.is_error, Some(true));
+    let details = call(&client, "sim_details", json!({ "iccid": iccid })).await;
+    assert_ne!(details.is_error, Some(true), "{}", text_of(&details));
+    assert!(structured(&details)["connectivity"].is_object());
+    let usage = call(&client, "sim_usage", json!({ "iccid": iccid })).await;
+    assert_ne!(usage.is_error, Some(true), "{}", text_of(&usage));
+    assert!(structured(&usage)["days"].is_array());
+    let odd_day = call(
+        &client,
+        "sim_usage",
+        json!({ "iccid": iccid, "from": "yesterday" }),
+    )
+    .await;
+    assert!(text_of(&odd_day).contains("from must be YYYY-MM-DD"));
+    for (tool, arguments) in [
+        ("sim_events", json!({ "iccid": iccid, "limit": 3 })),
+        ("list_sms", json!({ "iccid": iccid })),
+        ("list_orders", json!({})),
+        ("list_products", json!({})),
+        ("list_service_requests", json!({})),
+        ("list_geofences", json!({})),
+    ] {
+        let answer = call(&client, tool, arguments).await;
+        assert_ne!(answer.is_error, Some(true), "{tool}: {}", text_of(&answer));
+        assert!(structured(&answer)["items"].is_array(), "{tool}");
+    }
+}
+
+#[tokio::test]
+async fn call_operation_checks_its_arguments_and_gates_writes() {
+    let sandbox = fleet().await;
+    let client = connect(&sandbox).await;
+    let iccid = sandbox.iccid(5);
+    let read = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "v1.get_sim", "arguments": { "iccid": iccid } }),
+    )
+    .await;
+    assert_eq!(structured(&read)["iccid"], iccid, "{}", text_of(&read));
+    let paged = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "v1.list_sims", "arguments": { "page": 2, "pageSize": 10 } }),
+    )
+    .await;
+    assert_eq!(structured(&paged)["result"].as_array().unwrap().len(), 10);
+
+    let sent = |s: &Sandbox| s.counters().requests.values().sum::<u64>();
+    let before = sent(&sandbox);
+    for (arguments, names) in [
+        (
+            json!({ "operation": "get_sim", "arguments": { "iccid": iccid } }),
+            "v1.get_sim",
+        ),
+        (json!({ "operation": "v1.get_sim" }), "iccid"),
+        (
+            json!({ "operation": "v1.get_sim", "arguments": { "iccid": iccid, "colour": 1 } }),
+            "colour",
+        ),
+        (
+            json!({ "operation": "v1.list_sims", "arguments": { "pageSize": "many" } }),
+            "pageSize",
+        ),
+        (
+            json!({ "operation": "v1.get_sim", "arguments": { "iccid": "../sims" } }),
+            "iccid",
+        ),
+    ] {
+        let refused = call(&client, "call_operation", arguments).await;
+        assert_eq!(refused.is_error, Some(true), "{}", text_of(&refused));
+        assert!(text_of(&refused).contains(names), "{}", text_of(&refused));
+    }
+    assert_eq!(sent(&sandbox), before, "nothing sent for bad input");
+
+    let route = "POST /v1/sims/{iccid}/topup";
+    let planned = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "v1.top_up_sim", "arguments": { "iccid": iccid } }),
+    )
+    .await;
+    let planned = structured(&planned).clone();
+    assert_eq!(planned["dry_run"], true);
+    assert_eq!(planned["billed"], true);
+    assert!(planned["cost"].as_str().unwrap().contains("billed"));
+    assert_eq!(sandbox.counters().posts_applied_to(route), 0);
+    let done = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "v1.top_up_sim", "arguments": { "iccid": iccid }, "confirm": true }),
+    )
+    .await;
+    assert_ne!(done.is_error, Some(true), "{}", text_of(&done));
+    assert_eq!(sandbox.counters().posts_applied_to(route), 1);
+    assert_eq!(sandbox.counters().top_ups_applied, 1);
+}
+
+#[tokio::test]
+async fn a_write_whose_answer_is_lost_is_reported_unknown_and_not_resent() {
+    let sandbox = Sandbox::builder()
+        .sims(5)
+        .seed(9)
+        .rate_limits(RateLimits::none())
+        .faults(
+            Faults::none()
+                .with_drop_rate(1.0)
+                .with_routes(["POST /topup"]),
+        )
+        .start()
+        .await
+        .unwrap();
+    // The client's own retries are on: a write is still sent once.
+    let server = McpServer::new(sandbox.client_builder()).unwrap();
+    let (server_io, client_io) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let client = ().serve(client_io).await.unwrap();
+    let iccid = sandbox.iccid(1);
+    let lost = call(
+        &client,
+        "top_up",
+        json!({ "iccid": iccid, "confirm": true }),
+    )
+    .await;
+    assert_eq!(lost.is_error, Some(true));
+    assert_eq!(
+        structured(&lost)["outcome"],
+        "unknown",
+        "{}",
+        text_of(&lost)
+    );
+    assert_eq!(
+        sandbox.counters().top_ups_applied,
+        1,
+        "applied once, not resent"
+    );
+    assert_eq!(
+        sandbox
+            .counters()
+            .requests_to("POST /v1/sims/{iccid}/topup"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn secrets_given_or_read_back_never_appear_in_results() {
+    let sandbox = fleet().await;
+    let client = connect(&sandbox).await;
+    let device = sandbox.iccid(4);
+    let key = "k3y-0f-the-device-42";
+    let planned = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "os.create_device_psk", "arguments": { "deviceId": device,
+            "body": { "format": "STRING", "protocol": "COAP", "secretKey": key } } }),
+    )
+    .await;
+    assert_eq!(structured(&planned)["dry_run"], true);
+    let made = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "os.create_device_psk", "arguments": { "deviceId": device,
+            "body": { "format": "STRING", "protocol": "COAP", "secretKey": key } }, "confirm": true }),
+    )
+    .await;
+    assert_ne!(made.is_error, Some(true), "{}", text_of(&made));
+    let read = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "os.get_device_psk", "arguments": { "deviceId": device, "protocol": "COAP" } }),
+    )
+    .await;
+    assert_ne!(read.is_error, Some(true), "{}", text_of(&read));
+    assert_eq!(structured(&read)["secretKey"], "[redacted]");
+    let token = "mender-tenant-t0ken-xyz";
+    let mender = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "os.install_mender_plugin", "arguments": {
+            "body": { "tenantToken": token, "privateKey": "-----BEGIN PRIVATE KEY-----", "publicKey": "pub" } },
+            "confirm": true }),
+    )
+    .await;
+    let plugins = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "os.list_plugins" }),
+    )
+    .await;
+    for result in [&planned, &made, &read, &mender, &plugins] {
+        let text = text_of(result);
+        assert!(
+            !text.contains(key) && !text.contains(token) && !text.contains("BEGIN PRIVATE"),
+            "{text}"
+        );
+        assert!(!text.contains(sandbox.client_secret()));
+    }
+}
+
+#[tokio::test]
+async fn a_sim_is_a_resource_and_the_fleet_report_is_a_prompt() {
+    let sandbox = fleet().await;
+    let client = connect(&sandbox).await;
+    let templates = client.list_all_resource_templates().await.unwrap();
+    assert_eq!(templates[0].uri_template, "sim://{iccid}");
+    let listed = client.list_all_resources().await.unwrap();
+    assert_eq!(listed.len(), 45);
+    let uri = format!("sim://{}", sandbox.iccid(7));
+    let read = client
+        .read_resource(ReadResourceRequestParams::new(uri.clone()))
+        .await
+        .unwrap();
+    let ResourceContents::TextResourceContents { text, .. } = &read.contents[0] else {
+        panic!("a text resource");
+    };
+    let sim: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(sim["sim"]["iccid"], sandbox.iccid(7));
+    assert!(sim["data_quota"]["volume"].is_number() || sim["data_quota"]["volume"].is_string());
+    let missing = client
+        .read_resource(ReadResourceRequestParams::new("sim://8988280666000099999"))
+        .await;
+    assert!(missing.is_err());
+
+    let prompts = client.list_all_prompts().await.unwrap();
+    assert_eq!(prompts[0].name, "fleet_health_report");
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("share".into(), json!("0.1"));
+    let prompt = client
+        .get_prompt(GetPromptRequestParams::new("fleet_health_report").with_arguments(arguments))
+        .await
+        .unwrap();
+    let text = serde_json::to_string(&prompt.messages).unwrap();
+    assert!(
+        text.contains("low_data_sims") && text.contains("0.1"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn over_http_every_request_needs_the_bearer_token() {
+    let sandbox = fleet().await;
+    let settings = HttpSettings::new().with_token(Secret::new("mcp-t0ken"));
+    let app = router(server_for(&sandbox), &settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let anonymous = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(url.as_str()).auth_header("mcp-t0ken"),
+    );
+    let client = ().serve(transport).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    assert!(tools.len() >= 24);
+    let sim = call(&client, "get_sim", json!({ "iccid": sandbox.iccid(1) })).await;
+    assert_eq!(structured(&sim)["iccid"], sandbox.iccid(1));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn onence_mcp_serves_an_agent_on_stdio() {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_onence"));
+    command
+        .args(["--sandbox", "mcp"])
+        .env_remove("ONENCE_CLIENT_ID")
+        .env_remove("ONENCE_CLIENT_SECRET");
+    let process = TokioChildProcess::new(command).unwrap();
+    let client = ().serve(process).await.unwrap();
+    let sims = call(&client, "list_sims", json!({ "limit": 3 })).await;
+    let sims = structured(&sims).clone();
+    assert_eq!(sims["count"], 3, "{sims}");
+    let iccid = sims["items"][0]["iccid"].as_str().unwrap().to_string();
+    let planned = call(
+        &client,
+        "send_sms",
+        json!({ "iccid": iccid, "text": "reboot" }),
+    )
+    .await;
+    assert_eq!(structured(&planned)["dry_run"], true);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn onence_mcp_refuses_http_off_loopback_without_a_token() {
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_onence"))
+        .args(["--sandbox", "mcp", "--http", "0.0.0.0:0"])
+        .env_remove("ONENCE_CLIENT_ID")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("--token-file"), "{stderr}");
 }

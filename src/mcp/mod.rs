@@ -1,18 +1,39 @@
 //! An MCP server over the API for AI agents (`onence mcp`): typed tools
-//! for the everyday reads and writes, a searchable list of every documented
-//! operation, results sized for a context window, and writes that are only
-//! made with `confirm: true`. Without it a write tool answers the exact
-//! request it would send (a dry run through the client's own hook) and
-//! what it costs, and sends nothing.
+//! for the everyday reads and writes, every documented operation by name
+//! (`list_operations`, `call_operation`), the `sim://{iccid}` resource, a
+//! fleet health report prompt, results sized for a context window, and
+//! writes that are only made with `confirm: true`. Without it a write tool
+//! answers the exact request it would send (a dry run through the client's
+//! own hook) and what it costs, and sends nothing.
+//!
+//! Serve it on any rmcp transport (`server.serve(transport)`), or over
+//! streamable HTTP with [`http::router`].
 
+mod call;
+pub mod http;
 mod operations;
+mod paging;
+mod prompts;
+mod resources;
 mod results;
 mod tools;
+mod write;
 
 use std::sync::{Arc, Mutex};
 
-pub use operations::{all as operations, search as search_operations, Operation};
-pub use results::LONGEST_TEXT;
+use rmcp::handler::server::router::prompt::PromptRouter;
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{
+    CallToolResult, Implementation, ListResourceTemplatesResult, ListResourcesResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{prompt_handler, tool_handler, ErrorData, RoleServer, ServerHandler};
+
+pub use operations::{all as operations, find as find_operation, search as search_operations};
+pub use operations::{Body, Operation, Parameter};
+pub use results::{is_secret_field, LONGEST_LIST, LONGEST_TEXT, REDACTED};
 
 use crate::{Client, ClientBuilder, PlannedWrite, Result};
 
@@ -20,6 +41,9 @@ use crate::{Client, ClientBuilder, PlannedWrite, Result};
 pub const DEFAULT_LIMIT: u64 = 20;
 /// The most items a list tool returns at once.
 pub const MAX_LIMIT: u64 = 100;
+
+/// What a tool answers.
+type Answer = std::result::Result<CallToolResult, ErrorData>;
 
 /// The server: a client for the API and a dry-run twin of it.
 #[derive(Clone)]
@@ -29,6 +53,8 @@ pub struct McpServer {
     planned: Arc<Mutex<Vec<PlannedWrite>>>,
     /// One dry run at a time, so each sees only its own requests.
     dry_run: Arc<tokio::sync::Mutex<()>>,
+    tools: Arc<ToolRouter<McpServer>>,
+    prompts: Arc<PromptRouter<McpServer>>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -56,6 +82,55 @@ impl McpServer {
             dry,
             planned,
             dry_run: Arc::new(tokio::sync::Mutex::new(())),
+            tools: Arc::new(tools::all()),
+            prompts: Arc::new(McpServer::prompt_list()),
         })
+    }
+}
+
+/// What the server tells an agent when it connects.
+const INSTRUCTIONS: &str = "The 1NCE IoT management API: SIMs, quotas, SMS, top-ups, orders, support and 1NCE OS devices. \
+Lists return a page (limit, default 20) and a next_cursor. Writes need confirm: true; without it they show the exact request and its cost and send nothing. \
+A write whose answer was lost is reported with outcome unknown and never resent: check before sending it again. \
+list_operations names every documented operation; call_operation calls any of them. The resource sim://{iccid} is a SIM with its quotas.";
+
+#[tool_handler(router = self.tools)]
+#[prompt_handler(router = self.prompts)]
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(Implementation::new("onence", env!("CARGO_PKG_VERSION")))
+        .with_instructions(INSTRUCTIONS.to_string())
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListResourcesResult, ErrorData> {
+        let cursor = request.as_ref().and_then(|r| r.cursor.as_deref());
+        self.sim_resources(cursor).await
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(McpServer::sim_template())
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ReadResourceResponse, ErrorData> {
+        Ok(self.read_sim(&request.uri).await?.into())
     }
 }

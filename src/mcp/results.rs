@@ -1,62 +1,118 @@
-//! Tool results sized for a context window: structured content with its
-//! text, long strings trimmed with a note saying so, and errors as tool
-//! errors (`isError`) that name the bad input or the API's refusal.
+//! Tool results sized for a context window and free of secrets: structured
+//! content with its text, long strings trimmed and long lists cut with a
+//! note saying so, secrets (pre-shared keys, plugin tokens and keys,
+//! webhook keys and authorization headers) redacted wherever they appear,
+//! and errors as tool errors (`isError`) that name the bad input or the
+//! API's refusal.
 
 use rmcp::model::CallToolResult;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::Error;
 
 /// Strings longer than this are trimmed.
 pub const LONGEST_TEXT: usize = 200;
+/// Lists longer than this are cut.
+pub const LONGEST_LIST: usize = 100;
+/// What a redacted secret reads as.
+pub const REDACTED: &str = "[redacted]";
 
-/// `value` with strings past [`LONGEST_TEXT`] characters cut; how many.
-fn trimmed(value: Value) -> (Value, usize) {
+/// Whether a field of this name holds a secret: the documents' pre-shared
+/// key (`secretKey`), Mender's `privateKey` and `tenantToken`, Tartabit's
+/// `webhookKey`, an AWS integration's `jwt`, and the usual names of
+/// credentials (a webhook's `Authorization` header among them).
+pub fn is_secret_field(name: &str) -> bool {
+    let plain: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    matches!(
+        plain.as_str(),
+        "secretkey"
+            | "privatekey"
+            | "tenanttoken"
+            | "webhookkey"
+            | "jwt"
+            | "psk"
+            | "presharedkey"
+            | "password"
+            | "secret"
+            | "clientsecret"
+            | "token"
+            | "accesstoken"
+            | "apikey"
+            | "xapikey"
+            | "authorization"
+            | "proxyauthorization"
+    )
+}
+
+/// What was changed on the way to a result.
+#[derive(Default)]
+struct Tidied {
+    trimmed: usize,
+    cut: usize,
+}
+
+/// `value` with secrets redacted, long strings trimmed and long lists cut.
+fn tidy(value: Value, done: &mut Tidied) -> Value {
     match value {
         Value::String(s) if s.chars().count() > LONGEST_TEXT => {
+            done.trimmed += 1;
             let cut: String = s.chars().take(LONGEST_TEXT).collect();
-            (Value::String(format!("{cut}…")), 1)
+            Value::String(format!("{cut}…"))
         }
         Value::Array(items) => {
-            let mut count = 0;
-            let items = items
-                .into_iter()
-                .map(|v| {
-                    let (v, n) = trimmed(v);
-                    count += n;
-                    v
-                })
-                .collect();
-            (Value::Array(items), count)
+            if items.len() > LONGEST_LIST {
+                done.cut += 1;
+            }
+            let kept = items.into_iter().take(LONGEST_LIST);
+            Value::Array(kept.map(|v| tidy(v, done)).collect())
         }
-        Value::Object(map) => {
-            let mut count = 0;
-            let map = map
-                .into_iter()
+        Value::Object(map) => Value::Object(
+            map.into_iter()
                 .map(|(k, v)| {
-                    let (v, n) = trimmed(v);
-                    count += n;
+                    let v = match v {
+                        Value::Null => Value::Null,
+                        _ if is_secret_field(&k) => json!(REDACTED),
+                        other => tidy(other, done),
+                    };
                     (k, v)
                 })
-                .collect();
-            (Value::Object(map), count)
-        }
-        other => (other, 0),
+                .collect::<Map<_, _>>(),
+        ),
+        other => other,
     }
 }
 
-/// A successful result: `value` trimmed, with a note when it was.
+/// A successful result: `value` tidied, with a note when anything was cut.
 pub fn ok(value: Value) -> CallToolResult {
-    let (mut value, cut) = trimmed(value);
-    if cut > 0 {
+    let mut done = Tidied::default();
+    let mut value = tidy(value, &mut done);
+    let mut notes = Vec::new();
+    if done.trimmed > 0 {
+        notes.push(format!(
+            "{} long field(s) trimmed to {LONGEST_TEXT} characters",
+            done.trimmed
+        ));
+    }
+    if done.cut > 0 {
+        notes.push(format!(
+            "{} list(s) cut to {LONGEST_LIST} items: ask for smaller pages",
+            done.cut
+        ));
+    }
+    if !notes.is_empty() {
         if let Value::Object(map) = &mut value {
-            map.insert(
-                "note".into(),
-                json!(format!(
-                    "{cut} long field(s) trimmed to {LONGEST_TEXT} characters"
-                )),
-            );
+            map.insert("note".into(), json!(notes.join("; ")));
+        } else {
+            value = json!({ "result": value, "note": notes.join("; ") });
         }
+    }
+    if !value.is_object() {
+        // Structured content is an object; a bare answer is wrapped.
+        value = json!({ "result": value });
     }
     CallToolResult::structured(value)
 }
@@ -80,4 +136,36 @@ pub fn failed(error: &Error) -> CallToolResult {
 /// A tool error for input refused before any request.
 pub fn refused(message: impl Into<String>) -> CallToolResult {
     CallToolResult::structured_error(json!({ "error": message.into(), "kind": "InvalidInput" }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_at_any_depth_and_long_values_cut() {
+        let plugin = json!({ "items": [{ "id": "p1", "tenantToken": "t0ps3cret", "privateKey": "-----BEGIN", "publicKey": "pub" }],
+            "headers": { "Authorization": "Bearer abc", "X-Trace": "1" }, "secretKey": null });
+        let shown = ok(plugin).structured_content.unwrap();
+        let text = shown.to_string();
+        assert!(
+            !text.contains("t0ps3cret") && !text.contains("BEGIN") && !text.contains("abc"),
+            "{text}"
+        );
+        assert_eq!(shown["items"][0]["publicKey"], "pub");
+        assert_eq!(shown["headers"]["X-Trace"], "1");
+        assert_eq!(
+            shown["secretKey"],
+            Value::Null,
+            "an absent secret stays absent"
+        );
+        let long = ok(json!({ "items": (0..150).collect::<Vec<_>>(), "text": "x".repeat(500) }));
+        let long = long.structured_content.unwrap();
+        assert_eq!(long["items"].as_array().unwrap().len(), LONGEST_LIST);
+        assert!(long["note"].as_str().unwrap().contains("cut to 100"));
+        assert!(long["note"].as_str().unwrap().contains("trimmed"));
+        // Paging tokens are not secrets.
+        assert!(!is_secret_field("nextToken") && !is_secret_field("firstToken"));
+        assert!(is_secret_field("secret_key") && is_secret_field("X-Api-Key"));
+    }
 }

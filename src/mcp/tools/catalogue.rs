@@ -1,0 +1,103 @@
+//! The whole API for an agent: every documented operation, searchable, and
+//! `call_operation`, the generic way to any of them, its arguments checked
+//! against the operation's parameters and its writes behind the gate.
+
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::{tool, tool_router};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::{answer, to_json};
+use crate::mcp::call::request_for;
+use crate::mcp::operations::{self, Operation};
+use crate::mcp::results::{ok, refused};
+use crate::mcp::write::{Cost, FREE, ORDER, SMS, TOP_UP};
+use crate::mcp::{Answer, McpServer};
+
+/// A search of the documented operations.
+#[derive(Debug, Default, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct Search {
+    /// A word to look for in names, paths and summaries (all when none).
+    pub search: Option<String>,
+}
+
+/// One documented operation, called by name.
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct CallOperation {
+    /// The operation, as list_operations names it (`v1.get_sim`, `os.get_device`).
+    pub operation: String,
+    /// Its parameters by name as documented (`iccid`, `pageSize`, ...), and
+    /// its JSON body as `body`.
+    #[serde(default)]
+    pub arguments: Map<String, Value>,
+    /// `true` to send a write; otherwise the request is only shown. Reads
+    /// need no confirmation.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// What calling `op` costs: orders and top-ups are billed, an SMS uses the
+/// SIM's quota; the documents name no charge for the rest.
+fn cost_of(op: &Operation) -> Cost {
+    match op.id {
+        "top_up_sim" | "top_up_sims" => TOP_UP,
+        "create_order" | "extend_sims" | "set_auto_top_up" => ORDER,
+        "send_sms" => SMS,
+        _ => FREE,
+    }
+}
+
+#[tool_router(router = catalogue_tools, vis = "pub(crate)")]
+impl McpServer {
+    #[tool(
+        description = "Every documented operation (v1., v2., os. in front of the name), with its method, path, summary, parameters and body; search by a word.",
+        annotations(read_only_hint = true)
+    )]
+    async fn list_operations(&self, Parameters(p): Parameters<Search>) -> Answer {
+        let found = match p.search.as_deref().filter(|w| !w.trim().is_empty()) {
+            Some(word) => operations::search(word.trim()),
+            None => operations::all().iter().collect(),
+        };
+        Ok(ok(
+            json!({ "count": found.len(), "operations": to_json(&found) }),
+        ))
+    }
+
+    #[tool(
+        description = "Call any documented operation by name (see list_operations) with its arguments; checked against its parameters before anything is sent. A write (not GET) needs confirm: true, and without it only shows the request it would send and what it costs. Never resent when its answer is lost."
+    )]
+    async fn call_operation(&self, Parameters(p): Parameters<CallOperation>) -> Answer {
+        let Some(op) = operations::find(&p.operation) else {
+            let word = p.operation.rsplit('.').next().unwrap_or_default();
+            let near: Vec<&str> = operations::search(word)
+                .into_iter()
+                .map(|o| o.name.as_str())
+                .take(10)
+                .collect();
+            return Ok(refused(format!(
+                "no operation {:?}; names carry their API version (v1., v2., os.){}",
+                p.operation,
+                if near.is_empty() {
+                    String::new()
+                } else {
+                    format!(": did you mean {}?", near.join(", "))
+                }
+            )));
+        };
+        let request = match request_for(op, &p.arguments) {
+            Ok(request) => request,
+            Err(why) => return Ok(refused(why)),
+        };
+        if !op.write {
+            return answer(self.client.send_raw(request).await);
+        }
+        let what = format!("{} {} ({})", op.method, op.path, op.name);
+        self.write(p.confirm, cost_of(op), &what, |client| {
+            let request = request.clone();
+            async move { client.send_raw(request).await }
+        })
+        .await
+    }
+}

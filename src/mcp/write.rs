@@ -1,0 +1,95 @@
+//! The gate every write goes through. With `confirm: true` the write is
+//! sent once on the real client (whose pipeline never resends a write
+//! whose answer was lost: that outcome is reported as unknown). Without it
+//! the same code runs on the dry-run twin, whose hook captures each request
+//! exactly as it would be sent, and the tool answers those requests and
+//! what the write costs, having sent nothing.
+
+use std::future::Future;
+
+use serde_json::{json, Value};
+
+use super::results::{failed, ok};
+use super::{Answer, McpServer};
+use crate::{Client, Result};
+
+/// What a write costs, as the tool says it before and after.
+#[derive(Clone, Copy, Debug)]
+pub struct Cost {
+    /// Whether it is billed (or uses a paid quota).
+    pub billed: bool,
+    /// What it costs, in words.
+    pub what: &'static str,
+}
+
+/// No charge.
+pub const FREE: Cost = Cost {
+    billed: false,
+    what: "no charge",
+};
+/// A data top-up: an order, billed.
+pub const TOP_UP: Cost = Cost {
+    billed: true,
+    what: "billed: a data top-up order charged to the account",
+};
+/// An SMS: taken from the SIM's SMS quota.
+pub const SMS: Cost = Cost {
+    billed: true,
+    what: "uses the SIM's SMS quota: one SMS per part of the text",
+};
+/// A device action: data the device exchanges.
+pub const DEVICE_ACTION: Cost = Cost {
+    billed: false,
+    what: "no charge of its own; the exchange uses the SIM's data volume",
+};
+/// An order of SIMs or products, an extension, or automatic top-ups.
+pub const ORDER: Cost = Cost {
+    billed: true,
+    what: "billed: places, extends or schedules an order charged to the account",
+};
+
+impl McpServer {
+    /// A write: with `confirm`, `send` on the real client; without, `send`
+    /// on the dry-run client, answering the requests it would make.
+    pub(super) async fn write<F, Fut>(
+        &self,
+        confirm: bool,
+        cost: Cost,
+        what: &str,
+        send: F,
+    ) -> Answer
+    where
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<Value>>,
+    {
+        if confirm {
+            return Ok(match send(self.client.clone()).await {
+                Ok(answer) => ok(json!({
+                    "done": what, "billed": cost.billed, "cost": cost.what, "answer": answer,
+                })),
+                Err(e) => failed(&e),
+            });
+        }
+        let _one_at_a_time = self.dry_run.lock().await;
+        if let Ok(mut planned) = self.planned.lock() {
+            planned.clear();
+        }
+        if let Err(e) = send(self.dry.clone()).await {
+            return Ok(failed(&e));
+        }
+        let planned: Vec<Value> = self
+            .planned
+            .lock()
+            .map(|p| {
+                p.iter()
+                    .map(|w| json!({ "method": w.method, "path": w.path, "body": w.body }))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ok(json!({
+            "dry_run": true, "would": what, "would_send": planned, "calls": planned.len(),
+            "billed": cost.billed, "cost": cost.what,
+            "note": "nothing was sent; call again with confirm: true to send it",
+        })))
+    }
+}
