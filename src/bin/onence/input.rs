@@ -112,3 +112,16 @@ pub fn secret() -> Result<String, Usage> {
         "ONENCE_CLIENT_SECRET is not set (and there is no terminal to ask for it)".into(),
     ))
 }
+
+/// The secret in the file at `path` (`flag` names it in errors): its first
+/// line, from a file only its owner reads (a password, a bearer token).
+pub fn secret_file(flag: &str, path: &std::path::Path) -> Result<onence::Secret, Usage> {
+    crate::profile::private_to_owner(path)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Usage(format!("{flag} {}: {e}", path.display())))?;
+    let first = text.lines().next().unwrap_or_default();
+    if first.is_empty() {
+        return Err(Usage(format!("{flag} {} is empty", path.display())));
+    }
+    Ok(onence::Secret::new(first))
+}

@@ -104,8 +104,8 @@ enum Noun {
     Streamer(streamer::StreamerArgs),
     /// Serve Prometheus metrics of the fleet, refreshed within the API's limit (example: onence exporter --listen 0.0.0.0:9464 --interval 10m).
     Exporter(exporter::ExporterArgs),
-    /// Serve the API to AI agents over the Model Context Protocol on stdio (writes need confirm: true).
-    Mcp,
+    /// Serve the API to AI agents over the Model Context Protocol, on stdio or with --http (writes need confirm: true).
+    Mcp(mcp::McpArgs),
 }
 
 fn main() -> ExitCode {
@@ -128,7 +128,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Noun::Streamer(args) => return streamer::run(args).await,
         Noun::Exporter(args) => return exporter::run(cli.global, args).await,
-        Noun::Mcp => return mcp::run(cli.global).await,
+        Noun::Mcp(args) => return mcp::run(cli.global, args).await,
         Noun::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut out = std::io::stdout().lock();
@@ -156,6 +156,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         | Noun::Man
         | Noun::Streamer(_)
         | Noun::Exporter(_)
-        | Noun::Mcp => Ok(()),
+        | Noun::Mcp(_) => Ok(()),
     }
 }

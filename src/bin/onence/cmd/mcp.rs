@@ -1,15 +1,40 @@
 //! `onence mcp`: the Model Context Protocol server (`onence::mcp`) on
-//! stdin and stdout, for an agent's MCP client to start; with the CLI's
-//! configuration, profiles and `--sandbox`. Logs go to stderr only.
+//! stdin and stdout, for an agent's MCP client to start, or with `--http`
+//! on MCP's streamable HTTP transport; with the CLI's configuration,
+//! profiles and `--sandbox`. Logs go to stderr only.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+use onence::mcp::http::{router, HttpSettings, MCP_PATH};
 use onence::mcp::McpServer;
 use rmcp::ServiceExt;
 
 use crate::context::{Ctx, Global};
 use crate::failure::Failure;
+use crate::input::secret_file;
+use crate::serve::serve;
 
-/// Serves MCP over stdio until the client closes it.
-pub async fn run(global: Global) -> Result<(), Failure> {
+/// What `onence mcp` takes.
+#[derive(Args, Debug)]
+pub struct McpArgs {
+    /// Serve MCP's streamable HTTP transport at this address (path /mcp)
+    /// instead of stdio.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<SocketAddr>,
+    /// With --http: a file holding the bearer token every request must
+    /// carry (its first line; chmod 600). Needed off loopback.
+    #[arg(long, requires = "http")]
+    pub token_file: Option<PathBuf>,
+    /// With --http: also serve requests for this host name (`name` or
+    /// `name:port`); only loopback names are served otherwise.
+    #[arg(long, requires = "http")]
+    pub allow_host: Vec<String>,
+}
+
+/// Serves MCP until the client closes stdio, or until stopped (--http).
+pub async fn run(global: Global, args: McpArgs) -> Result<(), Failure> {
     let mut settings = None;
     // The context keeps the embedded sandbox (with --sandbox) running.
     let _ctx = Ctx::open_with(global, |builder| {
@@ -19,6 +44,19 @@ pub async fn run(global: Global) -> Result<(), Failure> {
     .await?;
     let builder = settings.ok_or_else(|| Failure::Usage("no client settings".into()))?;
     let server = McpServer::new(builder)?;
+    if let Some(listen) = args.http {
+        let mut http = HttpSettings::new().with_allowed_hosts(args.allow_host.clone());
+        if let Some(path) = &args.token_file {
+            http = http.with_token(secret_file("--token-file", path)?);
+        }
+        if !listen.ip().is_loopback() && !http.has_token() {
+            return Err(Failure::Usage(format!(
+                "--http {listen} is reachable from other machines: give --token-file, so that only holders of the token can use the API through it"
+            )));
+        }
+        let what = format!("MCP (path {MCP_PATH})");
+        return serve(&what, listen, None, router(server, &http)).await;
+    }
     let running = server
         .serve(rmcp::transport::stdio())
         .await

@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use onence::streamer::{Receiver, Sink, DEFAULT_MAX_BODY};
-use onence::Secret;
 
 use crate::failure::Failure;
-use crate::profile::private_to_owner;
+use crate::input::secret_file;
 use crate::serve::{serve, Tls};
 
 /// What `onence streamer` takes.
@@ -40,24 +39,9 @@ pub struct StreamerArgs {
     pub max_body: usize,
 }
 
-/// The password in `path`: its first line, from a file only its owner reads.
-pub fn password(path: &std::path::Path) -> Result<Secret, Failure> {
-    private_to_owner(path)?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("--password-file {}: {e}", path.display())))?;
-    let first = text.lines().next().unwrap_or_default();
-    if first.is_empty() {
-        return Err(Failure::Usage(format!(
-            "--password-file {} is empty",
-            path.display()
-        )));
-    }
-    Ok(Secret::new(first))
-}
-
 /// The receiver the flags describe, ready to mount.
 pub fn receiver(args: &StreamerArgs) -> Result<Receiver, Failure> {
-    let password = password(&args.password_file)?;
+    let password = secret_file("--password-file", &args.password_file)?;
     let sink = match args.out.as_str() {
         "-" => Sink::stdout(),
         path => Sink::open(path).map_err(|e| Failure::Usage(format!("--out {path}: {e}")))?,
