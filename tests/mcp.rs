@@ -579,3 +579,58 @@ async fn onence_mcp_refuses_http_off_loopback_without_a_token() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("--token-file"), "{stderr}");
 }
+
+#[tokio::test]
+async fn onence_mcp_over_http_serves_with_its_token_and_stops_on_sigterm() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = std::env::temp_dir().join(format!("onence-mcp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, "agent-t0ken-77\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_onence"))
+        .args(["--sandbox", "mcp", "--http", "127.0.0.1:0", "--token-file"])
+        .arg(&token_file)
+        .env_remove("ONENCE_CLIENT_ID")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut url = None;
+    while url.is_none() {
+        let line = stderr.next_line().await.unwrap().expect("exited early");
+        if let Some((_, at)) = line.split_once(" listening on ") {
+            url = Some(format!("{at}/mcp"));
+        }
+    }
+    let url = url.unwrap();
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(url.as_str()).auth_header("agent-t0ken-77"),
+    );
+    let client = ().serve(transport).await.unwrap();
+    let sims = call(&client, "list_sims", json!({ "limit": 2 })).await;
+    assert_eq!(structured(&sims)["count"], 2);
+    let _ = client.cancel().await;
+
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().unwrap().to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .expect("stopped within 20 s of SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let mut rest = String::new();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        rest.push_str(&line);
+    }
+    assert!(!rest.contains("agent-t0ken-77"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
