@@ -139,7 +139,21 @@ async fn tools_are_listed_with_schemas_and_lists_page_by_cursor() {
     assert_eq!(seen.len(), 45, "three pages of at most 20, every SIM once");
 
     let ops = call(&client, "list_operations", json!({})).await;
-    assert_eq!(structured(&ops)["count"], 114);
+    let ops = structured(&ops).clone();
+    assert_eq!(ops["count"], 114);
+    let listed: usize = ["v1", "v2", "os"]
+        .iter()
+        .map(|api| ops["by_api"][api].as_array().unwrap().len())
+        .sum();
+    assert_eq!(listed, 114, "every operation in one answer, none cut");
+    let one = call(
+        &client,
+        "list_operations",
+        json!({ "search": "os.create_webhook_integration" }),
+    )
+    .await;
+    let one = structured(&one)["operations"][0].clone();
+    assert!(one["body_schema"]["properties"]["url"].is_object(), "{one}");
     let found = call(&client, "list_operations", json!({ "search": "geofence" })).await;
     let found = structured(&found)["operations"].as_array().unwrap().clone();
     assert!(
@@ -633,4 +647,66 @@ async fn onence_mcp_over_http_serves_with_its_token_and_stops_on_sigterm() {
     }
     assert!(!rest.contains("agent-t0ken-77"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_device_action_is_described_by_the_models_and_sent_once_with_confirm() {
+    let sandbox = fleet().await;
+    let client = connect(&sandbox).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let send = tools
+        .iter()
+        .find(|t| t.name == "send_device_action")
+        .unwrap();
+    let schema = Value::Object((*send.input_schema).clone());
+    let models = schema["properties"]["action"]["oneOf"].as_array().unwrap();
+    assert_eq!(models.len(), 3, "{schema}");
+    assert!(
+        models[0]["properties"]["resourceAddress"].is_object(),
+        "{schema}"
+    );
+    let device = sandbox.iccid(6);
+    let action = json!({ "action": "read", "resourceAddress": "/3/0/0",
+                         "requestMode": "SEND_NOW", "sendAttempts": 1 });
+    let odd = call(
+        &client,
+        "send_device_action",
+        json!({ "device_id": device, "protocol": "LWM2M", "action": { "resourceAddress": 3 } }),
+    )
+    .await;
+    assert_eq!(odd.is_error, Some(true));
+    assert!(text_of(&odd).contains("LWM2M action"), "{}", text_of(&odd));
+    let planned = call(
+        &client,
+        "send_device_action",
+        json!({ "device_id": device, "protocol": "LWM2M", "action": action }),
+    )
+    .await;
+    assert_eq!(
+        structured(&planned)["dry_run"],
+        true,
+        "{}",
+        text_of(&planned)
+    );
+    let route = "POST /v1/integrate/devices/{device_id}/actions/{protocol}";
+    assert_eq!(sandbox.counters().posts_applied_to(route), 0);
+    let sent = call(
+        &client,
+        "send_device_action",
+        json!({ "device_id": device, "protocol": "LWM2M", "action": action, "confirm": true }),
+    )
+    .await;
+    assert_ne!(sent.is_error, Some(true), "{}", text_of(&sent));
+    assert_eq!(sandbox.counters().posts_applied_to(route), 1);
+    let id = structured(&sent)["answer"]["request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = call(&client, "action_status", json!({ "request_id": id })).await;
+    assert_ne!(status.is_error, Some(true), "{}", text_of(&status));
+    assert!(
+        structured(&status)["status"].is_string(),
+        "{}",
+        text_of(&status)
+    );
 }

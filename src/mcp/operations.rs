@@ -95,18 +95,66 @@ pub struct Body {
     pub model: Option<String>,
 }
 
+/// The documents, parsed once: (version prefix, version, document).
+fn documents() -> &'static [(&'static str, ApiVersion, Value)] {
+    static DOCS: OnceLock<Vec<(&str, ApiVersion, Value)>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        DOCUMENTS
+            .iter()
+            .filter_map(|(prefix, version, text)| {
+                Some((*prefix, *version, serde_json::from_str(text).ok()?))
+            })
+            .collect()
+    })
+}
+
 /// Every documented operation (114), in document order.
 pub fn all() -> &'static [Operation] {
     static ALL: OnceLock<Vec<Operation>> = OnceLock::new();
     ALL.get_or_init(|| {
         let mut out = Vec::new();
-        for (prefix, version, text) in DOCUMENTS {
-            if let Ok(doc) = serde_json::from_str::<Value>(text) {
-                read_document(prefix, version, &doc, &mut out);
-            }
+        for (prefix, version, doc) in documents() {
+            read_document(prefix, *version, doc, &mut out);
         }
         out
     })
+}
+
+/// How deep [`body_schema`] follows references (the models nest a few levels).
+const SCHEMA_DEPTH: usize = 8;
+
+/// The JSON schema of `op`'s body as documented, its references resolved.
+pub fn body_schema(op: &Operation) -> Option<Value> {
+    let (_, _, doc) = documents()
+        .iter()
+        .find(|(_, v, _)| Some(*v) == op.version)?;
+    let body = &doc["paths"][&op.path][op.method.to_lowercase()]["requestBody"];
+    let schema = body["content"]["application/json"]["schema"].clone();
+    (!schema.is_null()).then(|| resolved(doc, schema, SCHEMA_DEPTH))
+}
+
+/// `schema` with every `$ref` into `doc` replaced by what it names, down
+/// to `depth` levels (deeper references are left as they are).
+fn resolved(doc: &Value, schema: Value, depth: usize) -> Value {
+    match schema {
+        Value::Object(map) => {
+            if let (Some(target), true) = (map.get("$ref").and_then(Value::as_str), depth > 0) {
+                if let Some(found) = doc.pointer(target.trim_start_matches('#')) {
+                    return resolved(doc, found.clone(), depth - 1);
+                }
+            }
+            Value::Object(
+                map.into_iter()
+                    .filter(|(k, _)| !k.starts_with("x-"))
+                    .map(|(k, v)| (k, resolved(doc, v, depth)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| resolved(doc, v, depth)).collect())
+        }
+        other => other,
+    }
 }
 
 fn read_document(prefix: &str, version: ApiVersion, doc: &Value, out: &mut Vec<Operation>) {
@@ -229,5 +277,13 @@ mod tests {
         assert!(size.maximum.is_some(), "{size:?}");
         let fence = find("os.create_geofence").unwrap();
         assert_eq!(fence.body.as_ref().unwrap().kind, "object");
+        let schema = body_schema(fence).unwrap();
+        assert_eq!(
+            schema["oneOf"].as_array().unwrap().len(),
+            2,
+            "polygon or circle"
+        );
+        assert!(!schema.to_string().contains("$ref"), "{schema}");
+        assert!(body_schema(get_sim).is_none());
     }
 }

@@ -99,7 +99,7 @@ pub fn ok(value: Value) -> CallToolResult {
     }
     if done.cut > 0 {
         notes.push(format!(
-            "{} list(s) cut to {LONGEST_LIST} items: ask for smaller pages",
+            "{} list(s) cut to {LONGEST_LIST} items: narrow the request (a smaller page, a filter or a search word)",
             done.cut
         ));
     }

@@ -18,7 +18,8 @@ use crate::mcp::{Answer, McpServer};
 #[derive(Debug, Default, Deserialize, rmcp::schemars::JsonSchema)]
 #[schemars(crate = "rmcp::schemars")]
 pub struct Search {
-    /// A word to look for in names, paths and summaries (all when none).
+    /// A word to look for in names, paths and summaries (all when none); an
+    /// operation's exact name (`os.create_geofence`) also gives its body's schema.
     pub search: Option<String>,
 }
 
@@ -56,10 +57,32 @@ impl McpServer {
         annotations(read_only_hint = true)
     )]
     async fn list_operations(&self, Parameters(p): Parameters<Search>) -> Answer {
-        let found = match p.search.as_deref().filter(|w| !w.trim().is_empty()) {
-            Some(word) => operations::search(word.trim()),
-            None => operations::all().iter().collect(),
-        };
+        let word = p.search.as_deref().map(str::trim).unwrap_or_default();
+        // One operation named exactly: with its body's schema, for call_operation.
+        if let Some(op) = operations::find(word) {
+            let mut described = to_json(op);
+            described["body_schema"] = operations::body_schema(op).unwrap_or(Value::Null);
+            return Ok(ok(json!({ "count": 1, "operations": [described] })));
+        }
+        if word.is_empty() {
+            // All 114 as `name: summary`, by API, to fit one answer.
+            let mut by_api = Map::new();
+            for op in operations::all() {
+                let (api, _) = op.name.split_once('.').unwrap_or_default();
+                let line = json!(format!("{}: {}", op.name, op.summary));
+                match by_api.get_mut(api).and_then(Value::as_array_mut) {
+                    Some(list) => list.push(line),
+                    None => {
+                        by_api.insert(api.to_string(), json!([line]));
+                    }
+                }
+            }
+            return Ok(ok(json!({
+                "count": operations::all().len(), "by_api": by_api,
+                "hint": "search by a word for parameters; an exact name also gives the body's schema",
+            })));
+        }
+        let found = operations::search(word);
         Ok(ok(
             json!({ "count": found.len(), "operations": to_json(&found) }),
         ))

@@ -48,10 +48,11 @@ pub struct SendAction {
     pub device_id: String,
     /// `LWM2M`, `COAP` or `UDP`.
     pub protocol: String,
-    /// The action as the API takes it, e.g. for LWM2M `{"action": "READ",
+    /// The action as the API takes it, e.g. for LWM2M `{"action": "read",
     /// "resourceAddress": "/3/0/0", "requestMode": "SEND_NOW", "sendAttempts": 1}`,
     /// for UDP `{"payload": "ping", "payloadType": "STRING", "port": 4445,
-    /// "requestMode": "SEND_NOW"}` (list_operations describes the rest).
+    /// "requestMode": "SEND_NOW"}`.
+    #[schemars(schema_with = "action_schema")]
     pub action: Value,
     /// `true` to send; otherwise the request is only shown.
     #[serde(default)]
@@ -64,6 +65,30 @@ pub struct SendAction {
 pub struct ActionStatus {
     /// The id `send_device_action` answered.
     pub request_id: String,
+}
+
+/// The schema of `action`: one of the three models of an action, as the
+/// models themselves describe them (they derive schemars 0.8's schema;
+/// rmcp's is schemars 1, so the JSON is carried across).
+fn action_schema(_: &mut rmcp::schemars::SchemaGenerator) -> rmcp::schemars::Schema {
+    let mut generator = schemars::gen::SchemaSettings::draft07()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator();
+    let mut model = |schema: schemars::schema::Schema, protocol: &str| {
+        let mut value = serde_json::to_value(schema).unwrap_or_default();
+        value["title"] = json!(protocol);
+        value
+    };
+    let one_of = vec![
+        model(generator.subschema_for::<types::Lwm2mAction>(), "LWM2M"),
+        model(generator.subschema_for::<types::CoapAction>(), "COAP"),
+        model(generator.subschema_for::<types::UdpAction>(), "UDP"),
+    ];
+    let schema = json!({
+        "description": "The action, in the model of its protocol (LWM2M, COAP or UDP).",
+        "oneOf": one_of,
+    });
+    rmcp::schemars::Schema::try_from(schema).unwrap_or_default()
 }
 
 /// The action `protocol` names, read from the API's own model of it.
