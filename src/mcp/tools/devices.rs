@@ -74,7 +74,7 @@ fn action_schema(_: &mut rmcp::schemars::SchemaGenerator) -> rmcp::schemars::Sch
     let mut generator = schemars::gen::SchemaSettings::draft07()
         .with(|s| s.inline_subschemas = true)
         .into_generator();
-    let mut model = |schema: schemars::schema::Schema, protocol: &str| {
+    let model = |schema: schemars::schema::Schema, protocol: &str| {
         let mut value = serde_json::to_value(schema).unwrap_or_default();
         value["title"] = json!(protocol);
         value
