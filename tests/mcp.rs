@@ -559,13 +559,23 @@ async fn over_http_every_request_needs_the_bearer_token() {
 }
 
 #[tokio::test]
-async fn onence_mcp_serves_an_agent_on_stdio() {
+async fn onence_mcp_serves_an_agent_on_stdio_and_logs_no_secret() {
+    use tokio::io::AsyncReadExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_onence"));
     command
-        .args(["--sandbox", "mcp"])
+        .args(["--sandbox", "--debug", "mcp"])
         .env_remove("ONENCE_CLIENT_ID")
-        .env_remove("ONENCE_CLIENT_SECRET");
-    let process = TokioChildProcess::new(command).unwrap();
+        .env_remove("RUST_LOG");
+    let (process, stderr) = TokioChildProcess::builder(command)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = stderr.unwrap();
+    let logged = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text).await;
+        text
+    });
     let client = ().serve(process).await.unwrap();
     let sims = call(&client, "list_sims", json!({ "limit": 3 })).await;
     let sims = structured(&sims).clone();
@@ -578,7 +588,23 @@ async fn onence_mcp_serves_an_agent_on_stdio() {
     )
     .await;
     assert_eq!(structured(&planned)["dry_run"], true);
+    let key = "stdio-psk-s3cret-99";
+    let made = call(
+        &client,
+        "call_operation",
+        json!({ "operation": "os.create_device_psk", "arguments": { "deviceId": iccid,
+            "body": { "format": "STRING", "protocol": "COAP", "secretKey": key } }, "confirm": true }),
+    )
+    .await;
+    assert_ne!(made.is_error, Some(true), "{}", text_of(&made));
+    assert!(!text_of(&made).contains(key));
     client.cancel().await.unwrap();
+    let logged = tokio::time::timeout(std::time::Duration::from_secs(20), logged)
+        .await
+        .expect("the process ends when its client leaves")
+        .unwrap();
+    assert!(logged.contains("embedded sandbox"), "{logged}");
+    assert!(!logged.contains(key), "{logged}");
 }
 
 #[tokio::test]
