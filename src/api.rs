@@ -25,7 +25,7 @@ macro_rules! api_version {
             include!(concat!(env!("OUT_DIR"), "/", $file));
         }
 
-        crate::transport::hooks::hooks_for!($module::Client, $module::PATHS);
+        crate::transport::hooks::hooks_for!($module::Client, ($module::PATHS, $module::SECRETS));
 
         impl From<&$module::types::ApiError> for ErrorBody {
             fn from(b: &$module::types::ApiError) -> ErrorBody {

@@ -2,6 +2,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The generated models name the crate's own types as `::onence::…`
+// (typify's `x-rust-type`, for secrets).
+extern crate self as onence;
+
 mod api;
 mod client;
 mod error;

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::api::{generated, generated_os, generated_v2};
 use crate::error::{from_answer, Error, ErrorBody, Result};
+use crate::transport::checks::SecretTable;
 use crate::transport::hooks;
 use crate::transport::paths::PathTable;
 use crate::Client;
@@ -26,11 +27,11 @@ pub(crate) enum ApiVersion {
 }
 
 impl ApiVersion {
-    fn paths(self) -> PathTable {
+    fn tables(self) -> (PathTable, SecretTable) {
         match self {
-            ApiVersion::V1 => generated::PATHS,
-            ApiVersion::V2 => generated_v2::PATHS,
-            ApiVersion::Os => generated_os::PATHS,
+            ApiVersion::V1 => (generated::PATHS, generated::SECRETS),
+            ApiVersion::V2 => (generated_v2::PATHS, generated_v2::SECRETS),
+            ApiVersion::Os => (generated_os::PATHS, generated_os::SECRETS),
         }
     }
 }
@@ -68,7 +69,7 @@ impl Client {
             builder = builder.json(body);
         }
         let mut built = builder.build().map_err(|e| fail(Error::from(e)))?;
-        hooks::pre(request.version.paths(), &self.baseurl, &mut built, &info)
+        hooks::pre(request.version.tables(), &self.baseurl, &mut built, &info)
             .map_err(|why| fail(Error::invalid_input(why)))?;
         let response = hooks::exec(&self.inner, &self.client, &self.baseurl, built, &info)
             .await

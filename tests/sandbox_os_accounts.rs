@@ -126,6 +126,65 @@ async fn pre_shared_keys_are_set_read_and_imported() {
     assert_eq!(json_of(imported.into_inner())["secretKey"], "secret-one");
 }
 
+/// Secrets in the models (a pre-shared key, plugin tokens and keys) are
+/// `Secret`s: no model's `Debug` shows one, the API still gets and gives
+/// the value, and one outside its documented length is refused, naming the
+/// field and not the value, before any request.
+#[tokio::test]
+async fn secrets_in_the_models_never_show_in_debug_and_are_checked_before_sending() {
+    let (sandbox, client, sims) = sandbox(Duration::from_millis(1)).await;
+    let os = client.os();
+    let key = "0f1e2d3c4b5a69788796a5b4";
+    let new: types::NewPreSharedKey =
+        model(json!({ "protocol": "COAP", "secretKey": key, "format": "HEX" }));
+    assert!(!format!("{new:?}").contains(key), "{new:?}");
+    os.create_device_psk()
+        .device_id(&sims[2])
+        .body(new)
+        .send()
+        .await
+        .unwrap();
+    let read = os
+        .get_device_psk()
+        .device_id(&sims[2])
+        .protocol("COAP")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!format!("{read:?}").contains(key), "{read:?}");
+    assert_eq!(read.secret_key.as_ref().map(|k| k.reveal()), Some(key));
+
+    let token = "mender-t0ken-in-debug";
+    let mender: types::NewMenderPlugin = model(json!({ "tenantToken": token,
+        "privateKey": "-----BEGIN PRIVATE KEY-----", "publicKey": "pub" }));
+    let shown = format!("{mender:?}");
+    assert!(
+        !shown.contains(token) && !shown.contains("BEGIN"),
+        "{shown}"
+    );
+
+    let sent_before: u64 = sandbox.counters().requests.values().sum();
+    let short: types::NewPreSharedKey =
+        model(json!({ "protocol": "COAP", "secretKey": "abc", "format": "STRING" }));
+    let error = refused(
+        os.create_device_psk()
+            .device_id(&sims[2])
+            .body(short)
+            .send()
+            .await,
+    );
+    assert_eq!(error.kind(), onence::ErrorKind::InvalidInput, "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("secretKey") && message.contains("8 to 256"),
+        "{message}"
+    );
+    assert!(!message.contains("abc"), "{message}");
+    let sent_after: u64 = sandbox.counters().requests.values().sum();
+    assert_eq!(sent_after, sent_before, "refused before sending");
+}
+
 /// Templates are created, renamed without clashing, switched off and on
 /// (which the savings follow), tested on a payload and deleted.
 #[tokio::test]

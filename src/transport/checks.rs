@@ -60,6 +60,50 @@ pub(crate) fn label(label: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// One API version's secrets in request bodies: (operation, field,
+/// shortest, longest), as codegen emits them (`generated_os::SECRETS`).
+pub(crate) type SecretTable = &'static [(&'static str, &'static str, u64, u64)];
+
+/// The secrets `operation`'s body carries, each within its documented
+/// length (a secret is typed `Secret`, which cannot check it). The error
+/// names the field and its bounds, never the value.
+pub(crate) fn secrets(table: SecretTable, operation: &str, body: &[u8]) -> Result<(), String> {
+    let mut fields = table.iter().filter(|(op, ..)| *op == operation).peekable();
+    if fields.peek().is_none() {
+        return Ok(());
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("{operation}: {e}"))?;
+    for (_, field, min, max) in fields {
+        let mut found = Vec::new();
+        strings_named(&value, field, &mut found);
+        for length in found {
+            if (length as u64) < *min || (length as u64) > *max {
+                return Err(format!(
+                    "{operation}: {field} has {length} characters; it takes {min} to {max}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The lengths (in characters) of the strings under a key `name`, at any depth.
+fn strings_named(value: &serde_json::Value, name: &str, found: &mut Vec<usize>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match v {
+                    serde_json::Value::String(s) if key == name => found.push(s.chars().count()),
+                    other => strings_named(other, name, found),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| strings_named(v, name, found)),
+        _ => {}
+    }
+}
+
 /// The body checks of the operations that carry SMS and labels, for the
 /// request hook: `send_sms`, `update_sim` and `update_sims`.
 pub(crate) fn body(operation: &str, body: &[u8]) -> Result<(), String> {

@@ -6,6 +6,7 @@
 use progenitor_client::OperationInfo;
 use reqwest::{Response, StatusCode};
 
+use crate::transport::checks::SecretTable;
 use crate::transport::paths::PathTable;
 use crate::transport::session::Session;
 use crate::transport::stand_in::OPERATION_HEADER;
@@ -29,7 +30,7 @@ pub(crate) fn base_path(base_url: &str) -> &str {
 /// parameter can change which operation is called; `src/paths.rs`) and the
 /// SMS and labels it carries (`src/checks.rs`).
 pub(crate) fn pre(
-    paths: PathTable,
+    (paths, secrets): (PathTable, SecretTable),
     base_url: &str,
     request: &mut reqwest::Request,
     info: &OperationInfo,
@@ -40,6 +41,7 @@ pub(crate) fn pre(
     crate::transport::paths::check(paths, info.operation_id, below)?;
     if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
         crate::transport::checks::body(info.operation_id, body)?;
+        crate::transport::checks::secrets(secrets, info.operation_id, body)?;
     }
     Ok(())
 }
@@ -84,17 +86,17 @@ pub(crate) async fn exec(
     Ok(response)
 }
 
-/// The hooks of one generated client type, with its version's path table
-/// (invoked once per API version, in `src/api.rs`).
+/// The hooks of one generated client type, with its version's path and
+/// secret tables (invoked once per API version, in `src/api.rs`).
 macro_rules! hooks_for {
-    ($client:ty, $paths:expr) => {
+    ($client:ty, $tables:expr) => {
         impl progenitor_client::ClientHooks<crate::transport::session::Session> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut reqwest::Request,
                 info: &progenitor_client::OperationInfo,
             ) -> Result<(), progenitor_client::Error<E>> {
-                crate::transport::hooks::pre($paths, &self.baseurl, request, info)
+                crate::transport::hooks::pre($tables, &self.baseurl, request, info)
                     .map_err(progenitor_client::Error::InvalidRequest)
             }
 

@@ -140,7 +140,10 @@ pub fn settings(target: &Target, open_enums: &[OpenEnum]) -> progenitor::Generat
         .with_tag(progenitor::TagStyle::Merged)
         .with_inner_type(INNER_TYPE.parse().expect("inner type is a Rust path"))
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        // `x-rust-type` marks naming `onence::` (secrets) use the crate's own
+        // types; the crate is `onence` to itself through `extern crate self`.
+        .with_crate("onence", progenitor::CrateVers::Any, None);
     for (json_type, mark, rust_type) in CONVERSIONS {
         let instance = match *json_type {
             "integer" => schemars::schema::InstanceType::Integer,
@@ -315,6 +318,83 @@ fn path_table_source(doc: &Value) -> String {
     )
 }
 
+/// The Rust type the normaliser gives secret fields (`x-rust-type`).
+pub const SECRET_TYPE: &str = "onence::Secret";
+
+/// The documented length bounds of every secret a request body carries:
+/// (operation, field, shortest, longest), for the request hook that checks
+/// them before anything is sent (`src/transport/checks.rs`); a secret's
+/// type is [`SECRET_TYPE`], which cannot check them itself.
+fn secret_table_source(doc: &Value) -> String {
+    let mut rows = std::collections::BTreeSet::new();
+    for item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for op in item.1.as_object().into_iter().flatten().map(|(_, op)| op) {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
+                secret_bounds(doc, schema, 0, &mut |field, min, max| {
+                    rows.insert(format!("    ({id:?}, {field:?}, {min}, {max}),"));
+                });
+            }
+        }
+    }
+    format!(
+        "/// The length bounds of the secrets request bodies carry, from the spec.\n\
+         pub(crate) const SECRETS: &[(&str, &str, u64, u64)] = &[\n{}\n];\n",
+        rows.into_iter().collect::<Vec<_>>().join("\n")
+    )
+}
+
+/// Calls `found` with each secret field below `schema` and its bounds.
+fn secret_bounds(doc: &Value, schema: &Value, depth: usize, found: &mut dyn FnMut(&str, u64, u64)) {
+    if depth > 8 {
+        return;
+    }
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => match doc.pointer(r.trim_start_matches('#')) {
+            Some(target) => target,
+            None => return,
+        },
+        None => schema,
+    };
+    for (name, property) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if property
+            .pointer("/x-rust-type/path")
+            .and_then(Value::as_str)
+            == Some(SECRET_TYPE)
+        {
+            let bound = |key: &str| property.get(key).and_then(Value::as_u64);
+            found(
+                name,
+                bound("minLength").unwrap_or(0),
+                bound("maxLength").unwrap_or(u64::MAX),
+            );
+        } else {
+            secret_bounds(doc, property, depth + 1, found);
+        }
+    }
+    for key in ["items", "oneOf", "anyOf", "allOf"] {
+        match schema.get(key) {
+            Some(Value::Array(parts)) => parts
+                .iter()
+                .for_each(|part| secret_bounds(doc, part, depth + 1, found)),
+            Some(part) => secret_bounds(doc, part, depth + 1, found),
+            None => {}
+        }
+    }
+}
+
 /// `KnownValues` for every enum parameter (typify names its type after the
 /// operation and the parameter: `top_up_sim`'s `payment_method` is
 /// `TopUpSimPaymentMethod`), so that tools offer the documented values typed.
@@ -403,8 +483,10 @@ pub fn generate(target: &Target, openapi_json: &str) -> Result<String, String> {
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let extra =
-        open_enum_source(&open) + &path_table_source(&doc) + &known_values_source(target, &doc);
+    let extra = open_enum_source(&open)
+        + &path_table_source(&doc)
+        + &secret_table_source(&doc)
+        + &known_values_source(target, &doc);
     let extra: syn::File = syn::parse_str(&extra)
         .map_err(|e| format!("the open enums and path table do not parse: {e}"))?;
     Ok(prettyplease::unparse(&file) + "\n" + &prettyplease::unparse(&extra))

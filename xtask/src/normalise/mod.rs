@@ -20,6 +20,7 @@ mod names;
 mod numbers;
 mod os_names;
 mod parameters;
+mod secrets;
 mod shapes;
 mod unions;
 
@@ -27,6 +28,7 @@ pub use bodies::*;
 pub use names::*;
 pub use numbers::*;
 pub use parameters::listed_values_are_an_enum;
+pub use secrets::{secret_mark, secrets_are_secret, SECRET_PROPERTIES, SECRET_TYPE};
 pub use shapes::*;
 pub use unions::one_of_the_fields_required;
 
@@ -62,6 +64,7 @@ pub fn normalise(doc: &mut Value) -> Result<Notes, Failure> {
     drift::lenient_responses(doc, &mut notes)?;
     unique_type_names(doc)?;
     unique_field_names(doc)?;
+    secrets_are_secret(doc);
     Ok(notes)
 }
 
