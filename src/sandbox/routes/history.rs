@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::positions::{fix, FIXES};
-use crate::sandbox::answer::{bad, not_found, Answer, Outcome};
+use crate::sandbox::answer::{bad, not_found, Answer, Outcome, Refusal};
 use crate::sandbox::fleet::{api_time, SimRecord};
 use crate::sandbox::state::Shared;
 
@@ -24,10 +24,7 @@ pub(crate) struct HistoryQuery {
     protocol: Option<String>,
 }
 
-fn instant(
-    name: &str,
-    value: &Option<String>,
-) -> Result<Option<DateTime<Utc>>, crate::sandbox::answer::Refusal> {
+fn instant(name: &str, value: &Option<String>) -> Result<Option<DateTime<Utc>>, Refusal> {
     value
         .as_deref()
         .map(|v| {
@@ -79,13 +76,25 @@ fn page(all: Vec<Value>, query: &HistoryQuery) -> Outcome {
     Ok(Answer::json(200, answer))
 }
 
-/// The messages of every device in `query`'s range (one device when `only`).
-fn history(shared: &Shared, only: Option<&str>, query: &HistoryQuery) -> Outcome {
-    let from = instant("startDateTime", &query.start_date_time)?;
-    let to = instant("endDateTime", &query.end_date_time)?;
-    if let Some(protocol) = query
+/// What a read of messages selects, as sent: a time range and a protocol.
+struct Selection<'a> {
+    start: &'a Option<String>,
+    end: &'a Option<String>,
+    protocol: Option<&'a str>,
+}
+
+/// The messages of every device (one device when `only`) that `selection`
+/// selects, oldest first per device; a bad time or protocol is a 400, an
+/// unknown device a 404.
+fn selected(
+    shared: &Shared,
+    only: Option<&str>,
+    selection: Selection<'_>,
+) -> Result<Vec<(DateTime<Utc>, Value)>, Refusal> {
+    let from = instant("startDateTime", selection.start)?;
+    let to = instant("endDateTime", selection.end)?;
+    if let Some(protocol) = selection
         .protocol
-        .as_deref()
         .filter(|p| !["UDP", "COAP", "LWM2M"].contains(p))
     {
         return Err(bad(format!(
@@ -96,6 +105,10 @@ fn history(shared: &Shared, only: Option<&str>, query: &HistoryQuery) -> Outcome
     if let Some(id) = only.filter(|id| !data.sims.contains_key(*id)) {
         return Err(not_found(&format!("device {id}")));
     }
+    // Every message the sandbox makes is UDP.
+    if selection.protocol.is_some_and(|p| p != "UDP") {
+        return Ok(Vec::new());
+    }
     let mut all = Vec::new();
     for (iccid, record) in data
         .sims
@@ -105,15 +118,25 @@ fn history(shared: &Shared, only: Option<&str>, query: &HistoryQuery) -> Outcome
         for (at, message) in messages(shared, iccid, record) {
             // Compared as shown: to the millisecond.
             let ms = at.timestamp_millis();
-            let in_range = from.is_none_or(|f| ms >= f.timestamp_millis())
-                && to.is_none_or(|t| ms <= t.timestamp_millis());
-            let protocol_ok = query.protocol.as_deref().is_none_or(|p| p == "UDP");
-            if in_range && protocol_ok {
-                all.push(message);
+            if from.is_none_or(|f| ms >= f.timestamp_millis())
+                && to.is_none_or(|t| ms <= t.timestamp_millis())
+            {
+                all.push((at, message));
             }
         }
     }
-    page(all, query)
+    Ok(all)
+}
+
+/// The messages of every device in `query`'s range (one device when `only`).
+fn history(shared: &Shared, only: Option<&str>, query: &HistoryQuery) -> Outcome {
+    let selection = Selection {
+        start: &query.start_date_time,
+        end: &query.end_date_time,
+        protocol: query.protocol.as_deref(),
+    };
+    let all = selected(shared, only, selection)?;
+    page(all.into_iter().map(|(_, message)| message).collect(), query)
 }
 
 /// `GET /v1/inspect/devices/{deviceId}/history`.
@@ -164,7 +187,7 @@ pub(crate) struct InsightsQuery {
 
 /// An interval as sent (`15m`, `1h`, `1d`; 1NCE documents no values) in
 /// seconds; `1h` when not sent.
-fn interval_seconds(interval: Option<&str>) -> Result<i64, crate::sandbox::answer::Refusal> {
+fn interval_seconds(interval: Option<&str>) -> Result<i64, Refusal> {
     let Some(text) = interval else {
         return Ok(3600);
     };
@@ -184,40 +207,16 @@ fn interval_seconds(interval: Option<&str>) -> Result<i64, crate::sandbox::answe
 /// intervals that had messages.
 fn insights(shared: &Shared, only: Option<&str>, query: &InsightsQuery) -> Outcome {
     let seconds = interval_seconds(query.interval.as_deref())?;
-    let from = instant("startDateTime", &query.start_date_time)?;
-    let to = instant("endDateTime", &query.end_date_time)?;
-    if let Some(p) = query
-        .protocol
-        .as_deref()
-        .filter(|p| !["UDP", "COAP", "LWM2M"].contains(p))
-    {
-        return Err(bad(format!(
-            "protocol must be UDP, COAP or LWM2M, not {p:?}"
-        )));
-    }
-    let data = shared.data_now();
-    if let Some(id) = only.filter(|id| !data.sims.contains_key(*id)) {
-        return Err(not_found(&format!("device {id}")));
-    }
+    let selection = Selection {
+        start: &query.start_date_time,
+        end: &query.end_date_time,
+        protocol: query.protocol.as_deref(),
+    };
     let mut buckets: std::collections::BTreeMap<i64, u64> = Default::default();
-    for (iccid, record) in data
-        .sims
-        .iter()
-        .filter(|(i, _)| only.is_none_or(|o| o == i.as_str()))
-    {
-        if query.protocol.as_deref().is_some_and(|p| p != "UDP") {
-            break;
-        }
-        for (at, _) in messages(shared, iccid, record) {
-            let ms = at.timestamp_millis();
-            if from.is_none_or(|f| ms >= f.timestamp_millis())
-                && to.is_none_or(|t| ms <= t.timestamp_millis())
-            {
-                *buckets
-                    .entry(at.timestamp().div_euclid(seconds) * seconds)
-                    .or_default() += 1;
-            }
-        }
+    for (at, _) in selected(shared, only, selection)? {
+        *buckets
+            .entry(at.timestamp().div_euclid(seconds) * seconds)
+            .or_default() += 1;
     }
     let items: Vec<Value> = buckets
         .into_iter()

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::stored::Store;
 use crate::sandbox::answer::{bad, body, not_found, refuse, Answer, Outcome, Refusal};
 use crate::sandbox::fleet::api_time;
 use crate::sandbox::state::Shared;
@@ -168,23 +169,29 @@ pub(crate) async fn test(State(shared): State<Arc<Shared>>, Path(id): Path<Strin
 pub(crate) async fn restart(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Outcome {
     let found = of_kind(&shared, &id, "WEBHOOK")?;
     let delivered = deliver_sample(&found).await;
-    let state = if delivered {
-        "INTEGRATION_ACTIVE"
-    } else {
-        "INTEGRATION_FAILED"
+    let (state, status) = match delivered {
+        true => ("INTEGRATION_ACTIVE", "SUCCESS"),
+        false => ("INTEGRATION_FAILED", "FAILURE"),
     };
-    let now = api_time(shared.now());
-    let mut data = shared.data();
-    let stored = data
-        .integrations
-        .get_mut(&id)
-        .ok_or_else(|| not_found(&format!("integration {id}")))?;
-    stored["state"] = json!(state);
-    stored["updatedTime"] = json!(now);
-    let status = if delivered { "SUCCESS" } else { "FAILURE" };
+    restarted(&shared, &id, state, status)
+}
+
+/// The integrations, for [`Store::change`].
+const INTEGRATIONS: Store = Store {
+    records: |data| &mut data.integrations,
+    noun: "integration",
+    stamp: "updatedTime",
+};
+
+/// A restart's answer: the integration, now in `state`, and `status`.
+fn restarted(shared: &Shared, id: &str, state: &str, status: &str) -> Outcome {
+    let restarted = INTEGRATIONS.change(shared, id, "restarted", |stored| {
+        stored["state"] = json!(state);
+        Ok(())
+    })?;
     Ok(Answer::json(
         200,
-        json!({ "integration": summary(stored), "restartStatus": status, "message": format!("restart: {status}") }),
+        json!({ "integration": summary(&restarted), "restartStatus": status, "message": format!("restart: {status}") }),
     ))
 }
 
@@ -312,20 +319,7 @@ pub(crate) async fn restart_aws(
     Path(id): Path<String>,
 ) -> Outcome {
     of_kind(&shared, &id, "AWS")?;
-    let now = api_time(shared.now());
-    let mut data = shared.data();
-    let stored = data.integrations.get_mut(&id);
-    let stored = stored.ok_or_else(|| not_found(&format!("integration {id}")))?;
-    stored["state"] = json!("INTEGRATION_ACTIVE");
-    stored["updatedTime"] = json!(now);
-    let answer = json!({ "integration": summary(stored), "restartStatus": "SUCCESS", "message": "restart: SUCCESS" });
-    data.log(
-        shared.now(),
-        "INTEGRATION",
-        format!("integration {id} restarted"),
-        None,
-    );
-    Ok(Answer::json(200, answer))
+    restarted(&shared, &id, "INTEGRATION_ACTIVE", "SUCCESS")
 }
 
 /// Applies the fields of a patch to the integration `id` (of `kind` when
@@ -365,22 +359,13 @@ fn patch(shared: &Shared, id: &str, kind: Option<&str>, request: &Value) -> Outc
             .ok_or_else(|| bad("jsonPayloadEnabled must be true or false"))?;
         changes.insert("jsonPayloadEnabled".into(), json!(enabled));
     }
-    let now = api_time(shared.now());
-    let mut data = shared.data();
-    let stored = data.integrations.get_mut(id);
-    let stored = stored.ok_or_else(|| not_found(&format!("integration {id}")))?;
-    for (name, value) in changes {
-        stored[name.as_str()] = value;
-    }
-    stored["updatedTime"] = json!(now);
-    let answer = stored.clone();
-    data.log(
-        shared.now(),
-        "INTEGRATION",
-        format!("integration {id} updated"),
-        None,
-    );
-    Ok(Answer::json(200, answer))
+    let updated = INTEGRATIONS.change(shared, id, "updated", |stored| {
+        for (name, value) in changes {
+            stored[name.as_str()] = value;
+        }
+        Ok(())
+    })?;
+    Ok(Answer::json(200, updated))
 }
 
 /// `PATCH /v1/integrate/clouds/{integrationId}`.

@@ -31,6 +31,7 @@ mod products;
 mod quota;
 mod sims;
 mod sms;
+mod stored;
 mod support;
 mod token;
 mod usage;

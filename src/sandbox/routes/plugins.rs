@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use super::stored::Store;
 use crate::sandbox::answer::{bad, body, not_found, refuse, Answer, Outcome, Refusal};
 use crate::sandbox::fleet::api_time;
 use crate::sandbox::state::Shared;
@@ -115,25 +116,21 @@ pub(crate) async fn get(State(shared): State<Arc<Shared>>, Path(id): Path<String
 /// `POST /v1/partners/plugins/{pluginId}/restart`: the document restarts
 /// Datacake and Tartabit plugins only; the others are a 409.
 pub(crate) async fn restart(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Outcome {
-    let now = api_time(shared.now());
-    let mut data = shared.data();
-    let plugin = data.plugins.get_mut(&id);
-    let plugin = plugin.ok_or_else(|| not_found(&format!("plugin {id}")))?;
-    if !(plugin["partner"] == "DATACAKE" || plugin["partner"] == "TARTABIT") {
-        return Err(refuse(
-            409,
-            format!("a {} plugin cannot be restarted", plugin["partner"]),
-        ));
-    }
-    plugin["status"] = json!("ACTIVE");
-    plugin["updated"] = json!(now);
-    let plugin = plugin.clone();
-    data.log(
-        shared.now(),
-        "INTEGRATION",
-        format!("plugin {id} restarted"),
-        None,
-    );
+    let plugins = Store {
+        records: |data| &mut data.plugins,
+        noun: "plugin",
+        stamp: "updated",
+    };
+    let plugin = plugins.change(&shared, &id, "restarted", |plugin| {
+        if !(plugin["partner"] == "DATACAKE" || plugin["partner"] == "TARTABIT") {
+            return Err(refuse(
+                409,
+                format!("a {} plugin cannot be restarted", plugin["partner"]),
+            ));
+        }
+        plugin["status"] = json!("ACTIVE");
+        Ok(())
+    })?;
     Ok(Answer::json(
         200,
         json!({ "plugin": plugin, "restartStatus": "SUCCESS", "message": "the plugin was restarted" }),
