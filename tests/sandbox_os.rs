@@ -377,14 +377,15 @@ async fn a_webhook_on_loopback_receives_the_sample_event() {
         .is_empty());
 }
 
-/// Every 1NCE OS read the sandbox serves answers what the document
-/// promises: each field it marks required is there, at every depth, after
-/// writes of each kind have filled the account (which the logs record).
+/// Each kind of 1NCE OS write (a geofence, an action, an integration, a
+/// setting) is recorded as an administration log, as the service does.
+/// (That every read answers what the document requires is the fuzzer's
+/// job: `tests/sandbox_fuzz.rs` validates every answer against its schema.)
 #[tokio::test]
-async fn every_read_answers_the_fields_the_document_requires() {
+async fn every_kind_of_write_is_an_administration_log() {
     use onence::os::{DeviceAction, GeofenceShape, Webhook};
     use onence::Point;
-    use serde_json::{json, Value};
+    use serde_json::json;
     let sandbox = sandbox(3).await;
     let client = client(&sandbox);
     let os = client.os();
@@ -393,14 +394,13 @@ async fn every_read_answers_the_fields_the_document_requires() {
         .clone()
         .unwrap();
     let fence = GeofenceShape::circle("depot", Point::new(52.5, 13.4).unwrap(), 500.0).unwrap();
-    let geofence = os.add_geofence(&fence).await.unwrap().unwrap();
-    let request = os
-        .send_action(device.as_str(), &DeviceAction::lwm2m_read("/3/0/0"))
+    os.add_geofence(&fence).await.unwrap().unwrap();
+    os.send_action(device.as_str(), &DeviceAction::lwm2m_read("/3/0/0"))
         .await
         .unwrap()
         .unwrap();
     let hook = Webhook::new("fleet", "https://example.com/hook", &[]).unwrap();
-    let integration = os.add_webhook(&hook).await.unwrap().unwrap();
+    os.add_webhook(&hook).await.unwrap().unwrap();
     let setting: onence::os::types::SettingUpdate =
         serde_json::from_value(json!({ "state": "ENABLED" })).unwrap();
     os.update_setting()
@@ -410,100 +410,6 @@ async fn every_read_answers_the_fields_the_document_requires() {
         .await
         .unwrap();
 
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/spec/1nce-os.openapi.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let token = support::sandbox_token(&sandbox).await;
-    let bearer = token["access_token"].as_str().unwrap();
-    let reads = [
-        ("/v1/inspect/devices", "/v1/inspect/devices".to_string()),
-        (
-            "/v1/inspect/devices/{deviceId}",
-            format!("/v1/inspect/devices/{device}"),
-        ),
-        (
-            "/v1/inspect/devices/{deviceId}/telemetry",
-            format!("/v1/inspect/devices/{device}/telemetry"),
-        ),
-        (
-            "/v1/inspect/devices/{deviceId}/history",
-            format!("/v1/inspect/devices/{device}/history"),
-        ),
-        (
-            "/v1/inspect/devices/history",
-            "/v1/inspect/devices/history".to_string(),
-        ),
-        ("/v1/devices/stats", "/v1/devices/stats".to_string()),
-        (
-            "/v1/locate/devices/{deviceId}/positions",
-            format!("/v1/locate/devices/{device}/positions"),
-        ),
-        (
-            "/v1/locate/devices/{deviceId}/activity",
-            format!("/v1/locate/devices/{device}/activity"),
-        ),
-        (
-            "/v1/locate/positions/latest",
-            "/v1/locate/positions/latest".to_string(),
-        ),
-        ("/v1/locate/geofences", "/v1/locate/geofences".to_string()),
-        (
-            "/v1/locate/geofences/{geofenceId}",
-            format!("/v1/locate/geofences/{geofence}"),
-        ),
-        (
-            "/v1/integrate/devices/actions/requests",
-            "/v1/integrate/devices/actions/requests".to_string(),
-        ),
-        (
-            "/v1/integrate/devices/actions/requests/{requestId}",
-            format!("/v1/integrate/devices/actions/requests/{request}"),
-        ),
-        (
-            "/v1/integrate/devices/endpoints",
-            "/v1/integrate/devices/endpoints".to_string(),
-        ),
-        (
-            "/v1/integrate/devices/endpoints/{protocol}",
-            "/v1/integrate/devices/endpoints/COAP".to_string(),
-        ),
-        ("/v1/integrate/clouds", "/v1/integrate/clouds".to_string()),
-        (
-            "/v1/integrate/clouds/{integrationId}",
-            format!("/v1/integrate/clouds/{integration}"),
-        ),
-        (
-            "/v1/administrationLogs",
-            "/v1/administrationLogs".to_string(),
-        ),
-        (
-            "/v1/administrationLogs/stats",
-            "/v1/administrationLogs/stats?timezone=UTC".to_string(),
-        ),
-        ("/v1/settings/1nceos", "/v1/settings/1nceos".to_string()),
-    ];
-    let http = reqwest::Client::new();
-    let mut missing = Vec::new();
-    for (template, path) in reads {
-        let answer = http
-            .get(format!("{}{path}", sandbox.base_url()))
-            .bearer_auth(bearer)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 200, "{path}");
-        let answer: Value = answer.json().await.unwrap();
-        let response = &doc["paths"][template]["get"]["responses"]["200"]["content"]
-            ["application/json"]["schema"];
-        assert!(!response.is_null(), "{template} is documented");
-        support::missing_required(&doc, response, &answer, template, &mut missing);
-    }
-    assert!(missing.is_empty(), "missing: {missing:?}");
     let logs = os.all_admin_logs().collect().await.unwrap();
     assert_eq!(logs.len(), 4, "the four writes are logged: {logs:?}");
 }

@@ -59,6 +59,13 @@ fn refused<T, E: Into<onence::Error>>(answer: Result<T, E>) -> onence::Error {
     }
 }
 
+/// A typed call's answer as JSON, to read its fields by their wire names.
+async fn answer<T: serde::Serialize, E: std::fmt::Debug>(
+    call: impl std::future::Future<Output = Result<onence::ResponseValue<T>, E>>,
+) -> Value {
+    json_of(call.await.unwrap().into_inner())
+}
+
 /// A model as JSON, to read its fields by their wire names.
 fn json_of(value: impl serde::Serialize) -> Value {
     serde_json::to_value(value).unwrap()
@@ -102,11 +109,11 @@ async fn pre_shared_keys_are_set_read_and_imported() {
         { "deviceId": "8988280666000099999", "protocol": "LWM2M", "secretKey": "secret-two" },
     ]));
     os.import_psks().body(import).send().await.unwrap();
-    let jobs = json_of(os.list_psk_jobs().send().await.unwrap().into_inner());
+    let jobs = answer(os.list_psk_jobs().send()).await;
     assert_eq!(jobs["items"][0]["status"], "IN_PROGRESS");
     assert_eq!(jobs["items"][0]["amount"].as_f64(), Some(2.0));
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let jobs = json_of(os.list_psk_jobs().send().await.unwrap().into_inner());
+    let jobs = answer(os.list_psk_jobs().send()).await;
     let job = &jobs["items"][0];
     assert_eq!(
         (
@@ -300,20 +307,13 @@ async fn plugins_install_once_restart_and_uninstall() {
         .as_str()
         .unwrap()
         .to_string();
-    let read = json_of(
-        os.get_plugin()
-            .plugin_id(&memfault)
-            .send()
-            .await
-            .unwrap()
-            .into_inner(),
-    );
+    let read = answer(os.get_plugin().plugin_id(&memfault).send()).await;
     assert!(read["memfaultProjectId"].is_string(), "{read}");
     let again = os.restart_plugin().plugin_id(&memfault).send().await;
     assert_eq!(refused(again).status().map(|s| s.as_u16()), Some(409));
 
     os.uninstall_plugin().plugin_id(&id).send().await.unwrap();
-    let listed = json_of(os.list_plugins().send().await.unwrap().into_inner());
+    let listed = answer(os.list_plugins().send()).await;
     let partners: Vec<&str> = listed["items"]
         .as_array()
         .unwrap()
@@ -385,14 +385,7 @@ async fn integrations_are_patched_by_kind() {
         .send()
         .await
         .unwrap();
-    let read = json_of(
-        os.get_integration()
-            .integration_id(hook.as_str())
-            .send()
-            .await
-            .unwrap()
-            .into_inner(),
-    );
+    let read = answer(os.get_integration().integration_id(hook.as_str()).send()).await;
     assert_eq!(read["url"], "https://example.com/b");
 }
 
@@ -411,13 +404,7 @@ async fn action_requests_split_into_active_and_archived() {
             .unwrap();
     }
     let count = |page: Value| page["items"].as_array().unwrap().len();
-    let active = json_of(
-        os.list_active_action_requests()
-            .send()
-            .await
-            .unwrap()
-            .into_inner(),
-    );
+    let active = answer(os.list_active_action_requests().send()).await;
     assert_eq!(count(active), 3);
     let cancelled = os
         .cancel_device_action_requests()
@@ -429,26 +416,14 @@ async fn action_requests_split_into_active_and_archived() {
         raw(cancelled.into_inner()).await.as_array().unwrap().len(),
         2
     );
-    let archived = json_of(
-        os.list_archived_action_requests()
-            .send()
-            .await
-            .unwrap()
-            .into_inner(),
-    );
+    let archived = answer(os.list_archived_action_requests().send()).await;
     assert_eq!(count(archived.clone()), 2);
     assert!(archived["items"]
         .as_array()
         .unwrap()
         .iter()
         .all(|r| r["status"] == "CANCELLED" && r["deviceId"] == sims[0].as_str()));
-    let active = json_of(
-        os.list_active_action_requests()
-            .send()
-            .await
-            .unwrap()
-            .into_inner(),
-    );
+    let active = answer(os.list_active_action_requests().send()).await;
     assert_eq!(active["items"][0]["deviceId"], sims[1].as_str());
     assert_eq!(count(active), 1);
 }
@@ -467,15 +442,13 @@ async fn history_insights_count_the_messages() {
             .map(|i| i["amount"].as_f64().unwrap() as u64)
             .sum()
     };
-    let one = json_of(
+    let one = answer(
         os.device_history_insights()
             .device_id(&sims[0])
             .interval("1d")
-            .send()
-            .await
-            .unwrap()
-            .into_inner(),
-    );
+            .send(),
+    )
+    .await;
     assert_eq!(one["interval"], "1d");
     let messages = os
         .all_device_history(sims[0].as_str(), None, None)
@@ -483,13 +456,7 @@ async fn history_insights_count_the_messages() {
         .await
         .unwrap();
     assert_eq!(total(one) as usize, messages.len());
-    let fleet = json_of(
-        os.fleet_history_insights()
-            .send()
-            .await
-            .unwrap()
-            .into_inner(),
-    );
+    let fleet = answer(os.fleet_history_insights().send()).await;
     assert_eq!(
         total(fleet) as usize,
         messages.len() * sims.len(),
