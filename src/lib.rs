@@ -43,7 +43,7 @@ pub use model::{
     ActionRequestId, BoundingBox, DeviceId, GeofenceId, Iccid, IntegrationId, IntoIccid, IntoId,
     Lenient, LenientNumber, Point, Timestamp, MAX_ID_LEN, MAX_RADIUS_M, MIN_RADIUS_M,
 };
-pub use pagination::{CursorPage, CursorPager, Page, Pager, MAX_CURSOR_PAGE_SIZE};
+pub use pagination::{CallCounter, CursorPage, CursorPager, Page, Pager, MAX_CURSOR_PAGE_SIZE};
 pub use transport::body_limit::DEFAULT_MAX_BODY;
 pub use transport::checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
 pub use transport::clock::Clock;

@@ -162,6 +162,38 @@ async fn an_exactly_full_last_page_ends_the_walk_when_the_count_says_so() {
     );
 }
 
+/// A pager's call counter says what the walk cost, exactly as the server
+/// counted it: the confirming call of a full last page included, a single
+/// page read counted once.
+#[tokio::test]
+async fn the_call_counter_counts_every_call_the_walk_makes() {
+    for (headers, sent) in [(true, 2), (false, 3)] {
+        let server = Scripted::start().await;
+        let client = support::client(&server);
+        if headers {
+            fleet(&server, 4, paging_headers(4));
+        } else {
+            fleet(&server, 4, |_, _| {
+                vec![("X-Total-Pages".into(), "2".into())]
+            });
+        }
+        let pager = client.all_sims().page_size(2);
+        let calls = pager.call_counter();
+        assert_eq!(calls.get(), 0, "nothing before it streams");
+        let sims = pager.collect().await.unwrap();
+        assert_eq!(sims.len(), 4);
+        assert_eq!(calls.get(), sent);
+        assert_eq!(server.count("/v1/sims"), sent as usize);
+    }
+    let server = Scripted::start().await;
+    let client = support::client(&server);
+    fleet(&server, 4, paging_headers(4));
+    let pager = client.all_sims().page_size(2);
+    let calls = pager.call_counter();
+    pager.page(2).await.unwrap();
+    assert_eq!((calls.get(), server.count("/v1/sims")), (1, 1));
+}
+
 /// Pages that alternate A, B, A, B... are caught at the first repeat of any
 /// earlier page, not only of the one before.
 #[tokio::test]

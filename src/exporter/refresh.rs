@@ -78,41 +78,27 @@ pub(crate) async fn refresh(
     cursor: Option<&str>,
     now: f64,
 ) -> Result<(Fleet, RefreshReport, Option<String>)> {
-    let mut pages = std::pin::pin!(client.all_sims().pages());
-    let (mut listed, mut list_calls) = (Vec::new(), 0);
-    let (mut first_totals, mut last) = ((None, None, false), (0, false));
+    // Each page is folded into the rows the snapshot keeps as it arrives:
+    // the full models of a large fleet are never held at once.
+    let pager = client.all_sims();
+    let calls = pager.call_counter();
+    let mut pages = std::pin::pin!(pager.pages());
+    let (mut listed, mut sims, mut flagged) = (0, Vec::new(), Vec::new());
     while let Some(page) = pages.next().await {
         let page = page?;
-        list_calls += 1;
-        let full = page.items.len() >= 100;
-        if page.page == 1 {
-            first_totals = (
-                page.total_pages,
-                page.total_count,
-                full || page.items.is_empty(),
-            );
+        listed += page.items.len();
+        for sim in &page.items {
+            if !listed_above_quota_status_share(sim) {
+                flagged.extend(sim.iccid.clone());
+            }
+            sims.extend(entry(sim));
         }
-        last = (page.page, full);
-        listed.extend(page.items);
     }
-    // The pager confirms a full last page with one more call (which answers
-    // empty and yields nothing) unless the API's totals end the list there:
-    // a total of pages it trusts (more than one, or one that came back not
-    // full) and a total count that was reached. See `pagination/mod.rs`.
-    let (total_pages, total_count, first_full_or_empty) = first_totals;
-    let trusted = total_pages.filter(|&n| n > 1 || (n == 1 && !first_full_or_empty));
-    let ended = trusted.is_some_and(|n| last.0 >= n) && total_count == Some(listed.len() as u64);
     let mut report = RefreshReport {
-        sims: listed.len(),
-        list_calls: list_calls + usize::from(last.1 && !ended),
+        sims: listed,
+        list_calls: usize::try_from(calls.get()).unwrap_or(usize::MAX),
         ..RefreshReport::default()
     };
-    let sims: Vec<SimEntry> = listed.iter().filter_map(entry).collect();
-    let flagged: Vec<String> = listed
-        .iter()
-        .filter(|s| !listed_above_quota_status_share(s))
-        .filter_map(|s| s.iccid.clone())
-        .collect();
     let flagged_set: HashSet<&str> = flagged.iter().map(String::as_str).collect();
     // The others, in ICCID order from after the cursor, wrapping around.
     let mut others: Vec<&str> = sims

@@ -68,6 +68,23 @@ pub struct Page<T> {
 
 type Fetch<T> = Arc<dyn Fn(Query, u64, u64) -> BoxFuture<'static, Result<Page<T>>> + Send + Sync>;
 
+/// How many calls a [`Pager`] has made: each page read, and the call that
+/// confirms a full last page is the last (which yields no item). Read it
+/// while the pager streams or after; [`Pager::call_counter`] hands it out.
+#[derive(Clone, Debug, Default)]
+pub struct CallCounter(Arc<std::sync::atomic::AtomicU64>);
+
+impl CallCounter {
+    /// The calls made so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn add_one(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// The filter and sort a caller set on a [`Pager`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Query {
@@ -85,6 +102,7 @@ pub(crate) struct Query {
 /// [`all_sms`](crate::v2::Client::all_sms).
 #[must_use = "a pager does nothing until it is streamed"]
 pub struct Pager<T> {
+    calls: CallCounter,
     operation: &'static str,
     fetch: Fetch<T>,
     query: Query,
@@ -125,6 +143,7 @@ impl<T: Serialize + Send + 'static> Pager<T> {
         fetch: Fetch<T>,
     ) -> Pager<T> {
         Pager {
+            calls: CallCounter::default(),
             operation,
             fetch,
             query: Query::default(),
@@ -151,6 +170,12 @@ impl<T: Serialize + Send + 'static> Pager<T> {
     fn refuse(mut self, why: String) -> Pager<T> {
         self.invalid.get_or_insert(why);
         self
+    }
+
+    /// The counter of the calls this pager makes, to read while or after
+    /// it streams: what a list costs, exactly as the API counts it.
+    pub fn call_counter(&self) -> CallCounter {
+        self.calls.clone()
     }
 
     /// The largest page this list allows (the API's own bound).
@@ -216,6 +241,7 @@ impl<T: Serialize + Send + 'static> Pager<T> {
             ))
             .with_operation(self.operation));
         }
+        self.calls.add_one();
         (self.fetch)(self.query.clone(), page, self.page_size).await
     }
 
@@ -286,7 +312,12 @@ impl<T: Serialize + Send + 'static> Walk<T> {
                 self.next_to_fetch,
                 self.pager.page_size,
             );
-            self.in_flight.push_back(fetch);
+            // Counted when it runs: a fetch dropped unpolled sent nothing.
+            let calls = self.pager.calls.clone();
+            self.in_flight.push_back(Box::pin(async move {
+                calls.add_one();
+                fetch.await
+            }));
             self.next_to_fetch += 1;
         }
     }
