@@ -736,3 +736,45 @@ async fn a_device_action_is_described_by_the_models_and_sent_once_with_confirm()
         text_of(&status)
     );
 }
+
+/// Odd arguments to every tool (wrong types, empty and huge values, dates
+/// at the edge of the calendar, cursors at the edge of u64) are answered,
+/// never a panic, and the server keeps serving.
+#[tokio::test]
+async fn odd_arguments_to_every_tool_are_answered_and_the_server_keeps_serving() {
+    let sandbox = fleet().await;
+    let client = connect(&sandbox).await;
+    let iccid = sandbox.iccid(1);
+    let odd = [
+        json!({}),
+        json!({ "iccid": "", "device_id": "", "request_id": "" }),
+        json!({ "iccid": iccid, "limit": 0 }),
+        json!({ "iccid": iccid, "limit": u64::MAX }),
+        json!({ "iccid": iccid, "cursor": format!("{}:100", u64::MAX) }),
+        json!({ "iccid": iccid, "cursor": "1:0" }),
+        json!({ "iccid": iccid, "from": "0001-01-01", "to": "0001-01-01" }),
+        json!({ "iccid": iccid, "to": "9999-12-31" }),
+        json!({ "iccid": iccid, "to": "-262143-01-01" }),
+        json!({ "iccid": iccid, "share": -1.0, "status": "", "iccids": [] }),
+        json!({ "iccid": iccid, "label": "a\u{0}b", "text": "", "confirm": true }),
+        json!({ "device_id": iccid, "protocol": "UDP", "action": { "payload": "x", "payloadType": "STRING", "port": 70000 } }),
+        json!({ "area": [f64::MAX, -1e308, 1e308, 0.0], "source": "Moon" }),
+        json!({ "operation": "v1.get_sim", "arguments": { "iccid": "8".repeat(5000) } }),
+        json!({ "operation": "v1.list_sims", "arguments": { "page": u64::MAX, "pageSize": -1 } }),
+        json!({ "search": "\u{202e}ß".repeat(100) }),
+    ];
+    let tools = client.list_all_tools().await.unwrap();
+    for tool in &tools {
+        for arguments in &odd {
+            let arguments = arguments.as_object().cloned().unwrap();
+            let params = CallToolRequestParams::new(tool.name.clone()).with_arguments(arguments);
+            let answer =
+                tokio::time::timeout(std::time::Duration::from_secs(10), client.call_tool(params))
+                    .await
+                    .unwrap_or_else(|_| panic!("{} answered within 10 s", tool.name));
+            assert!(answer.is_ok(), "{}: {answer:?}", tool.name);
+        }
+    }
+    let sim = call(&client, "get_sim", json!({ "iccid": iccid })).await;
+    assert_eq!(structured(&sim)["iccid"], iccid);
+}

@@ -56,7 +56,10 @@ pub async fn page_of<T: serde::Serialize + Send + 'static>(
         Some(total) => page < total,
         None => got.items.len() as u64 == size,
     };
-    let next = more.then(|| format!("{}:{size}", page + 1));
+    let next = more
+        .then(|| page.checked_add(1))
+        .flatten()
+        .map(|after| format!("{after}:{size}"));
     Ok(json!({
         "items": serde_json::to_value(&got.items).unwrap_or(Value::Null),
         "count": got.items.len(),

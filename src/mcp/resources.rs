@@ -73,7 +73,10 @@ impl McpServer {
             })
             .collect();
         let mut result = ListResourcesResult::with_all_items(resources);
-        result.next_cursor = more.then(|| (page + 1).to_string());
+        result.next_cursor = more
+            .then(|| page.checked_add(1))
+            .flatten()
+            .map(|after| after.to_string());
         Ok(result)
     }
 

@@ -150,7 +150,9 @@ impl McpServer {
     async fn sim_usage(&self, Parameters(p): Parameters<Usage>) -> Answer {
         let today = Utc::now().date_naive();
         let period = day("to", p.to.as_deref(), today).and_then(|to| {
-            let from = day("from", p.from.as_deref(), to - Duration::days(30))?;
+            // The earliest calendar day has no 30 days before it: it starts there.
+            let month_before = to.checked_sub_signed(Duration::days(30)).unwrap_or(to);
+            let from = day("from", p.from.as_deref(), month_before)?;
             Ok((from, to))
         });
         answer(
