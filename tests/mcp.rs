@@ -479,6 +479,18 @@ async fn secrets_given_or_read_back_never_appear_in_results() {
         json!({ "operation": "os.list_plugins" }),
     )
     .await;
+    // The schema of a secret is no secret: an agent reads how to send one.
+    let described = call(
+        &client,
+        "list_operations",
+        json!({ "search": "os.create_device_psk" }),
+    )
+    .await;
+    let schema = &structured(&described)["operations"][0]["body_schema"];
+    assert_eq!(
+        schema["properties"]["secretKey"]["type"], "string",
+        "{schema}"
+    );
     for result in [&planned, &made, &read, &mender, &plugins] {
         let text = text_of(result);
         assert!(

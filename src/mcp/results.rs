@@ -73,9 +73,14 @@ fn tidy(value: Value, done: &mut Tidied) -> Value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
+                    // A secret is a value; a schema describing one (an
+                    // object) is not, and stays readable.
                     let v = match v {
-                        Value::Null => Value::Null,
-                        _ if is_secret_field(&k) => json!(REDACTED),
+                        Value::String(_) | Value::Number(_) | Value::Array(_)
+                            if is_secret_field(&k) =>
+                        {
+                            json!(REDACTED)
+                        }
                         other => tidy(other, done),
                     };
                     (k, v)
