@@ -14,7 +14,7 @@ use rmcp::ServiceExt;
 use crate::context::{Ctx, Global};
 use crate::failure::Failure;
 use crate::input::secret_file;
-use crate::serve::serve;
+use crate::serve::{serve, Tls};
 
 /// What `onence mcp` takes.
 #[derive(Args, Debug)]
@@ -31,6 +31,12 @@ pub struct McpArgs {
     /// `name:port`); only loopback names are served otherwise.
     #[arg(long, requires = "http")]
     pub allow_host: Vec<String>,
+    /// With --http: a PEM certificate chain, to serve HTTPS.
+    #[arg(long, requires_all = ["http", "tls_key"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Serves MCP until the client closes stdio, or until stopped (--http).
@@ -55,7 +61,14 @@ pub async fn run(global: Global, args: McpArgs) -> Result<(), Failure> {
             )));
         }
         let what = format!("MCP (path {MCP_PATH})");
-        return serve(&what, listen, None, router(server, &http)).await;
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(Tls {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        };
+        return serve(&what, listen, tls, router(server, &http)).await;
     }
     let running = server
         .serve(rmcp::transport::stdio())
