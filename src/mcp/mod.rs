@@ -33,9 +33,30 @@ use rmcp::{prompt_handler, tool_handler, ErrorData, RoleServer, ServerHandler};
 
 pub use operations::{all as operations, find as find_operation, search as search_operations};
 pub use operations::{Body, Operation, Parameter};
-pub use results::{is_secret_field, LONGEST_LIST, LONGEST_TEXT, REDACTED};
+pub use results::{is_secret_field, redacted, LONGEST_LIST, LONGEST_TEXT, REDACTED};
 
 use crate::{Client, ClientBuilder, PlannedWrite, Result};
+
+/// Calls the documented operation `name` (`v1.get_sim`, `os.list_geofences`;
+/// see [`operations`]) with `arguments` through `client`'s pipeline, as
+/// the `call_operation` tool does: its parameters by their documented
+/// names and its JSON body as `body`, checked against the documents before
+/// anything is sent (an error names what is wrong). A 2xx answers its JSON
+/// (text that is not JSON as a string, no body as null). It confirms
+/// nothing: a caller asks before a write (`onence api call` does).
+pub async fn call_operation(
+    client: &Client,
+    name: &str,
+    arguments: &serde_json::Map<String, serde_json::Value>,
+) -> Result<serde_json::Value> {
+    let op = operations::find(name).ok_or_else(|| {
+        crate::Error::invalid_input(format!(
+            "no operation {name:?}; names carry their API version (v1., v2., os.)"
+        ))
+    })?;
+    let request = call::request_for(op, arguments).map_err(crate::Error::invalid_input)?;
+    client.send_raw(request).await
+}
 
 /// The default number of items a list tool returns.
 pub const DEFAULT_LIMIT: u64 = 20;

@@ -55,7 +55,7 @@ struct Tidied {
     cut: usize,
 }
 
-/// `value` with secrets redacted, long strings trimmed and long lists cut.
+/// `value` with long strings trimmed and long lists cut.
 fn tidy(value: Value, done: &mut Tidied) -> Value {
     match value {
         Value::String(s) if s.chars().count() > LONGEST_TEXT => {
@@ -72,29 +72,40 @@ fn tidy(value: Value, done: &mut Tidied) -> Value {
         }
         Value::Object(map) => Value::Object(
             map.into_iter()
-                .map(|(k, v)| {
-                    // A secret is a value; a schema describing one (an
-                    // object) is not, and stays readable.
-                    let v = match v {
-                        Value::String(_) | Value::Number(_) | Value::Array(_)
-                            if is_secret_field(&k) =>
-                        {
-                            json!(REDACTED)
-                        }
-                        other => tidy(other, done),
-                    };
-                    (k, v)
-                })
+                .map(|(k, v)| (k, tidy(v, done)))
                 .collect::<Map<_, _>>(),
         ),
         other => other,
     }
 }
 
-/// A successful result: `value` tidied, with a note when anything was cut.
+/// `value` with the value of every secret field redacted, at any depth.
+/// A secret is a value (text, a number, a list); an object under a secret's
+/// name (the schema describing one) is not, and stays readable.
+pub fn redacted(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().map(redacted).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| match v {
+                    Value::String(_) | Value::Number(_) | Value::Array(_)
+                        if is_secret_field(&k) =>
+                    {
+                        (k, json!(REDACTED))
+                    }
+                    other => (k, redacted(other)),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A successful result: `value` redacted and tidied, with a note when
+/// anything was cut.
 pub fn ok(value: Value) -> CallToolResult {
     let mut done = Tidied::default();
-    let mut value = tidy(value, &mut done);
+    let mut value = tidy(redacted(value), &mut done);
     let mut notes = Vec::new();
     if done.trimmed > 0 {
         notes.push(format!(
