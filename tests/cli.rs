@@ -1465,3 +1465,120 @@ async fn writes_whose_answer_breaks_off_say_what_was_seen() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// `onence api`: every documented operation is named (with no account),
+/// one is called with its arguments checked first, and a write asks before
+/// it is sent, prints its request in a dry run, and is sent once with --yes.
+#[tokio::test(flavor = "multi_thread")]
+async fn api_names_every_operation_and_calls_one_checked() {
+    let sandbox = sandbox().await;
+    let listed = tokio::task::spawn_blocking(|| {
+        Command::cargo_bin("onence")
+            .unwrap()
+            .args(["-o", "json", "api", "list"])
+            .env_remove("ONENCE_CLIENT_ID")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(listed.status.success());
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), 114);
+
+    let sims = onence(
+        &sandbox,
+        &["api", "call", "v1.list_sims", "pageSize=2", "page=3"],
+        "",
+    )
+    .await;
+    assert_eq!(sims.code, 0, "{}", sims.stderr);
+    let sims: serde_json::Value = serde_json::from_str(&sims.stdout).unwrap();
+    assert_eq!(sims.as_array().unwrap().len(), 2);
+
+    let iccid = sandbox.iccid(4);
+    let top_up = ["api", "call", "v1.top_up_sim"];
+    let with_iccid = format!("iccid={iccid}");
+    for (args, named) in [
+        (vec!["api", "call", "v1.get_sim", "iccid=12/3"], "iccid"),
+        (vec!["api", "call", "v1.get_sim"], "iccid"),
+        (
+            vec!["api", "call", "v1.get_sim", "iccid", "colour=red"],
+            "NAME=VALUE",
+        ),
+        (vec!["api", "call", "get_sim"], "api list"),
+        (
+            vec!["api", "call", "os.create_geofence", "--body", "{not json"],
+            "--body",
+        ),
+    ] {
+        let refused = onence(&sandbox, &args, "").await;
+        assert_eq!(refused.code, 2, "{args:?}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains(named),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
+    let route = "POST /v1/sims/{iccid}/topup";
+    let asked = onence(
+        &sandbox,
+        &[&top_up[..], &[with_iccid.as_str()]].concat(),
+        "",
+    )
+    .await;
+    assert_eq!(asked.code, 2);
+    assert!(
+        asked.stderr.contains("confirm with --yes"),
+        "{}",
+        asked.stderr
+    );
+    let planned = onence(
+        &sandbox,
+        &[&["--dry-run"], &top_up[..], &[with_iccid.as_str()]].concat(),
+        "",
+    )
+    .await;
+    assert_eq!(planned.code, 0, "{}", planned.stderr);
+    assert!(
+        planned
+            .stdout
+            .contains(&format!("would send: POST /v1/sims/{iccid}/topup")),
+        "{}",
+        planned.stdout
+    );
+    assert_eq!(sandbox.counters().posts_applied_to(route), 0);
+    let sent = onence(
+        &sandbox,
+        &[&["--yes"], &top_up[..], &[with_iccid.as_str()]].concat(),
+        "",
+    )
+    .await;
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    assert_eq!(sandbox.counters().posts_applied_to(route), 1);
+    assert_eq!(sandbox.counters().top_ups_applied, 1);
+
+    // A secret the answer holds is shown only when asked for.
+    let key = "cli-psk-0f-device-4";
+    let body = format!(r#"{{"format":"STRING","protocol":"COAP","secretKey":"{key}"}}"#);
+    let device = format!("deviceId={iccid}");
+    let set = [
+        "--yes",
+        "api",
+        "call",
+        "os.create_device_psk",
+        &device,
+        "--body",
+        &body,
+    ];
+    let set = onence(&sandbox, &set, "").await;
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    let read = ["api", "call", "os.get_device_psk", &device, "protocol=COAP"];
+    let hidden = onence(&sandbox, &read, "").await;
+    assert!(
+        hidden.stdout.contains("[redacted]") && !hidden.stdout.contains(key),
+        "{}",
+        hidden.stdout
+    );
+    let shown = onence(&sandbox, &[&read[..], &["--show-secrets"]].concat(), "").await;
+    assert!(shown.stdout.contains(key), "{}", shown.stdout);
+}

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    actions, devices, exporter, geofences, integrations, limits, locate, logs, mcp, orders,
+    actions, api, devices, exporter, geofences, integrations, limits, locate, logs, mcp, orders,
     products, sims, sms, streamer, support, topup,
 };
 use context::{Ctx, Global};
@@ -104,6 +104,9 @@ enum Noun {
     Streamer(streamer::StreamerArgs),
     /// Serve Prometheus metrics of the fleet, refreshed within the API's limit (example: onence exporter --listen 0.0.0.0:9464 --interval 10m).
     Exporter(exporter::ExporterArgs),
+    /// Every documented operation by name, with its arguments checked (example: onence api call v1.get_sim iccid=8988280666000000001).
+    #[command(subcommand)]
+    Api(api::ApiVerb),
     /// Serve the API to AI agents over the Model Context Protocol, on stdio or with --http (writes need confirm: true).
     Mcp(mcp::McpArgs),
 }
@@ -129,6 +132,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Noun::Streamer(args) => return streamer::run(args).await,
         Noun::Exporter(args) => return exporter::run(cli.global, args).await,
         Noun::Mcp(args) => return mcp::run(cli.global, args).await,
+        Noun::Api(api::ApiVerb::List { word }) => return api::list(&cli.global, word.as_deref()),
         Noun::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut out = std::io::stdout().lock();
@@ -152,6 +156,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Noun::Geofences(verb) => geofences::run(&ctx, verb).await,
         Noun::Integrations(verb) => integrations::run(&ctx, verb).await,
         Noun::Logs(verb) => logs::run(&ctx, verb).await,
+        Noun::Api(verb) => api::run(&ctx, verb).await,
         Noun::Completions { .. }
         | Noun::Man
         | Noun::Streamer(_)

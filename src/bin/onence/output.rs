@@ -91,6 +91,12 @@ pub const LIMITS: Columns = &[
     ("SMS MO", "/smsMo/limit"),
 ];
 pub const RESULT: Columns = &[("RESULT", "/result"), ("DETAIL", "/detail")];
+pub const OPERATIONS: Columns = &[
+    ("NAME", "/name"),
+    ("METHOD", "/method"),
+    ("PATH", "/path"),
+    ("SUMMARY", "/summary"),
+];
 pub const DEVICES: Columns = &[
     ("ID", "/id"),
     ("ICCID", "/iccid"),

@@ -5,6 +5,7 @@
 //! and journaled jobs. Each module imports what it uses, by name.
 
 pub mod actions;
+pub mod api;
 pub mod devices;
 pub mod exporter;
 pub mod geofences;
