@@ -84,13 +84,11 @@ impl Client {
                 None => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
             });
         }
-        let body = json().map(|v| ErrorBody {
-            message: v["message"]
-                .as_str()
-                .or_else(|| v["error"].as_str())
-                .map(str::to_string),
-            code: crate::error::code_text(v.get("errorCode")),
-        });
+        // Every version's error body is one shape (the normaliser's
+        // `shared_error_body`), read with the model the generated calls use.
+        let body = serde_json::from_slice::<generated::types::ApiError>(&bytes)
+            .ok()
+            .map(|b| ErrorBody::from(&b));
         Err(fail(from_answer(status, &headers, body)))
     }
 }
