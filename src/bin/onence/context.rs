@@ -215,11 +215,7 @@ impl Ctx {
         global: Global,
         tune: impl FnOnce(onence::ClientBuilder) -> onence::ClientBuilder,
     ) -> Result<Ctx, Failure> {
-        let format = global.output.unwrap_or(if std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Json
-        });
+        let format = global.format();
         let (client, sandbox, account) = if global.sandbox {
             let sandbox = Sandbox::builder()
                 .sims(100)
@@ -275,6 +271,18 @@ impl Ctx {
             client,
             account,
             _sandbox: sandbox,
+        })
+    }
+}
+
+impl Global {
+    /// The output format: as chosen, else a table on a terminal and JSON
+    /// lines when piped.
+    pub fn format(&self) -> Format {
+        self.output.unwrap_or(if std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
         })
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::context::{Ctx, Global};
 use crate::failure::Failure;
 use crate::input::Usage;
-use crate::output::{self, Format};
+use crate::output;
 
 /// What `onence api` does.
 #[derive(Subcommand, Debug)]
@@ -51,12 +51,7 @@ pub fn list(global: &Global, word: Option<&str>) -> Result<(), Failure> {
         .iter()
         .map(|op| serde_json::to_value(op).unwrap_or(Value::Null))
         .collect();
-    let format = global.output.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
-    });
-    output::print(format, output::OPERATIONS, &records).map_err(Failure::from)
+    output::print(global.format(), output::OPERATIONS, &records).map_err(Failure::from)
 }
 
 /// Runs one `api` verb.
