@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::{Error, Pager, Result};
+use crate::{Error, Page, Pager, Result};
 
 /// A list's paging: how many, and where a previous call stopped.
 #[derive(Debug, Default, Deserialize, rmcp::schemars::JsonSchema)]
@@ -52,14 +52,7 @@ pub async fn page_of<T: serde::Serialize + Send + 'static>(
     let (page, size) = paging.page()?;
     let size = size.min(pager.max_page_size());
     let got = pager.page_size(size).page(page).await?;
-    let more = match got.total_pages {
-        Some(total) => page < total,
-        None => got.items.len() as u64 == size,
-    };
-    let next = more
-        .then(|| page.checked_add(1))
-        .flatten()
-        .map(|after| format!("{after}:{size}"));
+    let next = next_page(&got, size).map(|after| format!("{after}:{size}"));
     Ok(json!({
         "items": serde_json::to_value(&got.items).unwrap_or(Value::Null),
         "count": got.items.len(),
@@ -68,4 +61,14 @@ pub async fn page_of<T: serde::Serialize + Send + 'static>(
         "total_count": got.total_count,
         "next_cursor": next,
     }))
+}
+
+/// The page after `got` (read `size` a page), if there is one: the API's
+/// page count when it gives one, else a full page; none after `u64::MAX`.
+pub fn next_page<T>(got: &Page<T>, size: u64) -> Option<u64> {
+    let more = match got.total_pages {
+        Some(total) => got.page < total,
+        None => got.items.len() as u64 == size,
+    };
+    more.then(|| got.page.checked_add(1)).flatten()
 }

@@ -9,6 +9,7 @@ use rmcp::model::{
 use rmcp::ErrorData;
 use serde_json::json;
 
+use super::paging::next_page;
 use super::McpServer;
 use crate::{Error, ErrorKind};
 
@@ -55,10 +56,6 @@ impl McpServer {
             .page(page)
             .await
             .map_err(|e| protocol_error(&e))?;
-        let more = match got.total_pages {
-            Some(total) => page < total,
-            None => got.items.len() as u64 == RESOURCE_PAGE,
-        };
         let resources = got
             .items
             .iter()
@@ -73,10 +70,7 @@ impl McpServer {
             })
             .collect();
         let mut result = ListResourcesResult::with_all_items(resources);
-        result.next_cursor = more
-            .then(|| page.checked_add(1))
-            .flatten()
-            .map(|after| after.to_string());
+        result.next_cursor = next_page(&got, RESOURCE_PAGE).map(|after| after.to_string());
         Ok(result)
     }
 
