@@ -15,13 +15,10 @@ pub const BODY: &str = "body";
 
 /// The request `arguments` make for `op`, or what is wrong with them.
 pub(crate) fn request_for(
-    op: &Operation,
+    op: &'static Operation,
     arguments: &Map<String, Value>,
 ) -> Result<RawRequest, String> {
     let name = &op.name;
-    let Some(version) = op.version else {
-        return Err(format!("{name} has no API version"));
-    };
     for key in arguments.keys() {
         let known =
             key == BODY && op.body.is_some() || op.parameters.iter().any(|p| p.name == *key);
@@ -94,8 +91,8 @@ pub(crate) fn request_for(
         .parse()
         .map_err(|_| format!("{name}: method {} is not one", op.method))?;
     Ok(RawRequest {
-        version,
-        operation: op.id,
+        version: op.version,
+        operation: op.id(),
         method,
         path,
         query,

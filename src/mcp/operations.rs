@@ -49,9 +49,15 @@ pub struct Operation {
     /// Whether it changes anything (not a GET).
     pub write: bool,
     #[serde(skip)]
-    pub(crate) version: Option<ApiVersion>,
-    #[serde(skip)]
-    pub(crate) id: &'static str,
+    pub(crate) version: ApiVersion,
+}
+
+impl Operation {
+    /// The operation's id in its document (`get_sim` of `v1.get_sim`), as
+    /// the pipeline names it.
+    pub(crate) fn id(&self) -> &str {
+        self.name.split_once('.').map_or(&self.name, |(_, id)| id)
+    }
 }
 
 /// One parameter of an operation.
@@ -125,9 +131,7 @@ const SCHEMA_DEPTH: usize = 8;
 
 /// The JSON schema of `op`'s body as documented, its references resolved.
 pub fn body_schema(op: &Operation) -> Option<Value> {
-    let (_, _, doc) = documents()
-        .iter()
-        .find(|(_, v, _)| Some(*v) == op.version)?;
+    let (_, _, doc) = documents().iter().find(|(_, v, _)| *v == op.version)?;
     let body = &doc["paths"][&op.path][op.method.to_lowercase()]["requestBody"];
     let schema = body["content"]["application/json"]["schema"].clone();
     (!schema.is_null()).then(|| resolved(doc, schema, SCHEMA_DEPTH))
@@ -218,17 +222,10 @@ fn read_document(prefix: &str, version: ApiVersion, doc: &Value, out: &mut Vec<O
                 parameters,
                 body,
                 write: method != "get",
-                version: Some(version),
-                id: leak(id),
+                version,
             });
         }
     }
-}
-
-/// The operation id as the `'static` name the pipeline marks errors with;
-/// made once per operation, for the life of the process.
-fn leak(id: &str) -> &'static str {
-    Box::leak(id.to_string().into_boxed_str())
 }
 
 /// The operation named `name` (`v1.get_sim`).

@@ -42,7 +42,7 @@ pub struct CallOperation {
 /// What calling `op` costs: orders and top-ups are billed, an SMS uses the
 /// SIM's quota; the documents name no charge for the rest.
 fn cost_of(op: &Operation) -> Cost {
-    match op.id {
+    match op.id() {
         "top_up_sim" | "top_up_sims" => TOP_UP,
         "create_order" | "extend_sims" | "set_auto_top_up" => ORDER,
         "send_sms" => SMS,
