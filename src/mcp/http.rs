@@ -29,7 +29,8 @@ pub const DEFAULT_MAX_REQUEST: usize = 1 << 20;
 #[derive(Clone, Debug)]
 pub struct HttpSettings {
     token: Option<Secret>,
-    allowed_hosts: Vec<String>,
+    /// Hosts served beside rmcp's loopback names.
+    more_hosts: Vec<String>,
     max_request: usize,
 }
 
@@ -37,7 +38,7 @@ impl Default for HttpSettings {
     fn default() -> Self {
         HttpSettings {
             token: None,
-            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            more_hosts: Vec::new(),
             max_request: DEFAULT_MAX_REQUEST,
         }
     }
@@ -57,7 +58,7 @@ impl HttpSettings {
 
     /// Also serve requests whose `Host` is one of these (`name` or `name:port`).
     pub fn with_allowed_hosts(mut self, hosts: impl IntoIterator<Item = String>) -> HttpSettings {
-        self.allowed_hosts.extend(hosts);
+        self.more_hosts.extend(hosts);
         self
     }
 
@@ -75,10 +76,13 @@ impl HttpSettings {
 
 /// The router serving `server` at [`MCP_PATH`].
 pub fn router(server: McpServer, settings: &HttpSettings) -> Router {
-    let config = StreamableHttpServerConfig::default()
+    let config = StreamableHttpServerConfig::default();
+    let mut hosts = config.allowed_hosts.clone();
+    hosts.extend(settings.more_hosts.iter().cloned());
+    let config = config
         .with_legacy_session_mode(false)
         .with_json_response(true)
-        .with_allowed_hosts(settings.allowed_hosts.clone())
+        .with_allowed_hosts(hosts)
         .with_max_request_body_bytes(settings.max_request);
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
