@@ -31,7 +31,11 @@ fn server_for(sandbox: &Sandbox) -> McpServer {
 }
 
 async fn connect(sandbox: &Sandbox) -> RunningService<RoleClient, ()> {
-    let server = server_for(sandbox);
+    serve_in_process(server_for(sandbox)).await
+}
+
+/// `server` on one end of an in-process pipe, rmcp's client on the other.
+async fn serve_in_process(server: McpServer) -> RunningService<RoleClient, ()> {
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
         if let Ok(running) = server.serve(server_io).await {
@@ -399,14 +403,7 @@ async fn a_write_whose_answer_is_lost_is_reported_unknown_and_not_resent() {
         .await
         .unwrap();
     // The client's own retries are on: a write is still sent once.
-    let server = McpServer::new(sandbox.client_builder()).unwrap();
-    let (server_io, client_io) = tokio::io::duplex(1 << 20);
-    tokio::spawn(async move {
-        if let Ok(running) = server.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
-    let client = ().serve(client_io).await.unwrap();
+    let client = serve_in_process(McpServer::new(sandbox.client_builder()).unwrap()).await;
     let iccid = sandbox.iccid(1);
     let lost = call(
         &client,
