@@ -21,6 +21,8 @@ mod pagination;
 mod raw;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+#[cfg(feature = "server")]
+pub mod server;
 #[cfg(feature = "streamer")]
 pub mod streamer;
 mod transport;
