@@ -87,7 +87,8 @@ fn main() {
         rows.push(watch::metrics_at_scale());
     }
     if run(12) {
-        rows.extend(runtime.block_on(watch::streamer_ingest()));
+        let (batches, rounds) = if quick { (3, 3) } else { (20, 3) };
+        rows.extend(runtime.block_on(watch::streamer_ingest(batches, rounds)));
     }
 
     println!("| scenario | figures | target |");

@@ -243,11 +243,17 @@ async fn the_exporter_process_is_scraped_and_counts_the_stream() {
     };
     let event = json!({ "id": 99, "event_type": { "id": 1, "description": "Update location" } });
     let batch = json!([usage(1), usage(2), event]).to_string();
-    for _ in 0..2 {
+    // The same batch twice, then one that mixes resends (usage 2, event
+    // 99) with new records: usage 3, and an event that shares usage 2's id
+    // (the event and usage streams number apart).
+    let new_event =
+        json!({ "id": 2, "event_type": { "id": 5, "description": "Delete PDP Context" } });
+    let mixed = json!([usage(2), usage(3), event, new_event]).to_string();
+    for batch in [batch.clone(), batch, mixed] {
         let status = http
             .post(&streamer)
             .basic_auth("stream", Some("stream-pw-0f9"))
-            .body(batch.clone())
+            .body(batch)
             .send()
             .await
             .unwrap()
@@ -282,8 +288,8 @@ async fn the_exporter_process_is_scraped_and_counts_the_stream() {
         .collect();
     assert_eq!(
         kinds,
-        BTreeMap::from([("event", 1.0), ("usage", 2.0)]),
-        "the resend is not counted"
+        BTreeMap::from([("event", 2.0), ("usage", 3.0)]),
+        "resends are not counted, new records in a mixed batch are"
     );
     let used: BTreeMap<&str, f64> = samples["onence_sim_data_used_bytes_total"]
         .iter()
@@ -292,7 +298,7 @@ async fn the_exporter_process_is_scraped_and_counts_the_stream() {
         .collect();
     assert_eq!(
         used,
-        BTreeMap::from([("rx", 3.0 * BYTES_PER_MB), ("tx", 1.0 * BYTES_PER_MB)])
+        BTreeMap::from([("rx", 4.5 * BYTES_PER_MB), ("tx", 1.5 * BYTES_PER_MB)])
     );
     // Every metric the shipped Grafana dashboard queries is one the exporter serves.
     let dashboard: serde_json::Value = serde_json::from_str(

@@ -346,7 +346,8 @@ async fn the_sandbox_streams_what_its_sims_use_and_resends_what_failed() {
         "stream",
         Secret::new("pw-sandbox-1"),
         Sink::open(&out).unwrap(),
-    );
+    )
+    .unwrap();
     let refused = Arc::new(AtomicU32::new(0));
     let flaky = {
         let refused = refused.clone();
@@ -435,5 +436,76 @@ async fn the_sandbox_streams_what_its_sims_use_and_resends_what_failed() {
         "reported {reported} MB, quotas lost {lost_before} then {lost_after}"
     );
     drop(sandbox);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn one_id_in_two_streams_is_two_records_and_a_resend_stays_single_across_a_restart() {
+    let dir = scratch("kinds");
+    let out = dir.join("records.jsonl");
+    let event = json!({ "id": 77, "event_type": { "id": 1, "description": "Update location" } });
+    let batch = json!([event, usage(77, "8988280666000000001", 1.0)]).to_string();
+    let streamer = Streamer::start(&dir, &out, &[]);
+    assert_eq!(post(&streamer.url, AUTH, batch.clone()).await, 200);
+    assert_eq!(
+        on_disk(&out).len(),
+        2,
+        "an event and a usage record with one id"
+    );
+    streamer.kill();
+    let again = Streamer::start(&dir, &out, &[]);
+    assert_eq!(post(&again.url, AUTH, batch).await, 200);
+    assert_eq!(
+        on_disk(&out).len(),
+        2,
+        "the resend after a restart is stored once"
+    );
+    drop(again);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_senders_with_resends_leave_each_record_exactly_once() {
+    let dir = scratch("senders");
+    let out = dir.join("records.jsonl");
+    let streamer = Streamer::start(&dir, &out, &[]);
+    let batch = |first: u64| {
+        let records: Vec<Value> = (first..first + 3000)
+            .map(|id| json!({ "id": id, "event_type": { "id": 1 } }))
+            .collect();
+        Value::from(records).to_string()
+    };
+    let senders: Vec<_> = (0..8u64)
+        .map(|sender| {
+            let url = streamer.url.clone();
+            tokio::spawn(async move {
+                let mut sent = 0;
+                for n in 0..20u64 {
+                    // Senders overlap: each also posts its neighbour's batch.
+                    let first = ((sender * 20 + n) * 3000 + (n % 4) * 3000 * 20) % (8 * 20 * 3000);
+                    assert_eq!(post(&url, AUTH, batch(first)).await, 200);
+                    sent += 1;
+                }
+                sent
+            })
+        })
+        .collect();
+    for sender in senders {
+        assert_eq!(sender.await.unwrap(), 20);
+    }
+    let stored = on_disk(&out);
+    let ids: std::collections::BTreeSet<u64> =
+        stored.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids.len(), stored.len(), "no record twice");
+    // What was posted: every batch start any sender used.
+    let mut posted = std::collections::BTreeSet::new();
+    for sender in 0..8u64 {
+        for n in 0..20u64 {
+            let first = ((sender * 20 + n) * 3000 + (n % 4) * 3000 * 20) % (8 * 20 * 3000);
+            posted.extend(first..first + 3000);
+        }
+    }
+    assert_eq!(ids, posted, "every record posted is stored");
+    drop(streamer);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,7 +2,9 @@
 //! batches 1NCE posts (a JSON array of up to 3,000 event, usage or SMS
 //! records; a legacy stream's single object too) at `/` and at any path
 //! below it, checks Basic auth in constant time, and answers 200 only once
-//! the batch is durably written to its [`Sink`], each record id once.
+//! the batch is durably written to its [`Sink`], each record once (by its
+//! kind and id: 1NCE's event and usage streams number apart). Batches that
+//! arrive together share one write and one fsync.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -10,21 +12,27 @@
 //! use onence::Secret;
 //!
 //! let sink = Sink::open("records.jsonl")?;
-//! let app = Receiver::new("stream", Secret::new("a long password"), sink).router();
+//! let app = Receiver::new("stream", Secret::new("a long password"), sink)?.router();
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await
+//! // Facing the internet: deadlines, connection caps, an allow-list.
+//! let settings = onence::server::ServerSettings::new()
+//!     .with_allow_from(onence::server::AddressList::onence_streamer());
+//! onence::server::serve(listener, app, settings, None, std::future::pending()).await
 //! # }
 //! ```
 //!
 //! What it answers: 401 for a missing or wrong password, 413 for a body
 //! over the bound, 400 for a body that is not JSON (nothing is written for
 //! any of these), 500 when the sink cannot write (1NCE resends), and 200
-//! with the batch on disk. A record whose fields drift is kept as received.
+//! with the batch on disk. A record is kept exactly as received (its text,
+//! on one line), drifted fields and all.
 
+mod batch;
+mod commit;
 mod records;
 mod sink;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -33,20 +41,22 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use base64::Engine;
-use serde_json::Value;
 use subtle::ConstantTimeEq;
 
-pub use records::{Coded, EventRecord, Record, RecordId, RecordKind, UsageRecord, Volume};
+pub use records::{
+    Coded, EventRecord, Record, RecordId, RecordKey, RecordKind, UsageRecord, Volume,
+};
 pub use sink::{Appended, Sink, DEFAULT_REMEMBERED_IDS};
 
 use crate::Secret;
+use commit::Committer;
 
 /// The largest body taken by default: 3,000 records of the largest kind
 /// (a PDP event, about 2.5 KB) with room to spare.
 pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// Called with each batch once it is written: what was received (drift
-/// included) and what the sink did with it.
+/// Called with each batch once it is durable: the records of it that were
+/// written (a resend's are not; drift included), and the counts.
 pub type Observer = Arc<dyn Fn(&[Record], Appended) + Send + Sync>;
 
 /// The receiver's settings. Its `Debug` shows the user, never the password.
@@ -54,7 +64,7 @@ pub type Observer = Arc<dyn Fn(&[Record], Appended) + Send + Sync>;
 pub struct Receiver {
     user: String,
     password: Secret,
-    sink: Arc<Mutex<Sink>>,
+    committer: Committer,
     max_body: usize,
     observer: Option<Observer>,
 }
@@ -71,15 +81,16 @@ impl std::fmt::Debug for Receiver {
 
 impl Receiver {
     /// A receiver that takes posts with Basic auth `user`:`password` (as
-    /// configured on 1NCE's stream) and writes them to `sink`.
-    pub fn new(user: impl Into<String>, password: Secret, sink: Sink) -> Receiver {
-        Receiver {
+    /// configured on 1NCE's stream) and writes them to `sink`, from a
+    /// writer thread of its own (the error is that thread not starting).
+    pub fn new(user: impl Into<String>, password: Secret, sink: Sink) -> std::io::Result<Receiver> {
+        Ok(Receiver {
             user: user.into(),
             password,
-            sink: Arc::new(Mutex::new(sink)),
+            committer: Committer::start(sink)?,
             max_body: DEFAULT_MAX_BODY,
             observer: None,
-        }
+        })
     }
 
     /// The largest body taken (default [`DEFAULT_MAX_BODY`]); a larger one
@@ -134,15 +145,6 @@ fn answer(status: StatusCode, text: &'static str) -> Response {
     (status, text).into_response()
 }
 
-/// The records of a body: an array's elements, or a legacy single object.
-fn records_of(body: &[u8]) -> Option<Vec<Value>> {
-    match serde_json::from_slice::<Value>(body).ok()? {
-        Value::Array(items) => Some(items),
-        object @ Value::Object(_) => Some(vec![object]),
-        _ => None,
-    }
-}
-
 async fn receive(
     State(receiver): State<Arc<Receiver>>,
     headers: HeaderMap,
@@ -156,45 +158,39 @@ async fn receive(
         );
         return refused;
     }
-    let Some(records) = records_of(&body) else {
+    let Some(lines) = batch::lines_of(&body) else {
         return answer(
             StatusCode::BAD_REQUEST,
             "the body is not a JSON array or object\n",
         );
     };
-    let sink = receiver.sink.clone();
-    let written = tokio::task::spawn_blocking(move || {
-        let appended = sink
-            .lock()
-            .map_err(|_| std::io::Error::other("the sink failed earlier"))?
-            .append(&records);
-        appended.map(|a| (a, records))
-    })
-    .await;
-    match written {
-        Ok(Ok((appended, records))) => {
+    drop(body);
+    let received = lines.len();
+    match receiver.committer.commit(lines).await {
+        Ok((lines, stored)) => {
+            let appended = stored.appended;
             tracing::info!(
-                received = records.len(),
+                received,
                 written = appended.written,
                 duplicates = appended.duplicates,
                 "batch stored"
             );
             if let Some(observer) = &receiver.observer {
-                let records: Vec<Record> = records.into_iter().map(Record::new).collect();
-                observer(&records, appended);
+                let written: Vec<Record> = stored
+                    .written
+                    .iter()
+                    .map(|&i| Record::new(lines[i].value()))
+                    .collect();
+                observer(&written, appended);
             }
             answer(StatusCode::OK, "OK\n")
         }
-        Ok(Err(e)) => {
+        Err(e) => {
             tracing::error!(error = %e, "the batch could not be stored; 1NCE will resend it");
             answer(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the batch could not be stored\n",
             )
         }
-        Err(_) => answer(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the batch could not be stored\n",
-        ),
     }
 }

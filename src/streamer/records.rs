@@ -16,7 +16,12 @@ pub struct RecordId(String);
 impl RecordId {
     /// The id of `record`, when it has one that is a number or a string.
     pub fn of(record: &Value) -> Option<RecordId> {
-        match &record["id"] {
+        RecordId::from_value(&record["id"])
+    }
+
+    /// An id field's value as an id, when it is a number or a string.
+    fn from_value(id: &Value) -> Option<RecordId> {
+        match id {
             Value::Number(n) => Some(RecordId(n.to_string())),
             Value::String(s) if !s.is_empty() => Some(RecordId(s.clone())),
             _ => None,
@@ -46,13 +51,23 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
-    /// The kind of `record`.
+    /// The kind of `record`: by the first of `event_type`, `traffic_type`
+    /// or `volume`, `submit_date` that it has (and is not null).
     pub fn of(record: &Value) -> RecordKind {
-        if record.get("event_type").is_some() {
+        let has = |field: &str| record.get(field).is_some_and(|v| !v.is_null());
+        RecordKind::by_fields(
+            has("event_type"),
+            has("traffic_type") || has("volume"),
+            has("submit_date"),
+        )
+    }
+
+    fn by_fields(event: bool, usage: bool, sms: bool) -> RecordKind {
+        if event {
             RecordKind::Event
-        } else if record.get("traffic_type").is_some() || record.get("volume").is_some() {
+        } else if usage {
             RecordKind::Usage
-        } else if record.get("submit_date").is_some() {
+        } else if sms {
             RecordKind::Sms
         } else {
             RecordKind::Unknown
@@ -66,6 +81,54 @@ impl RecordKind {
             RecordKind::Usage => "usage",
             RecordKind::Sms => "sms",
             RecordKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// What makes a record the same record: its kind and its id. 1NCE's
+/// event, usage and SMS streams number their records apart, and may post
+/// to the same URL, so an event and a usage record with one id are two.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RecordKey {
+    /// The kind, by the record's shape.
+    pub kind: RecordKind,
+    /// The id (a resend has the same).
+    pub id: RecordId,
+}
+
+impl RecordKey {
+    /// The key of `record`, when it has an id.
+    pub fn of(record: &Value) -> Option<RecordKey> {
+        Some(RecordKey {
+            kind: RecordKind::of(record),
+            id: RecordId::of(record)?,
+        })
+    }
+
+    /// The key of a record given as its JSON text, read without building
+    /// the whole record; the same as [`RecordKey::of`] on its value.
+    pub fn of_json(text: &str) -> Option<RecordKey> {
+        /// The few fields a key needs; the rest is skipped unread.
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            #[serde(default)]
+            id: Value,
+            event_type: Option<serde::de::IgnoredAny>,
+            traffic_type: Option<serde::de::IgnoredAny>,
+            volume: Option<serde::de::IgnoredAny>,
+            submit_date: Option<serde::de::IgnoredAny>,
+        }
+        match serde_json::from_str::<Probe>(text) {
+            Ok(probe) => Some(RecordKey {
+                kind: RecordKind::by_fields(
+                    probe.event_type.is_some(),
+                    probe.traffic_type.is_some() || probe.volume.is_some(),
+                    probe.submit_date.is_some(),
+                ),
+                id: RecordId::from_value(&probe.id)?,
+            }),
+            // Not an object, or a field twice: the slow way, as a value.
+            Err(_) => RecordKey::of(&serde_json::from_str(text).ok()?),
         }
     }
 }
@@ -294,6 +357,28 @@ mod tests {
             (Some(1.5), Some(0.5), None)
         );
         assert_eq!(RecordId::of(&json!({ "id": "42" })), record.id());
+    }
+
+    #[test]
+    fn keys_read_from_text_match_keys_read_from_values() {
+        let records = [
+            r#"{"id": 7, "event_type": {"id": 1}}"#,
+            r#"{"id": "7", "volume": {"total": 1}}"#,
+            r#"{"id": 7, "submit_date": "x", "event_type": null}"#,
+            r#"{"id": 7.5, "whatever": [1, 2]}"#,
+            r#"{"id": 7, "id": 8, "traffic_type": {}}"#,
+            r#"{"id": true}"#,
+            r#"[1, 2]"#,
+            r#"{"id": "", "event_type": {}}"#,
+        ];
+        for text in records {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(RecordKey::of_json(text), RecordKey::of(&value), "{text}");
+        }
+        let event = RecordKey::of_json(records[0]).unwrap();
+        let usage = RecordKey::of_json(records[1]).unwrap();
+        assert_eq!(event.id, usage.id);
+        assert_ne!(event, usage, "one id in two streams is two records");
     }
 
     #[test]

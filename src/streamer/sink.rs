@@ -1,6 +1,8 @@
 //! Where received records go: a JSON Lines file, appended and fsynced
-//! before the receiver answers 200, and the memory of which ids it holds,
-//! so that a record 1NCE resends is written once, across restarts too.
+//! before the receiver answers 200, and the memory of which records it
+//! holds (by kind and id), so that a record 1NCE resends is written once,
+//! across restarts too. Several batches are written with one write and one
+//! fsync ([`Sink::store`]), all of them or none.
 
 use std::collections::{HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
@@ -9,37 +11,39 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::records::RecordId;
+use super::batch::Line;
+use super::records::RecordKey;
 
-/// How many ids a sink remembers by default: 1NCE resends after a failed
-/// delivery, and replays at most 7 days; a million ids is days of a large
-/// fleet's records in tens of MB.
+/// How many records a sink remembers by default: 1NCE resends after a
+/// failed delivery, and replays at most 7 days; a million keys is days of
+/// a large fleet's records in tens of MB.
 pub const DEFAULT_REMEMBERED_IDS: usize = 1_000_000;
 
-/// The ids seen last, at most `capacity` of them (the oldest forgotten).
+/// The keys seen last, at most `capacity` of them (the oldest forgotten:
+/// a forgotten resend is written twice, never a new record dropped).
 #[derive(Debug)]
-struct SeenIds {
-    set: HashSet<RecordId>,
-    order: VecDeque<RecordId>,
+struct SeenKeys {
+    set: HashSet<RecordKey>,
+    order: VecDeque<RecordKey>,
     capacity: usize,
 }
 
-impl SeenIds {
-    fn new(capacity: usize) -> SeenIds {
-        SeenIds {
+impl SeenKeys {
+    fn new(capacity: usize) -> SeenKeys {
+        SeenKeys {
             set: HashSet::new(),
             order: VecDeque::new(),
             capacity: capacity.max(1),
         }
     }
 
-    fn contains(&self, id: &RecordId) -> bool {
-        self.set.contains(id)
+    fn contains(&self, key: &RecordKey) -> bool {
+        self.set.contains(key)
     }
 
-    fn remember(&mut self, id: RecordId) {
-        if self.set.insert(id.clone()) {
-            self.order.push_back(id);
+    fn remember(&mut self, key: RecordKey) {
+        if self.set.insert(key.clone()) {
+            self.order.push_back(key);
             if self.order.len() > self.capacity {
                 if let Some(oldest) = self.order.pop_front() {
                     self.set.remove(&oldest);
@@ -52,7 +56,12 @@ impl SeenIds {
 /// Where the lines go.
 #[derive(Debug)]
 enum Target {
-    File { file: File, path: PathBuf },
+    File {
+        file: File,
+        path: PathBuf,
+        /// The length of what is durable: anything past it is cut.
+        committed: u64,
+    },
     Stdout,
 }
 
@@ -61,26 +70,35 @@ enum Target {
 pub struct Appended {
     /// Records written.
     pub written: usize,
-    /// Records not written because their id was written before.
+    /// Records not written because the same record (kind and id) was
+    /// written before.
     pub duplicates: usize,
 }
 
-/// A JSON Lines sink that writes each record id once.
+/// What storing one batch of a group did: the counts, and which of its
+/// records were written (their positions in the batch).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Stored {
+    pub(crate) appended: Appended,
+    pub(crate) written: Vec<usize>,
+}
+
+/// A JSON Lines sink that writes each record once.
 #[derive(Debug)]
 pub struct Sink {
     target: Target,
-    seen: SeenIds,
+    seen: SeenKeys,
 }
 
 impl Sink {
     /// Opens (or creates) the file at `path` for appending, remembering the
-    /// ids it holds. A last line cut short (the process was killed while
-    /// writing, before answering) is removed: 1NCE resends that batch.
+    /// records it holds. A last line cut short (the process was killed
+    /// while writing, before answering) is removed: 1NCE resends that batch.
     pub fn open(path: impl AsRef<Path>) -> io::Result<Sink> {
         Sink::open_remembering(path, DEFAULT_REMEMBERED_IDS)
     }
 
-    /// As [`Sink::open`], remembering at most `capacity` ids.
+    /// As [`Sink::open`], remembering at most `capacity` records.
     pub fn open_remembering(path: impl AsRef<Path>, capacity: usize) -> io::Result<Sink> {
         let path = path.as_ref().to_path_buf();
         let mut file = OpenOptions::new()
@@ -88,7 +106,7 @@ impl Sink {
             .read(true)
             .append(true)
             .open(&path)?;
-        let mut seen = SeenIds::new(capacity);
+        let mut seen = SeenKeys::new(capacity);
         let mut whole = 0u64;
         let mut reader = BufReader::new(&file);
         let mut line = Vec::new();
@@ -99,10 +117,8 @@ impl Sink {
                 break;
             }
             whole += read as u64;
-            if let Ok(record) = serde_json::from_slice::<Value>(&line) {
-                if let Some(id) = RecordId::of(&record) {
-                    seen.remember(id);
-                }
+            if let Some(key) = std::str::from_utf8(&line).ok().and_then(RecordKey::of_json) {
+                seen.remember(key);
             }
         }
         drop(reader);
@@ -112,18 +128,22 @@ impl Sink {
         }
         file.seek(SeekFrom::End(0))?;
         Ok(Sink {
-            target: Target::File { file, path },
+            target: Target::File {
+                file,
+                path,
+                committed: whole,
+            },
             seen,
         })
     }
 
     /// A sink that prints the lines on standard output: flushed before the
     /// receiver answers, but only as durable as what reads it, and with the
-    /// ids of this run only.
+    /// records of this run only.
     pub fn stdout() -> Sink {
         Sink {
             target: Target::Stdout,
-            seen: SeenIds::new(DEFAULT_REMEMBERED_IDS),
+            seen: SeenKeys::new(DEFAULT_REMEMBERED_IDS),
         }
     }
 
@@ -139,43 +159,68 @@ impl Sink {
     /// returns once they are durable (`fsync`); a record without an id is
     /// always written. Nothing is remembered unless the write succeeded.
     pub fn append(&mut self, records: &[Value]) -> io::Result<Appended> {
-        let mut lines = Vec::new();
-        let mut fresh = Vec::new();
-        let mut appended = Appended::default();
-        for record in records {
-            if let Some(id) = RecordId::of(record) {
-                if self.seen.contains(&id) || fresh.contains(&id) {
-                    appended.duplicates += 1;
-                    continue;
-                }
-                fresh.push(id);
-            }
-            serde_json::to_writer(&mut lines, record)?;
-            lines.push(b'\n');
-            appended.written += 1;
-        }
-        if !lines.is_empty() {
-            match &mut self.target {
-                Target::File { file, .. } => {
-                    // A batch is written whole or not at all: a failed write
-                    // is cut back, so the resend finds no half of it.
-                    let before = file.metadata()?.len();
-                    if let Err(e) = file.write_all(&lines).and_then(|()| file.sync_data()) {
-                        let _ = file.set_len(before);
-                        return Err(e);
+        let lines: Vec<Line> = records.iter().map(Line::of_value).collect();
+        Ok(self.store(&[&lines])?.remove(0).appended)
+    }
+
+    /// Stores a group of batches with one write and one fsync: each record
+    /// not written before (nor earlier in the group) once, in order. On an
+    /// error nothing of the group is kept or remembered, so their resends
+    /// are stored whole.
+    pub(crate) fn store(&mut self, batches: &[&[Line]]) -> io::Result<Vec<Stored>> {
+        let mut out = Vec::new();
+        let mut fresh: HashSet<&RecordKey> = HashSet::new();
+        let mut stored = Vec::with_capacity(batches.len());
+        for batch in batches {
+            let mut this = Stored::default();
+            for (position, line) in batch.iter().enumerate() {
+                if let Some(key) = &line.key {
+                    if self.seen.contains(key) || !fresh.insert(key) {
+                        this.appended.duplicates += 1;
+                        continue;
                     }
                 }
-                Target::Stdout => {
-                    let mut out = io::stdout().lock();
-                    out.write_all(&lines)?;
-                    out.flush()?;
+                out.extend_from_slice(line.text.as_bytes());
+                out.push(b'\n');
+                this.appended.written += 1;
+                this.written.push(position);
+            }
+            stored.push(this);
+        }
+        self.write(&out)?;
+        for key in fresh {
+            self.seen.remember(key.clone());
+        }
+        Ok(stored)
+    }
+
+    /// Writes `bytes` durably, whole or not at all.
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match &mut self.target {
+            Target::File {
+                file, committed, ..
+            } => {
+                // What an earlier failure (or a panic) left past the durable
+                // end is cut first, so that no half batch stays.
+                if file.metadata()?.len() != *committed {
+                    file.set_len(*committed)?;
                 }
+                if bytes.is_empty() {
+                    return Ok(());
+                }
+                if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_data()) {
+                    let _ = file.set_len(*committed);
+                    return Err(e);
+                }
+                *committed += bytes.len() as u64;
+                Ok(())
+            }
+            Target::Stdout => {
+                let mut out = io::stdout().lock();
+                out.write_all(bytes)?;
+                out.flush()
             }
         }
-        for id in fresh {
-            self.seen.remember(id);
-        }
-        Ok(appended)
     }
 }
 
@@ -190,8 +235,12 @@ mod tests {
         dir
     }
 
+    fn lines(texts: &[&str]) -> Vec<Line> {
+        texts.iter().map(|t| Line::of_text(t)).collect()
+    }
+
     #[test]
-    fn ids_are_written_once_across_reopening() {
+    fn records_are_written_once_across_reopening() {
         let path = scratch("reopen");
         let mut sink = Sink::open(&path).unwrap();
         let batch = [
@@ -223,6 +272,61 @@ mod tests {
     }
 
     #[test]
+    fn one_id_in_two_kinds_is_two_records_and_stays_two_after_a_restart() {
+        let path = scratch("kinds");
+        let event = r#"{"id":5,"event_type":{"id":1}}"#;
+        let usage = r#"{"id":5,"volume":{"total":1.0}}"#;
+        let mut sink = Sink::open(&path).unwrap();
+        let stored = sink.store(&[&lines(&[event, usage])]).unwrap();
+        assert_eq!(stored[0].appended.written, 2);
+        drop(sink);
+        let mut again = Sink::open(&path).unwrap();
+        let stored = again.store(&[&lines(&[usage, event])]).unwrap();
+        assert_eq!(stored[0].appended.duplicates, 2, "both are resends now");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_group_writes_each_record_once_and_says_which_batch_wrote_it() {
+        let path = scratch("group");
+        let mut sink = Sink::open(&path).unwrap();
+        let first = lines(&[r#"{"id":1}"#, r#"{"id":2}"#]);
+        let second = lines(&[r#"{"id":2}"#, r#"{"id":3}"#]);
+        let stored = sink.store(&[&first, &second]).unwrap();
+        assert_eq!(stored[0].written, vec![0, 1]);
+        assert_eq!(stored[1].written, vec![1]);
+        assert_eq!(stored[1].appended.duplicates, 1);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text, "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n",
+            "kept as received"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_write_remembers_nothing_and_the_resend_is_stored() {
+        let path = scratch("full");
+        let mut sink = Sink::open(&path).unwrap();
+        let healthy = std::mem::replace(
+            &mut sink.target,
+            Target::File {
+                file: OpenOptions::new().write(true).open("/dev/full").unwrap(),
+                path: path.clone(),
+                committed: 0,
+            },
+        );
+        let batch = lines(&[r#"{"id":1}"#]);
+        assert!(sink.store(&[&batch]).is_err(), "the disk is full");
+        assert_eq!(sink.seen.set.len(), 0, "nothing remembered");
+        sink.target = healthy;
+        let stored = sink.store(&[&batch]).unwrap();
+        assert_eq!(stored[0].appended.written, 1, "the resend gets a fresh try");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
     fn a_line_cut_short_is_removed_on_opening() {
         let path = scratch("torn");
         std::fs::write(&path, "{\"id\":1}\n{\"id\":2,\"vol").unwrap();
@@ -238,13 +342,14 @@ mod tests {
     }
 
     #[test]
-    fn the_oldest_ids_are_forgotten_past_the_bound() {
-        let mut seen = SeenIds::new(2);
+    fn the_oldest_keys_are_forgotten_past_the_bound() {
+        let mut seen = SeenKeys::new(2);
+        let key = |n: i32| RecordKey::of(&json!({ "id": n })).unwrap();
         for n in 0..3 {
-            seen.remember(RecordId::of(&json!({ "id": n })).unwrap());
+            seen.remember(key(n));
         }
-        assert!(!seen.contains(&RecordId::of(&json!({ "id": 0 })).unwrap()));
-        assert!(seen.contains(&RecordId::of(&json!({ "id": 2 })).unwrap()));
+        assert!(!seen.contains(&key(0)));
+        assert!(seen.contains(&key(2)));
         assert_eq!(seen.set.len(), 2);
     }
 }
