@@ -13,7 +13,7 @@ use crate::args::duration;
 use crate::cmd::streamer::{receiver, tls, StreamerArgs};
 use crate::context::{Ctx, Global};
 use crate::failure::Failure;
-use crate::serve::serve;
+use crate::serve::{serve, PeerFlags, ServeFlags};
 
 /// What `onence exporter` takes.
 #[derive(Args, Debug)]
@@ -47,10 +47,41 @@ pub struct ExporterArgs {
     /// Its PEM private key.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Who may post to --streamer-listen (/metrics is served to anyone who
+    /// reaches --listen).
+    #[command(flatten)]
+    peers: PeerFlags,
+    /// The bounds of both listeners.
+    #[command(flatten)]
+    serve: ServeFlags,
 }
+
+/// Connections the /metrics listener holds at most: scrapers are few, and
+/// the streamer in the same process needs the rest of the open files; it
+/// is well above one peer's cap, so that one peer cannot fill it.
+const METRICS_CONNECTIONS: u64 = 256;
 
 /// Runs the exporter (and the streamer) until Ctrl-C or SIGTERM.
 pub async fn run(global: Global, args: ExporterArgs) -> Result<(), Failure> {
+    let serving = args.serve.settings(&args.peers)?;
+    let metrics_serving = args
+        .serve
+        .settings(&PeerFlags::default())?
+        .with_max_connections(
+            args.serve
+                .max_connections
+                .unwrap_or(METRICS_CONNECTIONS)
+                .min(METRICS_CONNECTIONS),
+        );
+    let streamer_serving = match args.serve.max_connections {
+        Some(_) => serving,
+        None => {
+            let room = onence::server::raise_open_files_limit()
+                .saturating_sub(onence::server::RESERVED_FILES + METRICS_CONNECTIONS)
+                .max(1);
+            serving.with_max_connections(room)
+        }
+    };
     let settings = ExporterSettings::new(args.interval, args.max_rate)?;
     let exporter = Exporter::new(settings.clone());
     let streamer = match (
@@ -67,6 +98,8 @@ pub async fn run(global: Global, args: ExporterArgs) -> Result<(), Failure> {
                 tls_cert: args.tls_cert.clone(),
                 tls_key: args.tls_key.clone(),
                 max_body: onence::streamer::DEFAULT_MAX_BODY,
+                peers: args.peers.clone(),
+                serve: args.serve.clone(),
             };
             let app = receiver(&flags)?
                 .with_observer(exporter.streamer_observer())
@@ -83,10 +116,16 @@ pub async fn run(global: Global, args: ExporterArgs) -> Result<(), Failure> {
     })
     .await?;
     let refreshing = tokio::spawn(exporter.clone().refresh_forever(ctx.client().clone()));
-    let metrics = serve("exporter", args.listen, None, exporter.router());
+    let metrics = serve(
+        "exporter",
+        args.listen,
+        None,
+        exporter.router(),
+        metrics_serving,
+    );
     let outcome = match streamer {
         Some((flags, app)) => {
-            let receiving = serve("streamer", flags.listen, tls(&flags), app);
+            let receiving = serve("streamer", flags.listen, tls(&flags), app, streamer_serving);
             let (metrics, receiving) = tokio::join!(metrics, receiving);
             metrics.and(receiving)
         }

@@ -14,7 +14,7 @@ use rmcp::ServiceExt;
 use crate::context::{Ctx, Global};
 use crate::failure::Failure;
 use crate::input::secret_file;
-use crate::serve::{serve, Tls};
+use crate::serve::{serve, PeerFlags, ServeFlags, Tls};
 
 /// What `onence mcp` takes.
 #[derive(Args, Debug)]
@@ -37,10 +37,20 @@ pub struct McpArgs {
     /// The certificate's PEM private key.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// With --http: who may connect.
+    #[command(flatten)]
+    pub peers: PeerFlags,
+    /// With --http: the bounds of the listener.
+    #[command(flatten)]
+    pub serve: ServeFlags,
 }
 
 /// Serves MCP until the client closes stdio, or until stopped (--http).
 pub async fn run(global: Global, args: McpArgs) -> Result<(), Failure> {
+    let serving = match args.http {
+        Some(_) => Some(args.serve.settings(&args.peers)?),
+        None => None,
+    };
     let mut settings = None;
     // The context keeps the embedded sandbox (with --sandbox) running.
     let _ctx = Ctx::open_with(global, |builder| {
@@ -68,7 +78,8 @@ pub async fn run(global: Global, args: McpArgs) -> Result<(), Failure> {
             }),
             _ => None,
         };
-        return serve(&what, listen, tls, router(server, &http)).await;
+        let serving = serving.unwrap_or_default();
+        return serve(&what, listen, tls, router(server, &http), serving).await;
     }
     let running = server
         .serve(rmcp::transport::stdio())

@@ -9,7 +9,7 @@ use onence::streamer::{Receiver, Sink, DEFAULT_MAX_BODY};
 
 use crate::failure::Failure;
 use crate::input::secret_file;
-use crate::serve::{serve, Tls};
+use crate::serve::{serve, PeerFlags, ServeFlags, Tls};
 
 /// What `onence streamer` takes.
 #[derive(Args, Debug)]
@@ -37,6 +37,10 @@ pub struct StreamerArgs {
     /// The largest body taken, in bytes (a larger one gets 413).
     #[arg(long, default_value_t = DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    #[command(flatten)]
+    pub peers: PeerFlags,
+    #[command(flatten)]
+    pub serve: ServeFlags,
 }
 
 /// The receiver the flags describe, ready to mount.
@@ -46,7 +50,9 @@ pub fn receiver(args: &StreamerArgs) -> Result<Receiver, Failure> {
         "-" => Sink::stdout(),
         path => Sink::open(path).map_err(|e| Failure::Usage(format!("--out {path}: {e}")))?,
     };
-    Ok(Receiver::new(&args.user, password, sink).with_max_body_bytes(args.max_body))
+    let receiver = Receiver::new(&args.user, password, sink)
+        .map_err(|e| Failure::Usage(format!("the sink's writer did not start: {e}")))?;
+    Ok(receiver.with_max_body_bytes(args.max_body))
 }
 
 /// The TLS files the flags name, if any.
@@ -62,6 +68,7 @@ pub fn tls(args: &StreamerArgs) -> Option<Tls> {
 
 /// Runs the receiver until Ctrl-C or SIGTERM.
 pub async fn run(args: StreamerArgs) -> Result<(), Failure> {
+    let settings = args.serve.settings(&args.peers)?;
     let app = receiver(&args)?.router();
-    serve("streamer", args.listen, tls(&args), app).await
+    serve("streamer", args.listen, tls(&args), app, settings).await
 }
