@@ -505,3 +505,43 @@ fn settings_that_cannot_work_are_refused_at_start_by_name() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_tls_handshake_is_cut_off_at_the_deadline() {
+    let dir = scratch("handshake");
+    let password = password_file(&dir);
+    let out = dir.join("records.jsonl");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let pair = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    std::fs::write(&cert, pair.cert.pem()).unwrap();
+    std::fs::write(&key, pair.signing_key.serialize_pem()).unwrap();
+    let mut args = vec!["streamer", "--listen", "127.0.0.1:0", "--user", "stream"];
+    args.extend(["--password-file", password.to_str().unwrap()]);
+    args.extend(["--out", out.to_str().unwrap()]);
+    args.extend([
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    args.extend(["--handshake-timeout", "2s"]);
+    let server = Server::start("streamer", &args, None);
+    // Connected, and silent: no ClientHello ever comes.
+    let mut stream = tokio::net::TcpStream::connect(server.address())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 16];
+    let ended = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await;
+    let held = started.elapsed();
+    assert!(
+        matches!(ended, Ok(Ok(0)) | Ok(Err(_))),
+        "the connection was closed: {ended:?}"
+    );
+    assert!(
+        held >= Duration::from_millis(1500) && held <= Duration::from_secs(4),
+        "cut off at the 2 s handshake deadline, not {held:?}"
+    );
+    drop(server);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -84,10 +84,12 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// What the sink holds, one record a line.
+/// What the sink holds, one record a line: the whole lines only, since a
+/// write may be under way while the test reads.
 fn on_disk(out: &Path) -> Vec<Value> {
-    std::fs::read_to_string(out)
-        .unwrap_or_default()
+    let text = std::fs::read_to_string(out).unwrap_or_default();
+    let whole = &text[..text.rfind('\n').map_or(0, |end| end + 1)];
+    whole
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
@@ -404,16 +406,42 @@ async fn the_sandbox_streams_what_its_sims_use_and_resends_what_failed() {
         }
     };
     let initial = data_left(&unused).await;
-    tokio::time::sleep(every * 10).await;
+    // Wait (with a deadline, not a fixed sleep) for the two refused posts
+    // and the resends that follow them.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while sandbox.counters().stream_failures < 2 || on_disk(&out).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "nothing was streamed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let before = data_left(&sandbox).await;
-    // Everything made before the reads above is delivered by now.
-    tokio::time::sleep(every * 20).await;
-    let records = on_disk(&out);
+    let usage_total = |records: &[Value]| -> f64 {
+        records
+            .iter()
+            .filter(|r| r["traffic_type"]["id"] == 5)
+            .map(|r| r["volume"]["total"].as_f64().unwrap())
+            .sum()
+    };
+    // Everything used before the read above is delivered in time: wait
+    // until the records report at least that much.
+    let records = loop {
+        let records = on_disk(&out);
+        if usage_total(&records) >= initial - before - 1e-6 {
+            break records;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the usage was never all delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let after = data_left(&sandbox).await;
 
     let counters = sandbox.counters();
     assert_eq!(counters.stream_failures, 2, "the two refused posts");
-    assert!(counters.streamed as usize >= records.len() && !records.is_empty());
+    assert!(
+        counters.streamed as usize >= records.len(),
+        "no record on disk that was not streamed"
+    );
     let ids: std::collections::BTreeSet<u64> =
         records.iter().map(|r| r["id"].as_u64().unwrap()).collect();
     assert_eq!(
@@ -421,11 +449,7 @@ async fn the_sandbox_streams_what_its_sims_use_and_resends_what_failed() {
         records.len(),
         "each record once, resends included"
     );
-    let reported: f64 = records
-        .iter()
-        .filter(|r| r["traffic_type"]["id"] == 5)
-        .map(|r| r["volume"]["total"].as_f64().unwrap())
-        .sum();
+    let reported = usage_total(&records);
     assert!(
         records.iter().any(|r| r["event_type"]["id"] == 1),
         "location events too"
