@@ -114,6 +114,31 @@ fn password_file(dir: &Path) -> PathBuf {
     path
 }
 
+/// `onence streamer` writing to `dir/records.jsonl`, with `extra` flags.
+fn streamer(dir: &Path, extra: &[&str], files: Option<u64>) -> Server {
+    let password = password_file(dir);
+    let out = dir.join("records.jsonl");
+    let mut args = vec!["streamer", "--listen", "127.0.0.1:0", "--user", "stream"];
+    args.extend(["--password-file", password.to_str().unwrap()]);
+    args.extend(["--out", out.to_str().unwrap()]);
+    args.extend(extra);
+    Server::start("streamer", &args, files)
+}
+
+/// Writes `pair` as `dir/cert.pem` and `dir/key.pem`; the flags that serve it.
+fn tls_flags(dir: &Path, pair: &rcgen::CertifiedKey<rcgen::KeyPair>) -> Vec<String> {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, pair.cert.pem()).unwrap();
+    std::fs::write(&key, pair.signing_key.serialize_pem()).unwrap();
+    let path = |p: PathBuf| p.to_str().unwrap().to_string();
+    vec![
+        "--tls-cert".into(),
+        path(cert),
+        "--tls-key".into(),
+        path(key),
+    ]
+}
+
 /// Opens a connection from `source` and sends a request head one byte at
 /// a time, every 200 ms; resolves with how long the server kept it open.
 async fn dribble(target: std::net::SocketAddr, source: &str) -> Duration {
@@ -187,13 +212,7 @@ fn raise_own_limit() {
 async fn the_streamer_answers_beside_dribblers() {
     raise_own_limit();
     let dir = scratch("dribble-streamer");
-    let password = password_file(&dir);
-    let out = dir.join("records.jsonl");
-    let mut args = vec!["streamer", "--listen", "127.0.0.1:0", "--user", "stream"];
-    args.extend(["--password-file", password.to_str().unwrap()]);
-    args.extend(["--out", out.to_str().unwrap()]);
-    args.extend(DEADLINES);
-    let server = Server::start("streamer", &args, Some(1024));
+    let server = streamer(&dir, DEADLINES, Some(1024));
     holds_against_dribblers(&server, Duration::from_secs(3), "/").await;
     drop(server);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -221,14 +240,9 @@ async fn the_mcp_server_answers_beside_dribblers() {
 async fn a_full_house_refuses_at_once_and_frees_within_the_deadline() {
     raise_own_limit();
     let dir = scratch("full-house");
-    let password = password_file(&dir);
-    let out = dir.join("records.jsonl");
-    let mut args = vec!["streamer", "--listen", "127.0.0.1:0", "--user", "stream"];
-    args.extend(["--password-file", password.to_str().unwrap()]);
-    args.extend(["--out", out.to_str().unwrap()]);
-    args.extend(["--max-connections", "20", "--max-connections-per-peer", "5"]);
-    args.extend(DEADLINES);
-    let server = Server::start("streamer", &args, None);
+    let mut flags = vec!["--max-connections", "20", "--max-connections-per-peer", "5"];
+    flags.extend(DEADLINES);
+    let server = streamer(&dir, &flags, None);
     let target = server.address();
     // Twenty dribblers from four addresses fill the house.
     let fill: Vec<_> = (0..20)
@@ -259,25 +273,8 @@ async fn a_full_house_refuses_at_once_and_frees_within_the_deadline() {
 #[tokio::test]
 async fn the_allow_list_refuses_others_and_reads_forwarded_addresses_only_from_a_trusted_proxy() {
     let dir = scratch("allow");
-    let password = password_file(&dir);
     let out = dir.join("records.jsonl");
-    let base = |extra: &[&str]| {
-        let mut args = vec!["streamer", "--listen", "127.0.0.1:0", "--user", "stream"];
-        args.extend(["--password-file", password.to_str().unwrap()]);
-        args.extend(["--out", out.to_str().unwrap()]);
-        args.extend(extra);
-        Server::start(
-            "streamer",
-            &args
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-            None,
-        )
-    };
+    let base = |extra: &[&str]| streamer(&dir, extra, None);
     let post = |url: String, forwarded: Option<&'static str>| async move {
         let mut request = reqwest::Client::new()
             .post(url)
@@ -318,23 +315,16 @@ async fn the_allow_list_refuses_others_and_reads_forwarded_addresses_only_from_a
 #[tokio::test]
 async fn a_replaced_certificate_is_served_after_sighup_and_no_request_in_flight_fails() {
     let dir = scratch("reload");
-    let password = password_file(&dir);
     let out = dir.join("records.jsonl");
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let first = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let second = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    std::fs::write(&cert, first.cert.pem()).unwrap();
-    std::fs::write(&key, first.signing_key.serialize_pem()).unwrap();
-    let mut args = vec!["streamer", "--listen", "127.0.0.1:0", "--user", "stream"];
-    args.extend(["--password-file", password.to_str().unwrap()]);
-    args.extend(["--out", out.to_str().unwrap()]);
-    args.extend([
-        "--tls-cert",
-        cert.to_str().unwrap(),
-        "--tls-key",
-        key.to_str().unwrap(),
-    ]);
-    let server = Server::start("streamer", &args, None);
+    let flags = tls_flags(&dir, &first);
+    let server = streamer(
+        &dir,
+        &flags.iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+    );
     let url = server.url.replace("127.0.0.1", "localhost");
     let client = || {
         reqwest::Client::builder()
@@ -509,23 +499,14 @@ fn settings_that_cannot_work_are_refused_at_start_by_name() {
 #[tokio::test]
 async fn a_client_that_never_finishes_its_tls_handshake_is_cut_off_at_the_deadline() {
     let dir = scratch("handshake");
-    let password = password_file(&dir);
-    let out = dir.join("records.jsonl");
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let pair = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    std::fs::write(&cert, pair.cert.pem()).unwrap();
-    std::fs::write(&key, pair.signing_key.serialize_pem()).unwrap();
-    let mut args = vec!["streamer", "--listen", "127.0.0.1:0", "--user", "stream"];
-    args.extend(["--password-file", password.to_str().unwrap()]);
-    args.extend(["--out", out.to_str().unwrap()]);
-    args.extend([
-        "--tls-cert",
-        cert.to_str().unwrap(),
-        "--tls-key",
-        key.to_str().unwrap(),
-    ]);
-    args.extend(["--handshake-timeout", "2s"]);
-    let server = Server::start("streamer", &args, None);
+    let mut flags = tls_flags(&dir, &pair);
+    flags.extend(["--handshake-timeout".to_string(), "2s".to_string()]);
+    let server = streamer(
+        &dir,
+        &flags.iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+    );
     // Connected, and silent: no ClientHello ever comes.
     let mut stream = tokio::net::TcpStream::connect(server.address())
         .await
