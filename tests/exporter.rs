@@ -83,12 +83,23 @@ async fn a_refresh_costs_pages_flagged_and_its_budget() {
     let settings = ExporterSettings::new(Duration::from_secs(40), 10.0).unwrap();
     assert_eq!(settings.allowance(), 200);
     let exporter = Exporter::new(settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let served = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, exporter.router()).into_future());
+    let health = || async {
+        reqwest::get(format!("{served}/healthz"))
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(health().await, 503, "no refresh has succeeded yet");
     let before = sandbox.counters().requests_to("GET /v1/sims");
     let (report, mut cursor) = exporter.refresh_once(&client, None).await.unwrap();
     assert_eq!(report.sims, 250);
     assert_eq!(report.list_calls, 3);
     assert_eq!(sandbox.counters().requests_to("GET /v1/sims") - before, 3);
     assert_eq!(report.flagged_reads, flagged);
+    assert_eq!(health().await, 200, "a refresh succeeded");
     let budget = 200 - 3 - flagged;
     assert_eq!(report.round_robin_reads, budget / 2 * 2);
     let (data, sms) = quota_reads(&sandbox);
@@ -126,9 +137,7 @@ async fn a_refresh_costs_pages_flagged_and_its_budget() {
             .unwrap()
             .1;
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/metrics", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, exporter.router()).into_future());
+    let url = format!("{served}/metrics");
     let body = || async { reqwest::get(&url).await.unwrap().text().await.unwrap() };
     let samples = scrape(&body().await);
     assert_eq!(samples["onence_sim_info"].len(), 250);
@@ -140,6 +149,30 @@ async fn a_refresh_costs_pages_flagged_and_its_budget() {
     assert_eq!(samples["onence_sim_data_total_bytes"].len(), 250);
     let by_status: f64 = samples["onence_sims"].iter().map(|(_, v)| v).sum();
     assert_eq!(by_status, 250.0);
+    // The gauges are the sandbox's quotas, its MB as 2^20 bytes.
+    let gauges = |name: &str| -> BTreeMap<String, f64> {
+        samples[name]
+            .iter()
+            .map(|(l, v)| (l["iccid"].clone(), *v))
+            .collect()
+    };
+    let (remaining, total) = (
+        gauges("onence_sim_data_remaining_bytes"),
+        gauges("onence_sim_data_total_bytes"),
+    );
+    assert_eq!(remaining.len(), 250);
+    for iccid in remaining.keys().take(20) {
+        let quota = client.data_quota_of(iccid.as_str()).await.unwrap();
+        let mb = |v: Option<f64>| v.unwrap() * BYTES_PER_MB;
+        assert!(
+            (remaining[iccid] - mb(quota.volume.map(|v| *v))).abs() < 1.0,
+            "{iccid}"
+        );
+        assert!(
+            (total[iccid] - mb(quota.total_volume.map(|v| *v))).abs() < 1.0,
+            "{iccid}"
+        );
+    }
 
     // The API fails: the values stay, the error counts.
     sandbox.revoke_tokens();
@@ -181,6 +214,7 @@ async fn the_exporter_process_is_scraped_and_counts_the_stream() {
     let mut child: Child = Command::new(env!("CARGO_BIN_EXE_onence"))
         .args([
             "--sandbox",
+            "--debug",
             "exporter",
             "--listen",
             "127.0.0.1:0",
@@ -216,7 +250,14 @@ async fn the_exporter_process_is_scraped_and_counts_the_stream() {
             streamer = Some(url.to_string());
         }
     }
-    std::thread::spawn(move || for _ in stderr.lines() {});
+    // Everything the process logs (at debug) is kept, to look for secrets.
+    let logged = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let keep = logged.clone();
+    let reading = std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            keep.lock().unwrap().push_str(&line);
+        }
+    });
     let (metrics, streamer) = (metrics.unwrap(), streamer.unwrap());
     let http = reqwest::Client::new();
     let mut healthy = false;
@@ -270,6 +311,16 @@ async fn the_exporter_process_is_scraped_and_counts_the_stream() {
         .unwrap();
     let _ = child.kill();
     let _ = child.wait();
+    reading.join().unwrap();
+    let logged = logged.lock().unwrap().clone();
+    assert!(
+        logged.contains("batch stored"),
+        "the debug log was read: {logged}"
+    );
+    assert!(
+        !logged.contains("stream-pw-0f9") && !logged.contains("c3RyZWFtOnN0cmVhbS1wdy0wZjk"),
+        "the stream's password (plain or as its Basic header) is never logged"
+    );
     assert!(!text.contains("stream-pw-0f9"), "no secret in the metrics");
     let samples = scrape(&text);
     assert_eq!(samples["onence_sim_info"].len(), 100, "the sandbox's fleet");
@@ -332,4 +383,31 @@ async fn the_exporter_process_is_scraped_and_counts_the_stream() {
         "the dashboard queries what is not served: {missing:?}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// /healthz turns 503 once the last successful refresh is older than
+/// three intervals.
+#[tokio::test]
+async fn health_turns_503_when_the_data_goes_stale() {
+    let sandbox = fleet(10).await;
+    let client = sandbox
+        .client_builder()
+        .rate_limits(RateLimits::none())
+        .build()
+        .unwrap();
+    let exporter = Exporter::new(ExporterSettings::new(Duration::from_secs(1), 10.0).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let health = format!("http://{}/healthz", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, exporter.router()).into_future());
+    exporter.refresh_once(&client, None).await.unwrap();
+    assert_eq!(reqwest::get(&health).await.unwrap().status(), 200);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while reqwest::get(&health).await.unwrap().status() == 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still healthy long after three intervals without a refresh"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(reqwest::get(&health).await.unwrap().status(), 503);
 }
