@@ -43,7 +43,10 @@ impl Drop for InFlight {
 }
 
 /// A connection's stream that fails its reads once it has been silent for
-/// `idle` with no request under way, or once a deadline cut it.
+/// `idle` with no request under way, or once a deadline cut it. Bytes
+/// written count as activity: hyper reads while it writes an answer (to
+/// see a client hang up), and a long answer that is still going out is
+/// not idleness.
 pub(crate) struct IdleDeadline<I> {
     inner: I,
     idle: Duration,
@@ -58,6 +61,17 @@ impl<I> IdleDeadline<I> {
             idle,
             state,
             timer: None,
+        }
+    }
+}
+
+impl<I> IdleDeadline<I> {
+    /// Moves an armed idle deadline to `idle` from now; the reader waiting
+    /// on it stays registered, so it still wakes at the new deadline.
+    fn push_back(&mut self) {
+        let next = Instant::now() + self.idle;
+        if let Some(timer) = self.timer.as_mut() {
+            timer.as_mut().reset(next);
         }
     }
 }
@@ -110,7 +124,11 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for IdleDeadline<I> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.push_back();
+        }
+        written
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -126,7 +144,11 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for IdleDeadline<I> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.push_back();
+        }
+        written
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -256,6 +278,38 @@ mod tests {
         let err = io.read(&mut buf).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         drop(client);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_still_going_out_is_not_idleness() {
+        use tokio::io::AsyncWriteExt;
+        let (mut client, server) = tokio::io::duplex(16);
+        let state = Arc::new(ConnectionState::default());
+        let io = IdleDeadline::new(server, Duration::from_secs(5), state);
+        let (mut reading, mut writing) = tokio::io::split(io);
+        // The client takes 16 bytes every 2 s: 30 s for the whole answer.
+        let slow_reader = tokio::spawn(async move {
+            let mut buf = [0u8; 16];
+            let mut got = 0;
+            while got < 240 {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                got += client.read(&mut buf).await.unwrap();
+            }
+            client
+        });
+        let watching = tokio::spawn(async move {
+            let mut buf = [0u8; 1];
+            reading.read(&mut buf).await
+        });
+        writing.write_all(&[b'x'; 240]).await.unwrap();
+        let _client = slow_reader.await.unwrap();
+        assert!(!watching.is_finished(), "not cut while the answer went out");
+        let ended = watching.await.unwrap();
+        assert_eq!(
+            ended.unwrap_err().kind(),
+            io::ErrorKind::TimedOut,
+            "idle after it"
+        );
     }
 
     #[tokio::test(start_paused = true)]
