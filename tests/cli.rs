@@ -1582,3 +1582,36 @@ async fn api_names_every_operation_and_calls_one_checked() {
     let shown = onence(&sandbox, &[&read[..], &["--show-secrets"]].concat(), "").await;
     assert!(shown.stdout.contains(key), "{}", shown.stdout);
 }
+
+/// A reader that stops early (`onence completions bash | head -1`) ends the
+/// command quietly: exit 0, nothing on stderr (the scripts are far larger
+/// than a pipe holds, so the write meets the closed pipe).
+#[test]
+fn completions_end_quietly_when_the_reader_stops_early() {
+    use std::io::BufRead;
+    for shell in ["bash", "zsh", "fish"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onence"))
+            .args(["completions", shell])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{shell}: a script begins");
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{shell}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.stderr.is_empty(),
+            "{shell}: quiet: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

@@ -135,8 +135,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Noun::Api(api::ApiVerb::List { word }) => return api::list(&cli.global, word.as_deref()),
         Noun::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
+            // clap_complete panics when its writer fails (a reader that
+            // stopped early, `| head`): render first, then write through
+            // the closed-pipe path, which ends quietly.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "onence", &mut script);
             let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut command, "onence", &mut out);
+            std::io::Write::write_all(&mut out, &script).map_err(Failure::from)?;
             return std::io::Write::flush(&mut out).map_err(Failure::from);
         }
         noun => noun,
