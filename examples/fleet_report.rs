@@ -38,13 +38,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // SIMs it does not show above 20% cost a quota read.
     let report = client.low_data_report(onence::QUOTA_STATUS_SHARE).await?;
     println!(
-        "{:<20}  {:<8}  {:<14}  {:>9}  {:>5}",
+        "{:<20}  {:<8}  {:<14}  {:>9}  {:>6}",
         "ICCID", "STATUS", "LABEL", "LEFT (MB)", "LEFT"
     );
     for found in &report.low {
         let sim = &found.sim;
         println!(
-            "{:<20}  {:<8}  {:<14}  {:>9.2}  {:>4.0}%",
+            // One decimal: 19.5% left is not "20%" in a list of "less than 20%".
+            "{:<20}  {:<8}  {:<14}  {:>9.2}  {:>5.1}%",
             sim.iccid.as_deref().unwrap_or("?"),
             sim.status
                 .as_ref()

@@ -370,6 +370,10 @@ async fn iccids_come_from_stdin_and_a_bad_line_is_named_before_anything_is_sent(
     let run = onence(&sandbox, &["sims", "enable", "--yes"], &good).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("2 SIMs enabled"), "{}", run.stdout);
+    let one = format!("{}\n", sandbox.iccid(0));
+    let run = onence(&sandbox, &["sims", "disable", "--yes"], &one).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("1 SIM disabled;"), "{}", run.stdout);
 
     let bad = format!("{}\n# comment\n\nnot-an-iccid\n", sandbox.iccid(2));
     let before = sandbox.counters().requests.values().sum::<u64>();

@@ -277,8 +277,9 @@ async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure
         &done(
             json!({ "sims": iccids.len(), "status": status, "queued": true }),
             format!(
-                "{} SIMs {}; the change is queued",
+                "{} {} {}; the change is queued",
                 iccids.len(),
+                if iccids.len() == 1 { "SIM" } else { "SIMs" },
                 status.to_lowercase()
             ),
         ),
