@@ -53,6 +53,7 @@ pub struct RateLimits {
     support: Option<Limit>,
     geofence_reads: Option<Limit>,
     token: Option<Limit>,
+    every_call: Option<Limit>,
 }
 
 impl Default for RateLimits {
@@ -70,6 +71,7 @@ impl RateLimits {
             support: Some(Limit::new(100, Duration::from_secs(300))),
             geofence_reads: Some(Limit::new(30, Duration::from_secs(60))),
             token: Some(Limit::new(600, Duration::from_secs(60))),
+            every_call: None,
         }
     }
 
@@ -81,6 +83,7 @@ impl RateLimits {
             support: None,
             geofence_reads: None,
             token: None,
+            every_call: None,
         }
     }
 
@@ -114,6 +117,21 @@ impl RateLimits {
         self
     }
 
+    /// Sets a cap on every call the client makes, whatever its route,
+    /// tokens and retries included, on top of the routes' own limits. It is
+    /// paced evenly, with no burst: over any window of `t` seconds at most
+    /// `requests × t / period + 1` calls go out. For a process that must
+    /// keep a hard budget, such as the exporter. Off by default.
+    pub fn with_every_call(mut self, limit: Option<Limit>) -> RateLimits {
+        self.every_call = limit;
+        self
+    }
+
+    /// The cap on every call, when there is one.
+    pub fn every_call(&self) -> Option<Limit> {
+        self.every_call
+    }
+
     /// The limit of `/v1/sims...` and `/v2/sims...`.
     pub fn sims(&self) -> Option<Limit> {
         self.sims
@@ -140,13 +158,14 @@ impl RateLimits {
     }
 
     /// Every limit, by the name `build()` reports it under.
-    pub(crate) fn all(&self) -> [(&'static str, Option<Limit>); 5] {
+    pub(crate) fn all(&self) -> [(&'static str, Option<Limit>); 6] {
         [
             ("sims", self.sims),
             ("orders_and_products", self.orders_and_products),
             ("support", self.support),
             ("geofence_reads", self.geofence_reads),
             ("token", self.token),
+            ("every_call", self.every_call),
         ]
     }
 }
@@ -198,6 +217,7 @@ pub(crate) struct RateLimiters {
     support: Option<Arc<Limiter>>,
     geofence_reads: Option<Arc<Limiter>>,
     token: Option<Arc<Limiter>>,
+    every_call: Option<Arc<Limiter>>,
     clock: Option<Clock>,
 }
 
@@ -209,6 +229,7 @@ impl std::fmt::Debug for RateLimiters {
             .field("support", &self.support.is_some())
             .field("geofence_reads", &self.geofence_reads.is_some())
             .field("token", &self.token.is_some())
+            .field("every_call", &self.every_call.is_some())
             .finish()
     }
 }
@@ -223,7 +244,7 @@ impl RateLimiters {
 
     /// Limiters whose burst is `burst_share` of each limit (the sandbox, as a server, allows full bursts).
     pub(crate) fn with_burst(limits: &RateLimits, clock: &Clock, burst_share: f64) -> RateLimiters {
-        let make = |limit: Option<Limit>| {
+        let make_with = |limit: Option<Limit>, burst_share: f64| {
             let limit = limit?;
             let burst = NonZeroU32::new(((f64::from(limit.requests) * burst_share) as u32).max(1))?;
             // No panic on a limit of zero requests (build() refuses it before this).
@@ -234,12 +255,15 @@ impl RateLimiters {
                 clock.clone(),
             )))
         };
+        let make = |limit: Option<Limit>| make_with(limit, burst_share);
         RateLimiters {
             sims: make(limits.sims),
             orders_and_products: make(limits.orders_and_products),
             support: make(limits.support),
             geofence_reads: make(limits.geofence_reads),
             token: make(limits.token),
+            // A hard cap: a burst of one, so no window holds more than its share.
+            every_call: make_with(limits.every_call, 0.0),
             clock: Some(clock.clone()),
         }
     }
@@ -262,14 +286,20 @@ impl RateLimiters {
         self.of(route).is_none_or(|l| l.check().is_ok())
     }
 
-    /// Waits until a request on `route` is within its limit.
+    /// Waits until a request on `route` is within its limit, then within
+    /// the cap on every call.
     pub(crate) async fn until_ready(&self, route: Route) {
-        let (Some(limiter), Some(clock)) = (self.of(route), &self.clock) else {
+        let Some(clock) = &self.clock else {
             return;
         };
-        while let Err(not_until) = limiter.check() {
-            let wait = not_until.wait_time_from(clock.now());
-            tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+        for limiter in [self.of(route), self.every_call.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            while let Err(not_until) = limiter.check() {
+                let wait = not_until.wait_time_from(clock.now());
+                tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+            }
         }
     }
 }
@@ -310,6 +340,33 @@ mod tests {
             off.until_ready(Route::Sims).await;
         }
         assert!(start.elapsed() < Duration::from_millis(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_cap_on_every_call_counts_tokens_too_and_never_bursts() {
+        let clock = Clock::system();
+        let capped =
+            RateLimits::none().with_every_call(Some(Limit::new(5, Duration::from_secs(1))));
+        let limiters = RateLimiters::new(&capped, &clock);
+        let start = tokio::time::Instant::now();
+        let mut at = Vec::new();
+        for i in 0..21 {
+            let route = if i % 3 == 0 {
+                Route::Token
+            } else {
+                Route::Sims
+            };
+            limiters.until_ready(route).await;
+            at.push(start.elapsed());
+        }
+        // One call every 200 ms from the first: no burst at the start.
+        for (i, t) in at.iter().enumerate() {
+            let due = Duration::from_millis(200 * i as u64);
+            assert!(
+                *t >= due && *t < due + Duration::from_millis(20),
+                "call {i} at {t:?}"
+            );
+        }
     }
 
     #[test]
