@@ -80,11 +80,10 @@ fn main() {
         rows.extend(runtime.block_on(device_walk(1_000)));
     }
     if run(10) {
-        rows.extend(runtime.block_on(watch::exporter_refresh(2_000)));
-        rows.extend(runtime.block_on(watch::exporter_refresh(20_000)));
+        rows.extend(runtime.block_on(watch::exporter_first_data(2_000)));
     }
     if run(11) {
-        rows.push(watch::metrics_at_scale());
+        rows.extend(watch::metrics_at_scale());
     }
     if run(12) {
         let (batches, rounds) = if quick { (3, 3) } else { (20, 3) };

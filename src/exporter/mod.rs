@@ -1,39 +1,52 @@
-//! Prometheus metrics of a 1NCE fleet, refreshed in the background within
-//! the API's rate limit: a scrape never calls the API, it is served the
-//! last good refresh. With the Data Streamer receiver mounted beside it,
-//! consumption is counted live from usage records at no API cost.
+//! Prometheus metrics of a 1NCE fleet, read continuously within a hard
+//! budget of calls: a scrape never calls the API, it is served the stored
+//! encoding of what is known. With the Data Streamer receiver mounted
+//! beside it, usage lowers a SIM's data left and quota events flag it at
+//! once, at no API cost.
 //!
 //! ```no_run
 //! # #[cfg(feature = "exporter")]
 //! # async fn run() -> onence::Result<()> {
-//! use onence::exporter::{Exporter, ExporterSettings};
+//! use onence::exporter::{Exporter, ExporterSettings, SimSeries};
 //! use std::time::Duration;
 //!
-//! let exporter = Exporter::new(ExporterSettings::new(Duration::from_secs(600), 5.0)?);
+//! let settings = ExporterSettings::new(Duration::from_secs(600), 5.0)?
+//!     .with_sim_series(SimSeries::Flagged);
+//! let exporter = Exporter::new(settings);
 //! let client = onence::Client::builder_from_env()?
 //!     .rate_limits(exporter.settings().rate_limits())
 //!     .on_attempt(exporter.attempt_observer())
 //!     .build()?;
-//! tokio::spawn(exporter.clone().refresh_forever(client));
+//! tokio::spawn(exporter.clone().run(client));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:9464").await.unwrap();
 //! axum::serve(listener, exporter.router()).await.unwrap();
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! Each refresh costs the list's pages (100 SIMs a call), a data quota read
-//! per SIM the list flags as below 20%, and, with what is left of its
-//! allowance (half of `max_rate` × `interval`), the data and SMS quotas of
-//! the other SIMs in turn. The metric names are fixed; see the README.
+//! How the calls are spent: the SIM list every interval (100 SIMs a call,
+//! each page published as it arrives); between lists, quota reads, the
+//! SIMs the list or the streamer flags first, then the quota read longest
+//! ago, each at most once an interval. The client's cap
+//! ([`ExporterSettings::rate_limits`]) counts every call, tokens and
+//! retries included. A fleet too large for its interval is read more
+//! slowly, and says so: `onence_cycle_calls` against
+//! `onence_cycle_budget_calls`, the oldest read's time, and a log line
+//! naming the settings that would fit. The metric names are fixed; see the
+//! README.
 
-mod fleet;
-mod refresh;
+mod encode;
+mod feed;
+mod schedule;
+mod scrape;
+mod settings;
+mod state;
 
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -42,93 +55,34 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
-pub use fleet::BYTES_PER_MB;
-pub use refresh::RefreshReport;
+pub use settings::{ExporterSettings, SimSeries, MAX_RATE, MIN_RATE};
+pub use state::{QuotaPart, BYTES_PER_MB, SHARE};
 
-use crate::streamer::{Observer, Record};
-use crate::{Attempt, Client, Error, Limit, RateLimits, Result};
-use fleet::{Fleet, FleetCollector};
-
-/// The share of `max_rate` × `interval` a refresh may spend: the rest is
-/// left for other clients of the account, and for the refresh to finish
-/// well within its interval.
-const SHARE_OF_INTERVAL: f64 = 0.5;
-
-/// How often the exporter refreshes and how fast it may call the API.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExporterSettings {
-    interval: Duration,
-    max_rate: f64,
-}
-
-impl ExporterSettings {
-    /// Refreshes every `interval` (1 second to 1 day) at no more than
-    /// `max_rate` calls a second (above 0, at most 1NCE's 10).
-    pub fn new(interval: Duration, max_rate: f64) -> Result<ExporterSettings> {
-        if !(Duration::from_secs(1)..=Duration::from_secs(86_400)).contains(&interval) {
-            return Err(Error::invalid_input(format!(
-                "the refresh interval must be 1 s to 1 day, not {interval:?}"
-            )));
-        }
-        if !(max_rate.is_finite() && max_rate > 0.0 && max_rate <= 10.0) {
-            return Err(Error::invalid_input(format!(
-                "the rate must be above 0 and at most 10 calls a second, not {max_rate}"
-            )));
-        }
-        Ok(ExporterSettings { interval, max_rate })
-    }
-
-    /// Every 10 minutes at 5 calls a second: half of 1NCE's SIM limit.
-    pub fn standard() -> ExporterSettings {
-        ExporterSettings {
-            interval: Duration::from_secs(600),
-            max_rate: 5.0,
-        }
-    }
-
-    /// The time between refreshes.
-    pub fn interval(&self) -> Duration {
-        self.interval
-    }
-
-    /// The calls a second the exporter's client may make.
-    pub fn max_rate(&self) -> f64 {
-        self.max_rate
-    }
-
-    /// The calls one refresh may make.
-    pub fn allowance(&self) -> usize {
-        (self.max_rate * self.interval.as_secs_f64() * SHARE_OF_INTERVAL).floor() as usize
-    }
-
-    /// The client's rate limits for this rate: 1NCE's, with the SIM routes
-    /// held to `max_rate`.
-    pub fn rate_limits(&self) -> RateLimits {
-        let limit = if self.max_rate >= 1.0 {
-            Limit::new(self.max_rate.round() as u32, Duration::from_secs(1))
-        } else {
-            Limit::new(1, Duration::from_secs_f64(1.0 / self.max_rate))
-        };
-        RateLimits::standard().with_sims(Some(limit))
-    }
-}
+use crate::{types, Attempt, Client, Iccid};
+use encode::FleetCollector;
+use scrape::Scrapes;
+use state::FleetState;
 
 /// Labels of a request count.
 type RequestLabels = Vec<(&'static str, String)>;
 
-/// The exporter: its metrics, and the refresh that keeps them. Clones
-/// share everything.
+/// The exporter: what it knows of the fleet, its metrics, and the loop
+/// that spends its calls. Clones share everything.
 #[derive(Clone)]
 pub struct Exporter {
     settings: ExporterSettings,
-    fleet: Arc<RwLock<Fleet>>,
-    registry: Arc<Registry>,
+    state: Arc<RwLock<FleetState>>,
+    scrapes: Scrapes,
+    /// Bumped on every change of a metric, so a scrape knows its stored bytes are stale.
+    changes: Arc<AtomicU64>,
+    /// Wakes the loop when the streamer makes a read urgent.
+    wake: Arc<tokio::sync::Notify>,
     api_requests: Family<RequestLabels, Counter>,
     refresh_duration: Gauge<f64, AtomicU64>,
     last_success: Gauge<f64, AtomicU64>,
     refresh_errors: Counter,
     streamer_records: Family<Vec<(&'static str, &'static str)>, Counter>,
-    data_used: Family<Vec<(&'static str, String)>, Counter<f64, AtomicU64>>,
+    streamer_last: Gauge<f64, AtomicU64>,
 }
 
 impl std::fmt::Debug for Exporter {
@@ -146,16 +100,16 @@ fn unix_now() -> f64 {
 }
 
 impl Exporter {
-    /// An exporter with nothing refreshed yet.
+    /// An exporter that knows nothing yet.
     pub fn new(settings: ExporterSettings) -> Exporter {
-        let fleet = Arc::new(RwLock::new(Fleet::default()));
+        let state = Arc::new(RwLock::new(FleetState::default()));
         let mut registry = Registry::default();
         let api_requests = Family::<RequestLabels, Counter>::default();
         let refresh_duration = Gauge::<f64, AtomicU64>::default();
         let last_success = Gauge::<f64, AtomicU64>::default();
         let refresh_errors = Counter::default();
         let streamer_records = Family::default();
-        let data_used = Family::default();
+        let streamer_last = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "onence_api_requests",
             "API calls the exporter made, by operation and status (none: no answer)",
@@ -163,19 +117,19 @@ impl Exporter {
         );
         registry.register_with_unit(
             "onence_refresh_duration",
-            "How long the last refresh took",
+            "How long the last whole reading of the SIM list took",
             Unit::Seconds,
             refresh_duration.clone(),
         );
         registry.register_with_unit(
             "onence_refresh_last_success_timestamp",
-            "When the last refresh succeeded (Unix time)",
+            "When the SIM list was last read whole (Unix time)",
             Unit::Seconds,
             last_success.clone(),
         );
         registry.register(
             "onence_refresh_errors",
-            "Refreshes that failed (the last good values are still served)",
+            "List pages and quota reads that failed (the last good values are still served)",
             refresh_errors.clone(),
         );
         registry.register(
@@ -184,22 +138,28 @@ impl Exporter {
             streamer_records.clone(),
         );
         registry.register_with_unit(
-            "onence_sim_data_used",
-            "Data used as Data Streamer usage records report it (the API's MB as 2^20 bytes)",
-            Unit::Bytes,
-            data_used.clone(),
+            "onence_streamer_last_record_timestamp",
+            "When the Data Streamer last delivered a new record (Unix time)",
+            Unit::Seconds,
+            streamer_last.clone(),
         );
-        registry.register_collector(Box::new(FleetCollector(fleet.clone())));
+        registry.register_collector(Box::new(FleetCollector {
+            state: state.clone(),
+            settings: settings.clone(),
+        }));
+        let scrapes = Scrapes::new(registry);
         Exporter {
             settings,
-            fleet,
-            registry: Arc::new(registry),
+            state,
+            changes: scrapes.changes(),
+            scrapes,
+            wake: Arc::default(),
             api_requests,
             refresh_duration,
             last_success,
             refresh_errors,
             streamer_records,
-            data_used,
+            streamer_last,
         }
     }
 
@@ -208,10 +168,19 @@ impl Exporter {
         &self.settings
     }
 
+    fn read_state(&self) -> RwLockReadGuard<'_, FleetState> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_state(&self) -> RwLockWriteGuard<'_, FleetState> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Counts each API call into `onence_api_requests_total`: give it to
     /// the client with [`ClientBuilder::on_attempt`](crate::ClientBuilder::on_attempt).
     pub fn attempt_observer(&self) -> impl Fn(&Attempt) + Send + Sync + 'static {
         let family = self.api_requests.clone();
+        let changes = self.changes.clone();
         move |attempt: &Attempt| {
             let code = attempt
                 .status
@@ -222,157 +191,75 @@ impl Exporter {
                     ("code", code),
                 ])
                 .inc();
+            changes.fetch_add(1, Ordering::Release);
         }
     }
 
-    /// Counts Data Streamer records and the data they report: give it to a
-    /// [`Receiver`](crate::streamer::Receiver) with `with_observer`. Records
-    /// the sink already had (resends) are not counted again.
-    pub fn streamer_observer(&self) -> Observer {
-        let records = self.streamer_records.clone();
-        let used = self.data_used.clone();
-        Arc::new(move |batch: &[Record], appended| {
-            // The batch holds only what was written: resends are not counted.
-            let _ = appended;
-            for record in batch {
-                records
-                    .get_or_create(&vec![("kind", record.kind().as_str())])
-                    .inc();
-                let Some(usage) = record.usage().filter(|u| u.is_data()) else {
-                    continue;
-                };
-                let (Some(iccid), Some(volume)) = (usage.iccid, usage.volume) else {
-                    continue;
-                };
-                for (direction, mb) in [("tx", volume.tx), ("rx", volume.rx)] {
-                    if let Some(mb) = mb.filter(|v| *v >= 0.0) {
-                        used.get_or_create(&vec![
-                            ("iccid", iccid.clone()),
-                            ("direction", direction.to_string()),
-                        ])
-                        .inc_by(mb * BYTES_PER_MB);
-                    }
-                }
-            }
-        })
+    /// Reads the fleet forever within the settings' budget (spawn it).
+    /// The client should be built with [`ExporterSettings::rate_limits`]:
+    /// its cap is what keeps the budget.
+    pub async fn run(self, client: Client) {
+        self.schedule(client).await;
     }
 
-    /// One refresh now: the fleet is replaced only when the list was read
-    /// whole; a failure counts in `onence_refresh_errors_total` and the
-    /// last good values stay.
-    pub async fn refresh_once(
-        &self,
-        client: &Client,
-        cursor: Option<&str>,
-    ) -> Result<(RefreshReport, Option<String>)> {
-        let started = std::time::Instant::now();
-        let previous = match self.fleet.read() {
-            Ok(fleet) => fleet.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        let outcome = refresh::refresh(
-            client,
-            &previous,
-            self.settings.allowance(),
-            cursor,
+    /// Takes a page of the SIM list read elsewhere, as if the exporter had
+    /// read it (it adds and updates SIMs, never removes one).
+    pub fn feed_list_page(&self, sims: &[types::Sim]) {
+        let mut state = self.write_state();
+        let generation = state.generation();
+        state.apply_page(generation, sims, unix_now());
+        drop(state);
+        self.changes.fetch_add(1, Ordering::Release);
+    }
+
+    /// Takes a quota read elsewhere, as if the exporter had read it (a SIM
+    /// not listed yet is ignored).
+    pub fn feed_quota(&self, iccid: &Iccid, part: QuotaPart, quota: &types::Quota) {
+        let volumes = schedule::volumes(part, quota);
+        self.write_state().apply_read(
+            iccid.as_str(),
+            part,
+            Some(volumes),
+            Instant::now(),
             unix_now(),
-        )
-        .await;
-        self.refresh_duration.set(started.elapsed().as_secs_f64());
-        match outcome {
-            Ok((fleet, report, cursor)) => {
-                match self.fleet.write() {
-                    Ok(mut held) => *held = fleet,
-                    Err(poisoned) => *poisoned.into_inner() = fleet,
-                }
-                self.last_success.set(unix_now());
-                Ok((report, cursor))
-            }
-            Err(e) => {
-                self.refresh_errors.inc();
-                Err(e)
-            }
-        }
+        );
+        self.changes.fetch_add(1, Ordering::Release);
     }
 
-    /// Refreshes now and then every interval, forever (spawn it).
-    pub async fn refresh_forever(self, client: Client) {
-        let mut cursor: Option<String> = None;
-        loop {
-            let started = tokio::time::Instant::now();
-            match self.refresh_once(&client, cursor.as_deref()).await {
-                Ok((report, next)) => {
-                    tracing::info!(
-                        sims = report.sims,
-                        calls = report.calls(),
-                        failed_reads = report.failed_reads,
-                        "fleet refreshed"
-                    );
-                    cursor = next;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "the refresh failed; serving the last good values")
-                }
-            }
-            tokio::time::sleep_until(started + self.settings.interval).await;
-        }
+    /// How many times `/metrics` was encoded: once per change that a
+    /// scrape saw, never once per scrape.
+    pub fn encodings(&self) -> u64 {
+        self.scrapes.encodings()
     }
 
     /// `/metrics` (OpenMetrics when the scraper asks for it, Prometheus
-    /// text otherwise) and `/healthz`.
+    /// text otherwise, gzipped when it takes gzip) and `/healthz`.
     pub fn router(&self) -> Router {
-        let metrics = self.clone();
+        let scrapes = self.scrapes.clone();
         let health = self.clone();
         Router::new()
             .route(
                 "/metrics",
-                get(move |headers: HeaderMap| async move { metrics.metrics(&headers) }),
+                get(move |headers: HeaderMap| async move { scrapes.answer(&headers).await }),
             )
             .route("/healthz", get(move || async move { health.health() }))
     }
 
-    fn metrics(&self, headers: &HeaderMap) -> Response {
-        let open_metrics = headers
-            .get(header::ACCEPT)
-            .and_then(|a| a.to_str().ok())
-            .is_some_and(|a| a.contains("application/openmetrics-text"));
-        let mut text = String::new();
-        let (encoded, content_type) = if open_metrics {
-            (
-                prometheus_client::encoding::text::encode(&mut text, &self.registry),
-                "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            )
-        } else {
-            (
-                prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry),
-                "text/plain; version=0.0.4; charset=utf-8",
-            )
-        };
-        match encoded {
-            Ok(()) => ([(header::CONTENT_TYPE, content_type)], text).into_response(),
-            Err(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the metrics could not be encoded\n",
-            )
-                .into_response(),
-        }
-    }
-
-    /// 200 while refreshes succeed (the last within three intervals), 503
-    /// before the first and once they stop succeeding.
+    /// 200 while the SIM list is read whole (the last time within three
+    /// intervals), 503 before the first time and once it stops.
     fn health(&self) -> Response {
         let last = self.last_success.get();
-        let stale = self.settings.interval.as_secs_f64() * 3.0;
+        let stale = self.settings.interval().as_secs_f64() * 3.0;
         if last <= 0.0 {
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "no refresh has succeeded yet\n",
+                "the SIM list has not been read whole yet\n",
             )
                 .into_response()
         } else if unix_now() - last > stale {
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the last successful refresh is too old\n",
+                "the SIM list was last read whole too long ago\n",
             )
                 .into_response()
         } else {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use onence::exporter::{Exporter, ExporterSettings};
+use onence::exporter::{Exporter, ExporterSettings, SimSeries, MAX_RATE, MIN_RATE};
 
 use crate::args::duration;
 use crate::cmd::streamer::{receiver, tls, StreamerArgs};
@@ -21,13 +21,25 @@ pub struct ExporterArgs {
     /// Where to serve /metrics and /healthz (port 0 picks one, printed on stderr).
     #[arg(long, default_value = "127.0.0.1:9464")]
     listen: SocketAddr,
-    /// Time between refreshes: seconds (3600) or a duration (10m, 1h).
-    #[arg(long, default_value = "10m", value_parser = duration)]
+    /// How often the SIM list is read, and how old a quota read may grow
+    /// before it is due again: seconds (3600) or a duration (10m, 1h; 1 s
+    /// to 1 day).
+    #[arg(long, default_value = "10m", value_parser = interval)]
     interval: Duration,
-    /// Calls a second the exporter may make (1NCE allows 10 on SIMs; the
-    /// default leaves half to other clients).
-    #[arg(long, default_value_t = 5.0)]
+    /// Calls a second the exporter makes at most, every call counted: list
+    /// pages, quota reads, tokens and retries (0.01 to 10; 1NCE allows 10
+    /// on SIMs, the default leaves half to the account's other clients).
+    #[arg(long, default_value_t = 5.0, value_parser = rate)]
     max_rate: f64,
+    /// Which SIMs get series of their own: all (about 12 a SIM), flagged
+    /// (one per quota below 20%: a 100,000-SIM fleet stays well under
+    /// 50,000 series) or none (the fleet's aggregates only).
+    #[arg(long, default_value = "flagged", value_parser = sim_series)]
+    sim_series: SimSeries,
+    /// Put each SIM's free-text label on onence_sim_info (with --sim-series
+    /// all; a relabel then replaces the series).
+    #[arg(long)]
+    sim_label: bool,
     /// Also receive the Data Streamer here, counting its records and the
     /// data they report (needs --streamer-user and --streamer-password-file).
     #[arg(long, requires_all = ["streamer_user", "streamer_password_file"])]
@@ -56,6 +68,32 @@ pub struct ExporterArgs {
     serve: ServeFlags,
 }
 
+/// `--interval`: a duration from 1 s to 1 day.
+fn interval(text: &str) -> Result<Duration, String> {
+    let interval = duration(text)?;
+    if (Duration::from_secs(1)..=Duration::from_secs(86_400)).contains(&interval) {
+        Ok(interval)
+    } else {
+        Err(format!("{text:?} is outside 1s to 1d"))
+    }
+}
+
+/// `--max-rate`: calls a second, within the exporter's bounds.
+fn rate(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| (MIN_RATE..=MAX_RATE).contains(r))
+        .ok_or_else(|| {
+            format!("{text:?} is not a rate from {MIN_RATE} to {MAX_RATE} calls a second")
+        })
+}
+
+/// `--sim-series`: all, flagged or none.
+fn sim_series(text: &str) -> Result<SimSeries, String> {
+    text.parse().map_err(|e: onence::Error| e.to_string())
+}
+
 /// Connections the /metrics listener holds at most: scrapers are few, and
 /// the streamer in the same process needs the rest of the open files; it
 /// is well above one peer's cap, so that one peer cannot fill it.
@@ -82,7 +120,9 @@ pub async fn run(global: Global, args: ExporterArgs) -> Result<(), Failure> {
             serving.with_max_connections(room)
         }
     };
-    let settings = ExporterSettings::new(args.interval, args.max_rate)?;
+    let settings = ExporterSettings::new(args.interval, args.max_rate)?
+        .with_sim_series(args.sim_series)
+        .with_sim_label(args.sim_label);
     let exporter = Exporter::new(settings.clone());
     let streamer = match (
         &args.streamer_listen,
@@ -115,7 +155,7 @@ pub async fn run(global: Global, args: ExporterArgs) -> Result<(), Failure> {
             .on_attempt(observer)
     })
     .await?;
-    let refreshing = tokio::spawn(exporter.clone().refresh_forever(ctx.client().clone()));
+    let refreshing = tokio::spawn(exporter.clone().run(ctx.client().clone()));
     let metrics = serve(
         "exporter",
         args.listen,
