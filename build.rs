@@ -4,13 +4,14 @@
 //! Reads those files, runs no network and nothing slow, and writes
 //! pretty-printed code to `$OUT_DIR`, which `src/lib.rs` includes.
 
-// xtask uses the parts build.rs does not.
+// The generation code is part of this package (so the published crate
+// builds on its own); xtask includes the same file and uses the parts
+// build.rs does not.
 #[allow(dead_code)]
-#[path = "xtask/src/codegen.rs"]
 mod codegen;
 
 fn main() {
-    println!("cargo:rerun-if-changed=xtask/src/codegen.rs");
+    println!("cargo:rerun-if-changed=codegen.rs");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     for target in codegen::VERSIONS {
         let path = format!("spec/{}", target.openapi);

@@ -1,6 +1,6 @@
 //! The API versions, one entry each: the module progenitor generates from
 //! the version's normalised document (`build.rs`, after the table in
-//! `xtask/src/codegen.rs`), the hooks that run its requests through the
+//! `codegen.rs`), the hooks that run its requests through the
 //! transport, and the conversion of its errors into [`Error`]. A new
 //! version is one line of [`api_version!`] here and one public module below.
 

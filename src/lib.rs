@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs builds with every feature and marks each gated item with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The generated models name the crate's own types as `::onence::…`
 // (typify's `x-rust-type`, for secrets).

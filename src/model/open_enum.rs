@@ -2,7 +2,7 @@
 //!
 //! 1NCE adds enum values without notice (new SIM states, network types beyond
 //! the documented list, new order types). The spec pipeline marks every enum
-//! that appears in a response `x-onence-open-enum`, and `xtask/src/codegen.rs`
+//! that appears in a response `x-onence-open-enum`, and `codegen.rs`
 //! defines each with [`open_enum!`]: the documented values as variants, plus
 //! `Other(String)` holding anything else exactly as the API sent it. Enums in
 //! requests stay closed: a caller can only send a documented value.

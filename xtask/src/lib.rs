@@ -6,6 +6,10 @@
 //! result digestible by progenitor, [`report`] tells what changed, and
 //! [`codegen`] proves the result generates before anything is written.
 
+/// The generation code lives in the onence package (`codegen.rs`, beside
+/// its `build.rs`), so that the published crate builds on its own; xtask
+/// compiles the same file.
+#[path = "../../codegen.rs"]
 pub mod codegen;
 pub mod convert;
 pub mod normalise;
