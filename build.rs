@@ -13,12 +13,15 @@ mod codegen;
 fn main() {
     println!("cargo:rerun-if-changed=codegen.rs");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    // Schemas of the models only for the MCP server, the one user of them.
+    let json_schema = std::env::var_os("CARGO_FEATURE_MCP").is_some();
     for target in codegen::VERSIONS {
         let path = format!("spec/{}", target.openapi);
         println!("cargo:rerun-if-changed={path}");
         let spec =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-        let code = codegen::generate(target, &spec).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let code = codegen::generate_with(target, &spec, json_schema)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
         let out = std::path::Path::new(&out_dir).join(target.out);
         std::fs::write(&out, code)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));

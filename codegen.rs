@@ -129,21 +129,28 @@ pub const CONVERSIONS: &[(&str, &str, &str)] = &[
 /// progenitor settings used for the onence client.
 ///
 /// Builder-style calls, one merged client, an inner session type and
-/// mandatory hooks (the handwritten layer implements `ClientHooks`), and
-/// models that also derive `schemars::JsonSchema`. Values marked by the drift
+/// mandatory hooks (the handwritten layer implements `ClientHooks`), and,
+/// with `json_schema` (the crate's `mcp` feature: only the MCP server uses
+/// them), models that also derive `schemars::JsonSchema`. Values marked by the drift
 /// rules get the types of [`CONVERSIONS`], and each open enum of
 /// `open_enums` replaces the closed enum typify would generate.
-pub fn settings(target: &Target, open_enums: &[OpenEnum]) -> progenitor::GenerationSettings {
+pub fn settings(
+    target: &Target,
+    open_enums: &[OpenEnum],
+    json_schema: bool,
+) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_inner_type(INNER_TYPE.parse().expect("inner type is a Rust path"))
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_derive("schemars::JsonSchema")
         // `x-rust-type` marks naming `onence::` (secrets) use the crate's own
         // types; the crate is `onence` to itself through `extern crate self`.
         .with_crate("onence", progenitor::CrateVers::Any, None);
+    if json_schema {
+        settings.with_derive("schemars::JsonSchema");
+    }
     for (json_type, mark, rust_type) in CONVERSIONS {
         let instance = match *json_type {
             "integer" => schemars::schema::InstanceType::Integer,
@@ -461,13 +468,24 @@ fn pascal_words(name: &str) -> String {
 /// Errors, including a panic inside progenitor, come back as one line that
 /// names the cause.
 pub fn generate(target: &Target, openapi_json: &str) -> Result<String, String> {
+    generate_with(target, openapi_json, true)
+}
+
+/// As [`generate`], deriving `schemars::JsonSchema` on the models only
+/// with `json_schema`: `build.rs` asks for them when the crate's `mcp`
+/// feature is on, so a plain client compiles no schema code.
+pub fn generate_with(
+    target: &Target,
+    openapi_json: &str,
+    json_schema: bool,
+) -> Result<String, String> {
     let spec: openapiv3::OpenAPI = serde_json::from_str(openapi_json)
         .map_err(|e| format!("the OpenAPI document does not parse: {e}"))?;
     let doc: Value = serde_json::from_str(openapi_json)
         .map_err(|e| format!("the OpenAPI document does not parse: {e}"))?;
     let open = open_enums(&doc)?;
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        progenitor::Generator::new(&settings(target, &open)).generate_tokens(&spec)
+        progenitor::Generator::new(&settings(target, &open, json_schema)).generate_tokens(&spec)
     }));
     let tokens = match outcome {
         Ok(Ok(tokens)) => tokens,

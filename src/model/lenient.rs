@@ -199,6 +199,7 @@ impl<'de, T: LenientNumber> Deserialize<'de> for Lenient<T> {
     }
 }
 
+#[cfg(feature = "mcp")]
 impl<T: schemars::JsonSchema> schemars::JsonSchema for Lenient<T> {
     fn schema_name() -> String {
         format!("Lenient_{}", T::schema_name())

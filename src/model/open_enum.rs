@@ -91,6 +91,7 @@ macro_rules! open_enum {
             }
         }
 
+        #[cfg(feature = "mcp")]
         impl ::schemars::JsonSchema for $name {
             fn schema_name() -> ::std::string::String {
                 stringify!($name).to_string()
@@ -122,6 +123,7 @@ pub(crate) fn raw_scalar<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Strin
 
 /// The schema of an open enum: a string; the documented values are listed as
 /// examples, since any other string is accepted too.
+#[cfg(feature = "mcp")]
 pub(crate) fn schema(known: &[&str]) -> schemars::schema::Schema {
     schemars::schema::SchemaObject {
         instance_type: Some(schemars::schema::InstanceType::String.into()),

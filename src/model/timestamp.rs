@@ -108,6 +108,7 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+#[cfg(feature = "mcp")]
 impl schemars::JsonSchema for Timestamp {
     fn schema_name() -> String {
         "Timestamp".into()

@@ -72,6 +72,7 @@ impl<'de> serde::Deserialize<'de> for Secret {
 }
 
 /// A secret's schema is a string's.
+#[cfg(feature = "mcp")]
 impl schemars::JsonSchema for Secret {
     fn schema_name() -> String {
         "Secret".to_string()
