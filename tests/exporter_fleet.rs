@@ -622,3 +622,48 @@ fn bad_settings_are_refused_naming_them() {
         assert!(!stderr.contains("listening"), "it started: {stderr}");
     }
 }
+
+/// A fleet too large for its budget says so on stderr, without --debug,
+/// naming the --interval that would fit (100 SIMs need 202 calls a cycle;
+/// one call a second allows 2 in 2 s).
+#[test]
+fn a_fleet_that_does_not_fit_names_the_settings_that_would() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onence"))
+        .args([
+            "--sandbox",
+            "exporter",
+            "--listen",
+            "127.0.0.1:0",
+            "--interval",
+            "2s",
+            "--max-rate",
+            "1",
+        ])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (lines, got) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let child = Running(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let advice = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match got.recv_timeout(left) {
+            Ok(line) if line.contains("would fit") => break line,
+            Ok(_) => {}
+            Err(_) => panic!("no advice within 30 s"),
+        }
+    };
+    drop(child);
+    assert!(advice.contains("needs 202 calls"), "{advice}");
+    assert!(advice.contains("--interval 202s"), "{advice}");
+}

@@ -288,11 +288,14 @@ impl Global {
 }
 
 /// Logs to stderr: `--debug` turns on the client's request spans and
-/// events; `RUST_LOG` (e.g. `onence=debug`) chooses otherwise.
-pub fn logging(debug: bool) {
+/// events; `RUST_LOG` (e.g. `onence=debug`) chooses otherwise. A server
+/// that runs for days (`serving`) logs its warnings even without either:
+/// the exporter says there when the fleet does not fit its budget.
+pub fn logging(debug: bool, serving: bool) {
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.is_empty() => tracing_subscriber::EnvFilter::new(spec),
         _ if debug => tracing_subscriber::EnvFilter::new("onence=debug"),
+        _ if serving => tracing_subscriber::EnvFilter::new("onence=warn"),
         _ => return,
     };
     tracing_subscriber::fmt()

@@ -113,7 +113,8 @@ enum Noun {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    context::logging(cli.global.debug);
+    let serving = matches!(cli.noun, Noun::Exporter(_) | Noun::Streamer(_));
+    context::logging(cli.global.debug, serving);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
