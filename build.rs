@@ -1,5 +1,6 @@
 //! Generates the 1NCE client with progenitor: one module per API version,
-//! each from its normalised document in `spec/` (see `codegen::VERSIONS`).
+//! each from its normalised document in `spec/` (see `codegen::VERSIONS`),
+//! for the versions whose cargo feature is enabled.
 //!
 //! Reads those files, runs no network and nothing slow, and writes
 //! pretty-printed code to `$OUT_DIR`, which `src/lib.rs` includes.
@@ -15,7 +16,12 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     // Schemas of the models only for the MCP server, the one user of them.
     let json_schema = std::env::var_os("CARGO_FEATURE_MCP").is_some();
-    for target in codegen::VERSIONS {
+    // Only the families whose feature is on (`v2`, `os`); v1 always.
+    let enabled = |feature: &str| {
+        let name = format!("CARGO_FEATURE_{}", feature.to_uppercase().replace('-', "_"));
+        std::env::var_os(name).is_some()
+    };
+    for target in codegen::VERSIONS.iter().filter(|t| t.is_enabled(enabled)) {
         let path = format!("spec/{}", target.openapi);
         println!("cargo:rerun-if-changed={path}");
         let spec =

@@ -1,6 +1,6 @@
 //! Benchmarks against the embedded sandbox on loopback, side by side in one run.
 //!
-//! `cargo bench --features sandbox,exporter --bench client` prints a Markdown table
+//! `cargo bench --features cli --bench client` prints a Markdown table
 //! (the one in BENCHMARKS.md). `-- --quick` skips the 20,000-SIM repeats.
 //! `-- --only 2,5` runs only those scenarios. Each row's target is checked,
 //! not just printed: the run exits non-zero, naming the rows, when one does

@@ -45,7 +45,9 @@ macro_rules! api_version {
 }
 
 api_version!(generated, "generated.rs");
+#[cfg(feature = "v2")]
 api_version!(generated_v2, "generated_v2.rs");
+#[cfg(feature = "os")]
 api_version!(generated_os, "generated_os.rs");
 
 /// The API's models: request bodies, responses and their parts.
@@ -65,6 +67,7 @@ pub type GeneratedError = generated::Error<types::ApiError>;
 
 /// The generated v2 surface, made public as `onence::v2` by `lib.rs` (with
 /// the v2 helpers' types beside it).
+#[cfg(feature = "v2")]
 pub mod v2 {
     /// Request builders returned by the v2 [`Client`] methods, one per operation.
     pub use super::generated_v2::builder;
@@ -90,6 +93,7 @@ pub mod v2 {
 }
 
 /// The generated 1NCE OS surface, made public as `onence::os` by `lib.rs`.
+#[cfg(feature = "os")]
 pub mod os {
     /// Request builders returned by the 1NCE OS [`Client`] methods, one per operation.
     pub use super::generated_os::builder;

@@ -236,6 +236,7 @@ fn check_settings(builder: &ClientBuilder) -> Result<(), Error> {
 }
 
 fn http_builder(connect: Option<Duration>, request: Option<Duration>) -> reqwest::ClientBuilder {
+    crate::transport::tls_provider::install();
     let mut builder =
         reqwest::Client::builder().user_agent(concat!("onence/", env!("CARGO_PKG_VERSION")));
     if let Some(t) = connect {

@@ -8,7 +8,14 @@
 // (typify's `x-rust-type`, for secrets).
 extern crate self as onence;
 
+#[cfg(not(any(feature = "rustls-aws-lc-rs", feature = "rustls-ring")))]
+compile_error!(
+    "onence needs one TLS crypto provider: the default feature `rustls-aws-lc-rs`, or `rustls-ring`"
+);
+
 mod api;
+#[cfg(feature = "mcp")]
+mod catalogue;
 mod client;
 mod error;
 #[cfg(feature = "exporter")]
@@ -17,6 +24,9 @@ mod helpers;
 mod jobs;
 #[cfg(feature = "mcp")]
 pub mod mcp;
+#[cfg(not(all(feature = "v2", feature = "os")))]
+#[doc(hidden)]
+pub mod missing_feature;
 mod model;
 mod pagination;
 #[cfg(feature = "mcp")]
@@ -43,11 +53,15 @@ pub use jobs::low_data::{
     listed_above_quota_status_share, LowDataReport, SimQuota, QUOTA_STATUS_SHARE,
 };
 pub use jobs::reconcile::{Checked, Reconciled};
+#[cfg(feature = "os")]
 pub use model::{
-    ActionRequestId, BoundingBox, DeviceId, GeofenceId, Iccid, IntegrationId, IntoIccid, IntoId,
-    Lenient, LenientNumber, Point, Timestamp, MAX_ID_LEN, MAX_RADIUS_M, MIN_RADIUS_M,
+    ActionRequestId, BoundingBox, DeviceId, GeofenceId, IntegrationId, IntoId, Point, MAX_ID_LEN,
+    MAX_RADIUS_M, MIN_RADIUS_M,
 };
-pub use pagination::{CallCounter, CursorPage, CursorPager, Page, Pager, MAX_CURSOR_PAGE_SIZE};
+pub use model::{Iccid, IntoIccid, Lenient, LenientNumber, Timestamp};
+pub use pagination::{CallCounter, Page, Pager};
+#[cfg(feature = "os")]
+pub use pagination::{CursorPage, CursorPager, MAX_CURSOR_PAGE_SIZE};
 pub use transport::body_limit::DEFAULT_MAX_BODY;
 pub use transport::checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
 pub use transport::clock::Clock;
@@ -63,7 +77,7 @@ pub use transport::secret::Secret;
 pub use transport::session::Session;
 pub use transport::timeout::Timeouts;
 
-/// SIM Management v2: the operations under `/v2/sims`, generated from
+/// SIM Management v2 (feature `v2`): the operations under `/v2/sims`, generated from
 /// `spec/management-api-v2.openapi.json`.
 ///
 /// A v2 client is a view of a [`Client`]: it shares its
@@ -84,12 +98,13 @@ pub use transport::timeout::Timeouts;
 /// decode like v1's: [`Error`] through `?`. Its helpers
 /// (`send_sms_text`, `sim_details`, the pagers) sit beside v1's in the
 /// helper and pagination modules.
+#[cfg(feature = "v2")]
 pub mod v2 {
     pub use crate::api::v2::{builder, types, Client, GeneratedError};
     pub use crate::helpers::SimDetails;
 }
 
-/// 1NCE OS: devices, their telemetry and history, positions and geofences,
+/// 1NCE OS (feature `os`): devices, their telemetry and history, positions and geofences,
 /// actions sent to devices, cloud integrations, plugins, settings and
 /// administration logs, generated from `spec/management-api-os.openapi.json`
 /// (1NCE OS v1.3, vendored in `spec/1nce-os.openapi.json`).
@@ -104,6 +119,7 @@ pub mod v2 {
 /// println!("{:?}", geofences.into_inner());
 /// # Ok(()) }
 /// ```
+#[cfg(feature = "os")]
 pub mod os {
     pub use crate::api::os::{builder, types, Client, GeneratedError};
     pub use crate::helpers::{

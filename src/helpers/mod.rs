@@ -7,8 +7,11 @@
 //! may have taken effect (see [`RetryPolicy`](crate::RetryPolicy)), and a
 //! 2xx is always a success.
 
+#[cfg(feature = "os")]
 mod actions;
+#[cfg(feature = "os")]
 mod geofences;
+#[cfg(feature = "os")]
 mod integrations;
 mod orders;
 mod sims;
@@ -16,12 +19,17 @@ mod sms;
 mod support;
 mod usage;
 
+#[cfg(feature = "os")]
 pub use actions::{is_final, AwaitAction, BulkActionReport, DeviceAction, ACTION_BULK_LIMIT};
+#[cfg(feature = "os")]
 pub use geofences::{GeofenceShape, GEOFENCE_NAME_LIMIT};
+#[cfg(feature = "os")]
 pub use integrations::Webhook;
 pub use orders::PaymentMethod;
 pub(crate) use sims::update_from;
-pub use sims::{SimDetails, BULK_CHUNK};
+#[cfg(feature = "v2")]
+pub use sims::SimDetails;
+pub use sims::BULK_CHUNK;
 pub use sms::SmsId;
 pub use usage::{UsageDay, UsageReport};
 

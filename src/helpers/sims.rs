@@ -5,7 +5,9 @@
 use crate::error::{During, Error, ErrorKind, Result};
 use crate::model::{Iccid, IntoIccid};
 use crate::types::{self, SimUpdate, SimUpdateStatus};
-use crate::{v2, Client};
+#[cfg(feature = "v2")]
+use crate::v2;
+use crate::Client;
 
 /// SIMs changed by one `POST /v1/sims` at most.
 pub const BULK_CHUNK: usize = 100;
@@ -106,6 +108,7 @@ pub(crate) fn update_from(sim: &types::Sim, iccid: &str, sets_status: bool) -> R
     })
 }
 
+#[cfg(feature = "v2")]
 impl v2::Client {
     /// A SIM with its connectivity (status, services, location, PDP
     /// contexts) and both quotas (thresholds and accumulated volume
@@ -150,6 +153,7 @@ impl v2::Client {
 }
 
 /// What [`v2::Client::sim_details`] reads of one SIM.
+#[cfg(feature = "v2")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[non_exhaustive]
 pub struct SimDetails {
@@ -163,6 +167,7 @@ pub struct SimDetails {
     pub sms_quota: v2::types::Quota,
 }
 
+#[cfg(feature = "v2")]
 impl SimDetails {
     /// The connectivity status (`ONLINE`, `ATTACHED`, `OFFLINE`, `BLOCKED`,
     /// or a value the documents do not list), if the API said it.

@@ -5,10 +5,14 @@
 use std::fmt;
 
 use crate::error::{During, Error, Result};
-use crate::helpers::{body_bytes, location_id};
+#[cfg(feature = "v2")]
+use crate::helpers::body_bytes;
+use crate::helpers::location_id;
 use crate::model::IntoIccid;
 use crate::transport::checks::{self, SmsParts};
-use crate::{types, v2, Client};
+#[cfg(feature = "v2")]
+use crate::v2;
+use crate::{types, Client};
 
 /// The id of an SMS the API accepted: v1 names it at the end of the
 /// answer's `Location`, v2 in the answer's body (documented as text). Kept
@@ -94,6 +98,7 @@ impl Client {
     }
 }
 
+#[cfg(feature = "v2")]
 impl v2::Client {
     /// Sends `text` as an SMS to the device holding the SIM; see
     /// [`send_sms_message`](v2::Client::send_sms_message) for the outcome.

@@ -3,12 +3,17 @@
 //! and [`v2::Client`] hand these to the engine. A new list is a struct, an
 //! impl and a pager method here.
 
+#[cfg(feature = "v2")]
 use std::num::NonZeroU64;
 
 use super::{header_page, Page, PagedList, Pager, Query};
-use crate::error::{Error, Result};
+#[cfg(feature = "v2")]
+use crate::error::Error;
+use crate::error::Result;
 use crate::model::{Iccid, IntoIccid};
-use crate::{types, v2, Client};
+#[cfg(feature = "v2")]
+use crate::v2;
+use crate::{types, Client};
 
 /// A pager over one SIM's list: `list` makes the list for a good ICCID; a
 /// bad one gives a pager that refuses before any request.
@@ -47,6 +52,7 @@ macro_rules! sims_list {
 }
 
 sims_list!(Client, types::Sim);
+#[cfg(feature = "v2")]
 sims_list!(v2::Client, v2::types::Sim);
 
 /// One SIM's events (v1): the totals are in the body.
@@ -130,9 +136,11 @@ impl PagedList for Orders {
 }
 
 /// One SIM's events (v2).
+#[cfg(feature = "v2")]
 #[derive(Clone)]
 struct SimEventsV2(v2::Client, Iccid);
 
+#[cfg(feature = "v2")]
 impl PagedList for SimEventsV2 {
     type Item = v2::types::Event;
     const OPERATION: &'static str = "list_sim_events";
@@ -150,9 +158,11 @@ impl PagedList for SimEventsV2 {
 }
 
 /// One SIM's SMS (v2, paged with `per_page`).
+#[cfg(feature = "v2")]
 #[derive(Clone)]
 struct SmsV2(v2::Client, Iccid);
 
+#[cfg(feature = "v2")]
 impl PagedList for SmsV2 {
     type Item = v2::types::Sms;
     const OPERATION: &'static str = "list_sms";
@@ -200,6 +210,7 @@ impl Client {
     }
 }
 
+#[cfg(feature = "v2")]
 impl v2::Client {
     /// Every SIM of the account through v2 (`list_sims`, up to 100 a page;
     /// [`filter`](Pager::filter) and [`sort`](Pager::sort) as in v1).

@@ -43,9 +43,7 @@ impl ServerTls {
     /// Loads the PEM certificate chain at `cert` and its private key at
     /// `key`; the error names the file that is wrong.
     pub fn load(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Arc<ServerTls>, String> {
-        let provider = CryptoProvider::get_default()
-            .cloned()
-            .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+        let provider = crate::transport::tls_provider::provider();
         let (cert, key) = (cert.as_ref().to_path_buf(), key.as_ref().to_path_buf());
         let bytes = read_pair(&cert, &key)?;
         let pair = certified(&cert, &key, &bytes, &provider)?;

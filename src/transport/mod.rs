@@ -20,4 +20,5 @@ pub(crate) mod session;
 pub(crate) mod stand_in;
 pub(crate) mod tidy;
 pub(crate) mod timeout;
+pub(crate) mod tls_provider;
 pub(crate) mod token;

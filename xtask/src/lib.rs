@@ -11,6 +11,7 @@
 /// compiles the same file.
 #[path = "../../codegen.rs"]
 pub mod codegen;
+pub mod compile_cost;
 pub mod convert;
 pub mod normalise;
 pub mod report;

@@ -43,12 +43,26 @@ enum Command {
     },
     /// Write the onence tool's man page to target/man/onence.1.
     Man,
+    /// Measure what depending on onence costs in build time: the generated
+    /// lines per feature set, and cold debug builds of a crate on onence
+    /// (default features) and of one on reqwest + serde + tokio making the
+    /// same call, one after the other (several minutes).
+    CompileCost {
+        /// Fail when the build-time ratio is above this.
+        #[arg(long)]
+        max_ratio: Option<f64>,
+        /// Keep the scratch crates and their target directories.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 /// Why a command stopped.
 enum Stop {
     /// The task itself failed.
     Failed(xtask::Failure),
+    /// A measurement failed or missed its target.
+    Measure(String),
 }
 
 fn main() -> ExitCode {
@@ -58,12 +72,21 @@ fn main() -> ExitCode {
             eprintln!("xtask: {failure}");
             ExitCode::FAILURE
         }
+        Err(Stop::Measure(why)) => {
+            eprintln!("xtask compile-cost: {why}");
+            ExitCode::FAILURE
+        }
     }
 }
 
 fn run(cli: Cli) -> Result<(), Stop> {
     match cli.command {
         Command::Man => man(),
+        Command::CompileCost { max_ratio, keep } => {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+            let scratch = root.join("target/compile-cost");
+            xtask::compile_cost::run(&root, scratch, max_ratio, keep).map_err(Stop::Measure)
+        }
         Command::RefreshSpec {
             only,
             url,
