@@ -44,6 +44,10 @@ pub struct Target {
     pub version: &'static str,
     /// The families merged into this version's document, the base first.
     pub families: &'static [Family],
+    /// The cargo feature that enables this version (`None`: always built).
+    /// `build.rs` generates a version only when its feature is on, so a
+    /// user pays in build time for the families they use.
+    pub feature: Option<&'static str>,
     /// The normalised document `build.rs` reads, relative to `spec/`.
     pub openapi: &'static str,
     /// The file written to `$OUT_DIR`, which `src/api.rs` includes.
@@ -73,6 +77,7 @@ pub const VERSIONS: &[Target] = &[
                 url: None,
             },
         ],
+        feature: None,
         openapi: "management-api.openapi.json",
         out: "generated.rs",
         types_path: "crate::types",
@@ -85,6 +90,7 @@ pub const VERSIONS: &[Target] = &[
             format: Format::OpenApi3,
             url: None,
         }],
+        feature: Some("v2"),
         openapi: "management-api-v2.openapi.json",
         out: "generated_v2.rs",
         types_path: "crate::v2::types",
@@ -97,6 +103,7 @@ pub const VERSIONS: &[Target] = &[
             format: Format::OpenApi3,
             url: None,
         }],
+        feature: Some("os"),
         openapi: "management-api-os.openapi.json",
         out: "generated_os.rs",
         types_path: "crate::os::types",
@@ -107,6 +114,12 @@ impl Target {
     /// The families merged into this version's document, the base first.
     pub fn families(&self) -> impl Iterator<Item = &'static Family> {
         self.families.iter()
+    }
+
+    /// Whether this version is built, given the enabled cargo features
+    /// (`enabled("v2")` is true when the `v2` feature is on).
+    pub fn is_enabled(&self, enabled: impl Fn(&str) -> bool) -> bool {
+        self.feature.is_none_or(enabled)
     }
 }
 
@@ -358,6 +371,175 @@ fn secret_table_source(doc: &Value) -> String {
     )
 }
 
+/// What each write costs, by operation id (in every version that has
+/// it): the one table of costs, which the catalogue carries to MCP's gate
+/// and the CLI's confirmations. The documents name no charge for any
+/// other operation. Each entry names a constant of `crate::catalogue`.
+pub const COSTS: &[(&str, &str)] = &[
+    ("top_up_sim", "TOP_UP"),
+    ("top_up_sims", "TOP_UP"),
+    ("create_order", "ORDER"),
+    ("extend_sims", "ORDER"),
+    ("set_auto_top_up", "ORDER"),
+    ("send_sms", "SMS"),
+];
+
+/// How deep a body's schema is resolved for the catalogue (the models nest
+/// a few levels; deeper references are left as they are).
+const SCHEMA_DEPTH: usize = 8;
+
+/// `schema` with every `$ref` into `doc` replaced by what it names, down
+/// to `depth` levels, and the pipeline's `x-` marks left out.
+fn resolved(doc: &Value, schema: &Value, depth: usize) -> Value {
+    match schema {
+        Value::Object(map) => {
+            if let (Some(target), true) = (map.get("$ref").and_then(Value::as_str), depth > 0) {
+                if let Some(found) = doc.pointer(target.trim_start_matches('#')) {
+                    return resolved(doc, found, depth - 1);
+                }
+            }
+            Value::Object(
+                map.iter()
+                    .filter(|(k, _)| !k.starts_with("x-"))
+                    .map(|(k, v)| (k.clone(), resolved(doc, v, depth)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| resolved(doc, v, depth)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// The operation catalogue (`OPERATIONS`, of `crate::catalogue::Operation`):
+/// for each operation its name, method, path, summary, parameters with
+/// their types and where they go, its body (with its schema resolved),
+/// whether it writes, its cost (from [`COSTS`]) and its secret fields.
+/// Built only with the `mcp` feature, the one that reads it; nothing
+/// parses a spec at runtime.
+fn catalogue_source(target: &Target, doc: &Value) -> String {
+    let deref = |v: &Value| -> Value {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => doc
+                .pointer(r.trim_start_matches('#'))
+                .cloned()
+                .unwrap_or(Value::Null),
+            None => v.clone(),
+        }
+    };
+    let text = |v: Option<&Value>| format!("{:?}", v.and_then(Value::as_str).unwrap_or_default());
+    let number = |v: Option<&Value>| match v.and_then(Value::as_f64) {
+        Some(n) => format!("Some({n:?}_f64)"),
+        None => "None".to_string(),
+    };
+    let version = match target.version {
+        "v1" => "V1",
+        "v2" => "V2",
+        _ => "Os",
+    };
+    let mut rows = Vec::new();
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let parameters: Vec<String> =
+                op.get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(&deref)
+                    .filter_map(|p| {
+                        let schema = deref(p.get("schema").unwrap_or(&Value::Null));
+                        let name = p.get("name")?.as_str()?;
+                        let location = p.get("in")?.as_str()?;
+                        let values: Vec<String> = schema
+                            .get("enum")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|v| v.as_str().map(|v| format!("{v:?}")))
+                            .collect();
+                        Some(format!(
+                        "crate::catalogue::Parameter {{ name: {name:?}, location: {location:?}, \
+                         required: {}, kind: {:?}, values: &[{}], minimum: {}, maximum: {}, \
+                         explode: {} }}",
+                        p.get("required") == Some(&Value::Bool(true)),
+                        schema.get("type").and_then(Value::as_str).unwrap_or("string"),
+                        values.join(", "),
+                        number(schema.get("minimum")),
+                        number(schema.get("maximum")),
+                        p.get("explode") != Some(&Value::Bool(false)),
+                    ))
+                    })
+                    .collect();
+            let body = match op.get("requestBody") {
+                None => "None".to_string(),
+                Some(b) => {
+                    let b = deref(b);
+                    let schema = b
+                        .pointer("/content/application~1json/schema")
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    let model = match schema
+                        .get("$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.rsplit('/').next())
+                    {
+                        Some(m) => format!("Some({m:?})"),
+                        None => "None".to_string(),
+                    };
+                    let resolved = if schema.is_null() {
+                        String::new()
+                    } else {
+                        resolved(doc, &schema, SCHEMA_DEPTH).to_string()
+                    };
+                    format!(
+                        "Some(crate::catalogue::Body {{ required: {}, kind: {}, model: {model}, \
+                         schema: {resolved:?} }})",
+                        b.get("required") == Some(&Value::Bool(true)),
+                        text(deref(&schema).get("type")),
+                    )
+                }
+            };
+            let mut secrets = std::collections::BTreeSet::new();
+            if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
+                secret_bounds(doc, schema, 0, &mut |field, _, _| {
+                    secrets.insert(format!("{field:?}"));
+                });
+            }
+            let cost = COSTS
+                .iter()
+                .find(|(op, _)| *op == id)
+                .map_or("FREE", |(_, cost)| cost);
+            rows.push(format!(
+                "    crate::catalogue::Operation {{ name: \"{}.{id}\", id: {id:?}, \
+                 version: crate::catalogue::ApiVersion::{version}, method: {:?}, path: {path:?}, \
+                 summary: {}, parameters: &[{}], body: {body}, write: {}, \
+                 cost: crate::catalogue::{cost}, secrets: &[{}] }},",
+                target.version,
+                method.to_uppercase(),
+                text(op.get("summary")),
+                parameters.join(", "),
+                method != "get",
+                secrets.into_iter().collect::<Vec<_>>().join(", "),
+            ));
+        }
+    }
+    format!(
+        "/// Every operation of this version, as the spec documents it.\n\
+         #[cfg(feature = \"mcp\")]\n\
+         pub(crate) const OPERATIONS: &[crate::catalogue::Operation] = &[\n{}\n];\n",
+        rows.join("\n")
+    )
+}
+
 /// Calls `found` with each secret field below `schema` and its bounds.
 fn secret_bounds(doc: &Value, schema: &Value, depth: usize, found: &mut dyn FnMut(&str, u64, u64)) {
     if depth > 8 {
@@ -504,6 +686,7 @@ pub fn generate_with(
     let extra = open_enum_source(&open)
         + &path_table_source(&doc)
         + &secret_table_source(&doc)
+        + &catalogue_source(target, &doc)
         + &known_values_source(target, &doc);
     let extra: syn::File = syn::parse_str(&extra)
         .map_err(|e| format!("the open enums and path table do not parse: {e}"))?;

@@ -15,16 +15,7 @@ use crate::transport::hooks;
 use crate::transport::paths::PathTable;
 use crate::Client;
 
-/// The API version an operation belongs to, which picks its path table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ApiVersion {
-    /// SIM Management v1 (and orders, products, support).
-    V1,
-    /// SIM Management v2.
-    V2,
-    /// 1NCE OS.
-    Os,
-}
+pub(crate) use crate::catalogue::ApiVersion;
 
 impl ApiVersion {
     fn tables(self) -> (PathTable, SecretTable) {

@@ -1487,7 +1487,10 @@ async fn api_names_every_operation_and_calls_one_checked() {
     .await
     .unwrap();
     assert!(listed.status.success());
-    assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), 114);
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).lines().count(),
+        onence::mcp::operation_count()
+    );
 
     let sims = onence(
         &sandbox,

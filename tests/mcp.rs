@@ -144,12 +144,16 @@ async fn tools_are_listed_with_schemas_and_lists_page_by_cursor() {
 
     let ops = call(&client, "list_operations", json!({})).await;
     let ops = structured(&ops).clone();
-    assert_eq!(ops["count"], 114);
+    let documented = onence::mcp::operation_count();
+    assert_eq!(ops["count"], documented);
     let listed: usize = ["v1", "v2", "os"]
         .iter()
         .map(|api| ops["by_api"][api].as_array().unwrap().len())
         .sum();
-    assert_eq!(listed, 114, "every operation in one answer, none cut");
+    assert_eq!(
+        listed, documented,
+        "every operation in one answer, none cut"
+    );
     let one = call(
         &client,
         "list_operations",
@@ -496,6 +500,40 @@ async fn secrets_given_or_read_back_never_appear_in_results() {
         );
         assert!(!text.contains(sandbox.client_secret()));
     }
+}
+
+/// Some lists say `X-Total-Pages: 0` (a mock built from the documents does,
+/// and so does the sandbox's drift mode): MCP's cursors and its resource
+/// list still page a 250-SIM list to its end, as `onence sims list` does.
+#[tokio::test]
+async fn a_page_count_of_zero_never_cuts_a_list_short() {
+    let sandbox = Sandbox::builder()
+        .sims(250)
+        .seed(9)
+        .drift(true)
+        .rate_limits(RateLimits::none())
+        .start()
+        .await
+        .unwrap();
+    let first = sandbox.client().all_sims().page(1).await.unwrap();
+    assert_eq!(first.total_pages, Some(0), "the sandbox serves the quirk");
+    let client = connect(&sandbox).await;
+    let mut seen = std::collections::HashSet::new();
+    let mut arguments = json!({ "limit": 100 });
+    for _ in 0..10 {
+        let page = call(&client, "list_sims", arguments.clone()).await;
+        let page = structured(&page).clone();
+        for sim in page["items"].as_array().unwrap() {
+            seen.insert(sim["iccid"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => arguments = json!({ "cursor": next }),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 250, "list_sims paged to the end");
+    let listed = client.list_all_resources().await.unwrap();
+    assert_eq!(listed.len(), 250, "the sim:// resources paged to the end");
 }
 
 #[tokio::test]

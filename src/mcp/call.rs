@@ -23,7 +23,7 @@ pub(crate) fn request_for(
         let known =
             key == BODY && op.body.is_some() || op.parameters.iter().any(|p| p.name == *key);
         if !known {
-            let mut takes: Vec<&str> = op.parameters.iter().map(|p| p.name.as_str()).collect();
+            let mut takes: Vec<&str> = op.parameters.iter().map(|p| p.name).collect();
             if op.body.is_some() {
                 takes.push(BODY);
             }
@@ -37,17 +37,17 @@ pub(crate) fn request_for(
             ));
         }
     }
-    let mut path = op.path.clone();
+    let mut path = op.path.to_string();
     let mut query = Vec::new();
-    for param in &op.parameters {
-        let Some(value) = arguments.get(&param.name).filter(|v| !v.is_null()) else {
+    for param in op.parameters {
+        let Some(value) = arguments.get(param.name).filter(|v| !v.is_null()) else {
             if param.required {
                 return Err(format!("{name} needs the argument {:?}", param.name));
             }
             continue;
         };
         let texts = texts_of(param, value).map_err(|why| format!("{name}: {why}"))?;
-        match param.location.as_str() {
+        match param.location {
             "path" => {
                 let text = texts.join(",");
                 path = path.replace(
@@ -56,9 +56,9 @@ pub(crate) fn request_for(
                 );
             }
             "query" if param.explode => {
-                query.extend(texts.into_iter().map(|t| (param.name.clone(), t)));
+                query.extend(texts.into_iter().map(|t| (param.name.to_string(), t)));
             }
-            "query" => query.push((param.name.clone(), texts.join(","))),
+            "query" => query.push((param.name.to_string(), texts.join(","))),
             other => return Err(format!("{name}: parameters in {other} are not supported")),
         }
     }
@@ -66,11 +66,11 @@ pub(crate) fn request_for(
         (Some(body), None) if body.required => {
             return Err(format!(
                 "{name} needs a body ({})",
-                body.model.as_deref().unwrap_or("JSON")
+                body.model.unwrap_or("JSON")
             ))
         }
         (Some(body), Some(value)) => {
-            let fits = match body.kind.as_str() {
+            let fits = match body.kind {
                 "object" => value.is_object(),
                 "array" => value.is_array(),
                 _ => true,
@@ -79,7 +79,7 @@ pub(crate) fn request_for(
                 return Err(format!(
                     "{name}: the body must be a JSON {} ({}), not {value}",
                     body.kind,
-                    body.model.as_deref().unwrap_or("see list_operations")
+                    body.model.unwrap_or("see list_operations")
                 ));
             }
             Some(value.clone())
@@ -92,7 +92,7 @@ pub(crate) fn request_for(
         .map_err(|_| format!("{name}: method {} is not one", op.method))?;
     Ok(RawRequest {
         version: op.version,
-        operation: op.id(),
+        operation: op.id,
         method,
         path,
         query,
@@ -117,7 +117,7 @@ fn texts_of(param: &Parameter, value: &Value) -> Result<Vec<String>, String> {
             })
             .collect();
     }
-    let text = match (param.kind.as_str(), value) {
+    let text = match (param.kind, value) {
         ("integer", Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
         ("integer", Value::String(s)) if s.parse::<i64>().is_ok() => s.clone(),
         ("integer", other) => return Err(format!("{name} must be a whole number, not {other}")),
@@ -130,14 +130,14 @@ fn texts_of(param: &Parameter, value: &Value) -> Result<Vec<String>, String> {
         (_, Value::String(s)) => s.clone(),
         (_, other) => return Err(format!("{name} must be text, not {other}")),
     };
-    if !param.values.is_empty() && !param.values.contains(&text) {
+    if !param.values.is_empty() && !param.values.contains(&text.as_str()) {
         return Err(format!(
             "{name} must be one of {}, not {text:?}",
             param.values.join(", ")
         ));
     }
     if let Ok(number) = text.parse::<f64>() {
-        if matches!(param.kind.as_str(), "integer" | "number") {
+        if matches!(param.kind, "integer" | "number") {
             if let Some(min) = param.minimum.filter(|min| number < *min) {
                 return Err(format!("{name} must be at least {min}, not {text}"));
             }

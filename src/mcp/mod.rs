@@ -31,7 +31,8 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{prompt_handler, tool_handler, ErrorData, RoleServer, ServerHandler};
 
-pub use operations::{all as operations, find as find_operation, search as search_operations};
+pub use operations::search as search_operations;
+pub use operations::{all as operations, count as operation_count, find as find_operation};
 pub use operations::{Body, Operation, Parameter};
 pub use results::{is_secret_field, redacted, LONGEST_LIST, LONGEST_TEXT, REDACTED};
 

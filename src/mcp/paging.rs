@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::{Error, Page, Pager, Result};
+use crate::{Error, Pager, Result};
 
 /// A list's paging: how many, and where a previous call stopped.
 #[derive(Debug, Default, Deserialize, rmcp::schemars::JsonSchema)]
@@ -43,16 +43,18 @@ impl Paging {
 }
 
 /// The page `paging` asks for of `pager`: its items, and the cursor of the
-/// next page when there is one (the API's page count when it gives one,
-/// else a full page). A limit past the list's largest page is cut to it.
+/// next page when there is one, by the pager's own rule of a list's end
+/// (a page count of 0, or one too small, never cuts a list short). A limit
+/// past the list's largest page is cut to it.
 pub async fn page_of<T: serde::Serialize + Send + 'static>(
     pager: Pager<T>,
     paging: &Paging,
 ) -> Result<Value> {
     let (page, size) = paging.page()?;
     let size = size.min(pager.max_page_size());
-    let got = pager.page_size(size).page(page).await?;
-    let next = next_page(&got, size).map(|after| format!("{after}:{size}"));
+    let pager = pager.page_size(size);
+    let got = pager.page(page).await?;
+    let next = pager.next_page(&got).map(|after| format!("{after}:{size}"));
     Ok(json!({
         "items": serde_json::to_value(&got.items).unwrap_or(Value::Null),
         "count": got.items.len(),
@@ -61,14 +63,4 @@ pub async fn page_of<T: serde::Serialize + Send + 'static>(
         "total_count": got.total_count,
         "next_cursor": next,
     }))
-}
-
-/// The page after `got` (read `size` a page), if there is one: the API's
-/// page count when it gives one, else a full page; none after `u64::MAX`.
-pub fn next_page<T>(got: &Page<T>, size: u64) -> Option<u64> {
-    let more = match got.total_pages {
-        Some(total) => got.page < total,
-        None => got.items.len() as u64 == size,
-    };
-    more.then(|| got.page.checked_add(1)).flatten()
 }

@@ -9,7 +9,6 @@ use rmcp::model::{
 use rmcp::ErrorData;
 use serde_json::json;
 
-use super::paging::next_page;
 use super::McpServer;
 use crate::{Error, ErrorKind};
 
@@ -49,13 +48,8 @@ impl McpServer {
                 ErrorData::invalid_params(format!("cursor {c:?} is not one this server gave"), None)
             })?,
         };
-        let got = self
-            .client
-            .all_sims()
-            .page_size(RESOURCE_PAGE)
-            .page(page)
-            .await
-            .map_err(|e| protocol_error(&e))?;
+        let pager = self.client.all_sims().page_size(RESOURCE_PAGE);
+        let got = pager.page(page).await.map_err(|e| protocol_error(&e))?;
         let resources = got
             .items
             .iter()
@@ -70,7 +64,7 @@ impl McpServer {
             })
             .collect();
         let mut result = ListResourcesResult::with_all_items(resources);
-        result.next_cursor = next_page(&got, RESOURCE_PAGE).map(|after| after.to_string());
+        result.next_cursor = pager.next_page(&got).map(|after| after.to_string());
         Ok(result)
     }
 

@@ -13,40 +13,8 @@ use super::results::{failed, ok};
 use super::{Answer, McpServer};
 use crate::{Client, Result};
 
-/// What a write costs, as the tool says it before and after.
-#[derive(Clone, Copy, Debug)]
-pub struct Cost {
-    /// Whether it is billed (or uses a paid quota).
-    pub billed: bool,
-    /// What it costs, in words.
-    pub what: &'static str,
-}
-
-/// No charge.
-pub const FREE: Cost = Cost {
-    billed: false,
-    what: "no charge",
-};
-/// A data top-up: an order, billed.
-pub const TOP_UP: Cost = Cost {
-    billed: true,
-    what: "billed: a data top-up order charged to the account",
-};
-/// An SMS: taken from the SIM's SMS quota.
-pub const SMS: Cost = Cost {
-    billed: true,
-    what: "uses the SIM's SMS quota: one SMS per part of the text",
-};
-/// A device action: data the device exchanges.
-pub const DEVICE_ACTION: Cost = Cost {
-    billed: false,
-    what: "no charge of its own; the exchange uses the SIM's data volume",
-};
-/// An order of SIMs or products, an extension, or automatic top-ups.
-pub const ORDER: Cost = Cost {
-    billed: true,
-    what: "billed: places, extends or schedules an order charged to the account",
-};
+/// What a write costs: one table, the catalogue's (codegen's `COSTS`).
+pub use crate::catalogue::{Cost, DEVICE_ACTION, FREE, SMS, TOP_UP};
 
 impl McpServer {
     /// A write: with `confirm`, `send` on the real client; without, `send`

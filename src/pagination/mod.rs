@@ -20,10 +20,13 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
 
+#[cfg(feature = "os")]
 mod cursor;
 mod lists;
+#[cfg(feature = "os")]
 mod os_lists;
 
+#[cfg(feature = "os")]
 pub use cursor::{CursorPage, CursorPager, MAX_CURSOR_PAGE_SIZE};
 
 /// One paged list of the API: what it is called, how large its pages may
@@ -64,6 +67,39 @@ pub struct Page<T> {
     pub total_pages: Option<u64>,
     /// How many items the API says there are on all pages, when it says.
     pub total_count: Option<u64>,
+}
+
+impl<T> Page<T> {
+    /// The API's page count, when it is credible for this page read `size`
+    /// a page: at least 1, and not 1 when the page is full (some lists say
+    /// `X-Total-Pages: 0`, or 1 whatever their length).
+    fn credible_total_pages(&self, size: u64) -> Option<u64> {
+        let full = self.items.len() as u64 >= size;
+        self.total_pages
+            .filter(|&n| n >= 1 && (n > 1 || !full || self.items.is_empty()))
+    }
+}
+
+/// Whether a list goes on after `page`, read `size` a page, given the
+/// credible last page (`last`), the API's item count and the items read up
+/// to and including this page: the one rule of a list's end, for the walk
+/// and for callers that read one page at a time (MCP's cursors). A short
+/// page ends the list. A full page ends it only at the credible last page
+/// when the API's item count is reached; a page count alone never ends it,
+/// since it may be too small.
+fn goes_on<T>(
+    page: &Page<T>,
+    size: u64,
+    last: Option<u64>,
+    total_count: Option<u64>,
+    items_so_far: u64,
+) -> bool {
+    let full = page.items.len() as u64 >= size;
+    match last {
+        _ if !full => false,
+        Some(last) if page.page >= last => total_count != Some(items_so_far),
+        _ => true,
+    }
 }
 
 type Fetch<T> = Arc<dyn Fn(Query, u64, u64) -> BoxFuture<'static, Result<Page<T>>> + Send + Sync>;
@@ -245,6 +281,23 @@ impl<T: Serialize + Send + 'static> Pager<T> {
         (self.fetch)(self.query.clone(), page, self.page_size).await
     }
 
+    /// The page to read after `got` (a page this pager read), if the list
+    /// goes on: by the same rule as the pager's own walk, so a caller that
+    /// pages by hand (a cursor) stops where the walk would.
+    pub fn next_page(&self, got: &Page<T>) -> Option<u64> {
+        let size = self.page_size;
+        let items_so_far = got
+            .page
+            .saturating_sub(1)
+            .saturating_mul(size)
+            .saturating_add(got.items.len() as u64);
+        let last = got.credible_total_pages(size);
+        let more = goes_on(got, size, last, got.total_count, items_so_far);
+        (more && got.page < self.last_page)
+            .then(|| got.page.checked_add(1))
+            .flatten()
+    }
+
     /// Every item of every page, in order.
     pub fn stream(self) -> impl Stream<Item = Result<T>> + Send {
         self.pages()
@@ -352,9 +405,7 @@ impl<T: Serialize + Send + 'static> Walk<T> {
         let full = page.items.len() as u64 >= self.pager.page_size;
         if page.page == 1 {
             // Trust the total only when it is consistent with what came back.
-            self.last_page = page
-                .total_pages
-                .filter(|&n| n >= 1 && (n > 1 || !full || page.items.is_empty()));
+            self.last_page = page.credible_total_pages(self.pager.page_size);
             if page.total_pages.is_some_and(|n| n >= 1) && self.last_page.is_none() {
                 tracing::debug!(
                     total_pages = page.total_pages,
@@ -382,14 +433,20 @@ impl<T: Serialize + Send + 'static> Walk<T> {
             return self.fail(error);
         }
         self.items_so_far = self.items_so_far.saturating_add(page.items.len() as u64);
-        let is_last = match self.last_page {
-            _ if !full => true,
-            // The count the API gave is reached: the full last page is the last.
-            Some(last) if page.page >= last && self.total_count == Some(self.items_so_far) => true,
+        let at_last = self.last_page.is_some_and(|last| page.page >= last);
+        let goes_on = goes_on(
+            &page,
+            self.pager.page_size,
+            self.last_page,
+            self.total_count,
+            self.items_so_far,
+        );
+        let is_last = match goes_on {
+            false => true,
             // The total ends the list at the last page the API serves: there
             // is no reading on, and nothing says there is more.
-            Some(last) if page.page >= last && page.page >= self.pager.last_page => true,
-            Some(last) if page.page >= last => {
+            true if at_last && page.page >= self.pager.last_page => true,
+            true if at_last => {
                 // A full page where the total says the list ends: the total may
                 // be too small, so go on, one page at a time, until a short or
                 // empty page (one more request when the total was right).
@@ -397,7 +454,7 @@ impl<T: Serialize + Send + 'static> Walk<T> {
                 self.last_page = None;
                 false
             }
-            Some(_) | None => false,
+            true => false,
         };
         if !is_last && page.page >= self.pager.last_page {
             // This page is good; the walk ends with the error after it.

@@ -5,7 +5,8 @@
 //! the seed: numbers sent as strings, enum values the documents do not list,
 //! fields nobody documented, optional fields left out. Identity fields
 //! (`iccid`, `id`, `order_number`) are never left out, so a client can still
-//! follow up on what it read.
+//! follow up on what it read. A list's page count says 0, as a mock built
+//! from the documents says it, so a client that trusts it stops at page 1.
 
 use serde_json::{json, Value};
 
@@ -23,6 +24,11 @@ pub(crate) const UNSEEN_VALUES: &[(&str, &str)] = &[
     ("CellTower", "WiFi"),
     ("INTEGRATION_ACTIVE", "INTEGRATION_PAUSED"),
 ];
+
+/// The header of a list's page count, and what drift makes it say.
+pub(crate) const PAGE_COUNT_HEADER: &str = "x-total-pages";
+/// A page count of 0 whatever the list's length.
+pub(crate) const DRIFTED_PAGE_COUNT: &str = "0";
 
 /// The field drift adds to every object.
 pub(crate) const EXTRA_FIELD: &str = "x_undocumented";

@@ -263,7 +263,14 @@ pub(crate) async fn after(
     };
     super::drift::drift(&mut value, shared.seed, salt);
     let mut response = Response::from_parts(parts, Body::from(value.to_string()));
-    response.headers_mut().remove("content-length");
+    let headers = response.headers_mut();
+    headers.remove("content-length");
+    if headers.contains_key(super::drift::PAGE_COUNT_HEADER) {
+        headers.insert(
+            super::drift::PAGE_COUNT_HEADER,
+            HeaderValue::from_static(super::drift::DRIFTED_PAGE_COUNT),
+        );
+    }
     response
 }
 

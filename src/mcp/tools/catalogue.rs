@@ -9,9 +9,8 @@ use serde_json::{json, Map, Value};
 
 use super::{answer, to_json};
 use crate::mcp::call::request_for;
-use crate::mcp::operations::{self, Operation};
+use crate::mcp::operations;
 use crate::mcp::results::{ok, refused};
-use crate::mcp::write::{Cost, FREE, ORDER, SMS, TOP_UP};
 use crate::mcp::{Answer, McpServer};
 
 /// A search of the documented operations.
@@ -39,17 +38,6 @@ pub struct CallOperation {
     pub confirm: bool,
 }
 
-/// What calling `op` costs: orders and top-ups are billed, an SMS uses the
-/// SIM's quota; the documents name no charge for the rest.
-fn cost_of(op: &Operation) -> Cost {
-    match op.id() {
-        "top_up_sim" | "top_up_sims" => TOP_UP,
-        "create_order" | "extend_sims" | "set_auto_top_up" => ORDER,
-        "send_sms" => SMS,
-        _ => FREE,
-    }
-}
-
 #[tool_router(router = catalogue_tools, vis = "pub(crate)")]
 impl McpServer {
     #[tool(
@@ -65,7 +53,7 @@ impl McpServer {
             return Ok(ok(json!({ "count": 1, "operations": [described] })));
         }
         if word.is_empty() {
-            // All 114 as `name: summary`, by API, to fit one answer.
+            // Every one as `name: summary`, by API, to fit one answer.
             let mut by_api = Map::new();
             for op in operations::all() {
                 let (api, _) = op.name.split_once('.').unwrap_or_default();
@@ -78,7 +66,7 @@ impl McpServer {
                 }
             }
             return Ok(ok(json!({
-                "count": operations::all().len(), "by_api": by_api,
+                "count": operations::count(), "by_api": by_api,
                 "hint": "search by a word for parameters; an exact name also gives the body's schema",
             })));
         }
@@ -96,7 +84,7 @@ impl McpServer {
             let word = p.operation.rsplit('.').next().unwrap_or_default();
             let near: Vec<&str> = operations::search(word)
                 .into_iter()
-                .map(|o| o.name.as_str())
+                .map(|o| o.name)
                 .take(10)
                 .collect();
             return Ok(refused(format!(
@@ -117,7 +105,7 @@ impl McpServer {
             return answer(self.client.send_raw(request).await);
         }
         let what = format!("{} {} ({})", op.method, op.path, op.name);
-        self.write(p.confirm, cost_of(op), &what, |client| {
+        self.write(p.confirm, op.cost, &what, |client| {
             let request = request.clone();
             async move { client.send_raw(request).await }
         })

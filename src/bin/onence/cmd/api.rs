@@ -18,7 +18,7 @@ use crate::output;
 /// What `onence api` does.
 #[derive(Subcommand, Debug)]
 pub enum ApiVerb {
-    /// The documented operations (114), or those whose name, path or
+    /// The documented operations, or those whose name, path or
     /// summary holds WORD.
     List {
         /// A word to look for.
@@ -45,7 +45,7 @@ pub enum ApiVerb {
 pub fn list(global: &Global, word: Option<&str>) -> Result<(), Failure> {
     let found: Vec<_> = match word {
         Some(word) => search_operations(word),
-        None => operations().iter().collect(),
+        None => operations().collect(),
     };
     let records: Vec<Value> = found
         .iter()
@@ -80,7 +80,11 @@ pub async fn run(ctx: &Ctx, verb: ApiVerb) -> Result<(), Failure> {
                 args.insert("body".into(), read_body(&body)?);
             }
             if op.write {
-                ctx.confirm(&format!("send {} {} ({})", op.method, op.path, op.name))?;
+                // What it costs, from the catalogue MCP's gate reads too.
+                ctx.confirm(&format!(
+                    "send {} {} ({}; {})",
+                    op.method, op.path, op.name, op.cost.what
+                ))?;
             }
             let answer = call_operation(ctx.client(), &operation, &args).await?;
             // In a dry run the planned request, printed by the client, is the output.
