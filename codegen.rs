@@ -681,8 +681,10 @@ pub fn generate_with(
             return Err(format!("progenitor panicked on the document: {message}"));
         }
     };
-    let file: syn::File =
+    let used = used_builders(&tokens.to_string());
+    let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    prune_builders(&mut file, &used);
     let extra = open_enum_source(&open)
         + &path_table_source(&doc)
         + &secret_table_source(&doc)
@@ -691,6 +693,67 @@ pub fn generate_with(
     let extra: syn::File = syn::parse_str(&extra)
         .map_err(|e| format!("the open enums and path table do not parse: {e}"))?;
     Ok(prettyplease::unparse(&file) + "\n" + &prettyplease::unparse(&extra))
+}
+
+/// The model builders the operations use (`types::builder::NewOrder`, for
+/// a request body's `body_map`), read from the generated code's text.
+fn used_builders(code: &str) -> std::collections::BTreeSet<String> {
+    code.split("types :: builder :: ")
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
+}
+
+/// The last identifier of a type's path (`X` of `super::X`).
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// Keeps only the model builders the operations use: typify writes a
+/// builder for every model (half the generated lines), and a caller builds
+/// only request bodies, through the operation's `body_map`. Every other
+/// builder, its impls and its model's `builder()` go, so a user compiles
+/// none of them.
+fn prune_builders(file: &mut syn::File, used: &std::collections::BTreeSet<String>) {
+    let keep = |ty: &syn::Type| type_name(ty).is_none_or(|name| used.contains(&name));
+    for item in &mut file.items {
+        let syn::Item::Mod(types) = item else { continue };
+        if types.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = types.content.as_mut() else { continue };
+        for item in items.iter_mut() {
+            if let syn::Item::Mod(builder) = item {
+                if builder.ident == "builder" {
+                    if let Some((_, inner)) = builder.content.as_mut() {
+                        inner.retain(|item| match item {
+                            syn::Item::Struct(s) => used.contains(&s.ident.to_string()),
+                            syn::Item::Impl(i) => keep(&i.self_ty),
+                            _ => true,
+                        });
+                    }
+                }
+            }
+        }
+        // A model's `builder()`, when its builder is gone.
+        items.retain_mut(|item| {
+            let syn::Item::Impl(imp) = item else { return true };
+            if imp.trait_.is_some() || keep(&imp.self_ty) {
+                return true;
+            }
+            imp.items.retain(|i| !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "builder"));
+            !imp.items.is_empty()
+        });
+    }
 }
 
 #[cfg(test)]
@@ -768,5 +831,27 @@ mod tests {
         assert!(code.contains("crate::types::S"));
         assert!(code.contains("crate::model::open_enum::open_enum!"));
         assert!(code.contains("pub(crate) const PATHS"));
+    }
+
+    #[test]
+    fn only_the_builders_of_request_bodies_are_kept() {
+        let spec = serde_json::json!({
+            "openapi": "3.0.3", "info": { "title": "t", "version": "1" },
+            "paths": { "/x": {
+                "get": { "operationId": "get_x", "responses": { "200": {
+                    "description": "ok", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Answer" } } } } } },
+                "post": { "operationId": "post_x",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Asked" } } } },
+                    "responses": { "201": { "description": "made" } } } } },
+            "components": { "schemas": {
+                "Answer": { "type": "object", "properties": { "n": { "type": "integer" } } },
+                "Asked": { "type": "object", "properties": { "m": { "type": "string" } } } } }
+        });
+        let code = generate(&VERSIONS[0], &spec.to_string()).unwrap();
+        assert!(code.contains("pub struct Asked"), "{code}");
+        assert!(code.contains("pub fn builder() -> builder::Asked"), "{code}");
+        assert!(code.contains("types::builder::Asked"), "{code}");
+        assert!(!code.contains("builder::Answer"), "{code}");
+        assert!(code.contains("pub struct Answer"), "the model itself stays");
     }
 }
