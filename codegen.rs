@@ -726,11 +726,15 @@ fn type_name(ty: &syn::Type) -> Option<String> {
 fn prune_builders(file: &mut syn::File, used: &std::collections::BTreeSet<String>) {
     let keep = |ty: &syn::Type| type_name(ty).is_none_or(|name| used.contains(&name));
     for item in &mut file.items {
-        let syn::Item::Mod(types) = item else { continue };
+        let syn::Item::Mod(types) = item else {
+            continue;
+        };
         if types.ident != "types" {
             continue;
         }
-        let Some((_, items)) = types.content.as_mut() else { continue };
+        let Some((_, items)) = types.content.as_mut() else {
+            continue;
+        };
         for item in items.iter_mut() {
             if let syn::Item::Mod(builder) = item {
                 if builder.ident == "builder" {
@@ -746,11 +750,14 @@ fn prune_builders(file: &mut syn::File, used: &std::collections::BTreeSet<String
         }
         // A model's `builder()`, when its builder is gone.
         items.retain_mut(|item| {
-            let syn::Item::Impl(imp) = item else { return true };
+            let syn::Item::Impl(imp) = item else {
+                return true;
+            };
             if imp.trait_.is_some() || keep(&imp.self_ty) {
                 return true;
             }
-            imp.items.retain(|i| !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "builder"));
+            imp.items
+                .retain(|i| !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "builder"));
             !imp.items.is_empty()
         });
     }
@@ -849,7 +856,10 @@ mod tests {
         });
         let code = generate(&VERSIONS[0], &spec.to_string()).unwrap();
         assert!(code.contains("pub struct Asked"), "{code}");
-        assert!(code.contains("pub fn builder() -> builder::Asked"), "{code}");
+        assert!(
+            code.contains("pub fn builder() -> builder::Asked"),
+            "{code}"
+        );
         assert!(code.contains("types::builder::Asked"), "{code}");
         assert!(!code.contains("builder::Answer"), "{code}");
         assert!(code.contains("pub struct Answer"), "the model itself stays");
