@@ -372,9 +372,10 @@ fn secret_table_source(doc: &Value) -> String {
 }
 
 /// What each write costs, by operation id (in every version that has
-/// it): the one table of costs, which the catalogue carries to MCP's gate
-/// and the CLI's confirmations. The documents name no charge for any
-/// other operation. Each entry names a constant of `crate::catalogue`.
+/// it): the one table of costs, emitted into each version's module
+/// (`COSTS`) for `crate::writes`, whose policy MCP's gate, the CLI's
+/// confirmations and the catalogue read. The documents name no charge for
+/// any other operation. Each entry names a constant of `crate::writes`.
 pub const COSTS: &[(&str, &str)] = &[
     ("top_up_sim", "TOP_UP"),
     ("top_up_sims", "TOP_UP"),
@@ -383,6 +384,29 @@ pub const COSTS: &[(&str, &str)] = &[
     ("set_auto_top_up", "ORDER"),
     ("send_sms", "SMS"),
 ];
+
+/// The rows of [`COSTS`] for the operations `doc` documents, as the
+/// version's `COSTS` table of `(operation id, crate::writes::Cost)`.
+fn cost_table_source(doc: &Value) -> String {
+    let ids: std::collections::BTreeSet<&str> = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .flat_map(|(_, item)| item.as_object().into_iter().flatten())
+        .filter_map(|(_, op)| op.get("operationId").and_then(Value::as_str))
+        .collect();
+    let rows: Vec<String> = COSTS
+        .iter()
+        .filter(|(id, _)| ids.contains(id))
+        .map(|(id, cost)| format!("    ({id:?}, crate::writes::{cost}),"))
+        .collect();
+    format!(
+        "/// What this version's charged writes cost (every other operation is free).\n\
+         pub(crate) const COSTS: &[(&str, crate::writes::Cost)] = &[\n{}\n];\n",
+        rows.join("\n")
+    )
+}
 
 /// How deep a body's schema is resolved for the catalogue (the models nest
 /// a few levels; deeper references are left as they are).
@@ -522,7 +546,7 @@ fn catalogue_source(target: &Target, doc: &Value) -> String {
                 "    crate::catalogue::Operation {{ name: \"{}.{id}\", id: {id:?}, \
                  version: crate::catalogue::ApiVersion::{version}, method: {:?}, path: {path:?}, \
                  summary: {}, parameters: &[{}], body: {body}, write: {}, \
-                 cost: crate::catalogue::{cost}, secrets: &[{}] }},",
+                 cost: crate::writes::{cost}, secrets: &[{}] }},",
                 target.version,
                 method.to_uppercase(),
                 text(op.get("summary")),
@@ -688,6 +712,7 @@ pub fn generate_with(
     let extra = open_enum_source(&open)
         + &path_table_source(&doc)
         + &secret_table_source(&doc)
+        + &cost_table_source(&doc)
         + &catalogue_source(target, &doc)
         + &known_values_source(target, &doc);
     let extra: syn::File = syn::parse_str(&extra)

@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use crate::api;
+use crate::writes::Cost;
 
 /// The API version an operation belongs to, which picks its path table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +48,7 @@ pub struct Operation {
     pub body: Option<Body>,
     /// Whether it changes anything (not a GET).
     pub write: bool,
-    /// What it costs (of a write; a read costs nothing).
+    /// What it costs (of a write; a read costs nothing), from [`crate::writes`].
     #[serde(skip)]
     pub cost: Cost,
     /// The fields of its body that hold secrets.
@@ -99,41 +100,6 @@ pub struct Body {
     pub schema: &'static str,
 }
 
-/// What a write costs, as a tool or a confirmation says it before and after.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cost {
-    /// Whether it is billed (or uses a paid quota).
-    pub billed: bool,
-    /// What it costs, in words.
-    pub what: &'static str,
-}
-
-/// No charge.
-pub const FREE: Cost = Cost {
-    billed: false,
-    what: "no charge",
-};
-/// A data top-up: an order, billed.
-pub const TOP_UP: Cost = Cost {
-    billed: true,
-    what: "billed: a data top-up order charged to the account",
-};
-/// An SMS: taken from the SIM's SMS quota.
-pub const SMS: Cost = Cost {
-    billed: true,
-    what: "uses the SIM's SMS quota: one SMS per part of the text",
-};
-/// A device action: data the device exchanges.
-pub const DEVICE_ACTION: Cost = Cost {
-    billed: false,
-    what: "no charge of its own; the exchange uses the SIM's data volume",
-};
-/// An order of SIMs or products, an extension, or automatic top-ups.
-pub const ORDER: Cost = Cost {
-    billed: true,
-    what: "billed: places, extends or schedules an order charged to the account",
-};
-
 /// The catalogues of the compiled versions, in version order.
 const VERSIONS: &[&[Operation]] = &[
     api::generated::OPERATIONS,
@@ -179,6 +145,7 @@ pub fn body_schema(op: &Operation) -> Option<serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::writes::{FREE, SMS, TOP_UP};
 
     #[test]
     fn every_operation_is_read_with_its_parameters_body_and_cost() {

@@ -38,6 +38,7 @@ pub mod server;
 #[cfg(feature = "streamer")]
 pub mod streamer;
 mod transport;
+pub mod writes;
 
 /// Request builders returned by the [`Client`] methods, one per operation.
 pub use api::generated::builder;

@@ -1105,6 +1105,29 @@ async fn operators_conventions_hold() {
         let refused = onence(&sandbox, &args, "").await;
         assert_eq!(refused.code, 2, "{args:?} asks first: {}", refused.stderr);
     }
+    // The question names what the write costs, from the library's write policy.
+    let iccid = sandbox.iccid(0);
+    for (args, cost) in [
+        (vec!["topup", "one", iccid.as_str()], onence::writes::TOP_UP),
+        (
+            vec!["api", "call", "v1.top_up_sim", &format!("iccid={iccid}")],
+            onence::writes::TOP_UP,
+        ),
+        (
+            vec!["api", "call", "v1.update_sim", &format!("iccid={iccid}")],
+            onence::writes::FREE,
+        ),
+    ] {
+        let refused = onence(&sandbox, &args, "").await;
+        assert_eq!(refused.code, 2, "{args:?}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains(cost.what()),
+            "{args:?} names its cost {:?}: {}",
+            cost.what(),
+            refused.stderr
+        );
+    }
+    assert_eq!(sandbox.counters().top_ups_applied, 0);
     assert_eq!(sandbox.counters().requests_to("POST /v1/sims/autoTopup"), 0);
     assert_eq!(sandbox.counters().requests_to("POST /v1/sims/limits"), 0);
 

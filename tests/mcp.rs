@@ -202,6 +202,7 @@ async fn writes_need_confirm_and_a_confirmed_write_is_made_once() {
     assert_eq!(posts(&sandbox), 1, "sent once");
     assert_eq!(sandbox.counters().top_ups_applied, 1);
 
+    // One SIM is its own update; more go in one bulk update.
     let status = call(
         &client,
         "set_sim_status",
@@ -211,7 +212,23 @@ async fn writes_need_confirm_and_a_confirmed_write_is_made_once() {
     let status = structured(&status);
     assert_eq!(status["dry_run"], true);
     assert_eq!(status["billed"], false);
-    assert!(status["would_send"][0]["body"].is_array(), "{status}");
+    let put = &status["would_send"][0];
+    assert_eq!(put["method"], "PUT", "{status}");
+    assert_eq!(put["path"], format!("/v1/sims/{iccid}"));
+    assert_eq!(put["body"]["status"], "Disabled", "{status}");
+    let two = call(
+        &client,
+        "set_sim_status",
+        json!({ "iccids": [iccid, sandbox.iccid(4)], "status": "Disabled" }),
+    )
+    .await;
+    let two = structured(&two);
+    assert_eq!(two["would_send"][0]["method"], "POST", "{two}");
+    assert_eq!(
+        two["would_send"][0]["body"].as_array().map(Vec::len),
+        Some(2),
+        "{two}"
+    );
 }
 
 #[tokio::test]
@@ -380,6 +397,7 @@ async fn call_operation_checks_its_arguments_and_gates_writes() {
     assert_eq!(planned["dry_run"], true);
     assert_eq!(planned["billed"], true);
     assert!(planned["cost"].as_str().unwrap().contains("billed"));
+    assert_eq!(planned["cost_class"], "billed");
     assert_eq!(sandbox.counters().posts_applied_to(route), 0);
     let done = call(
         &client,

@@ -220,13 +220,29 @@ impl<'j> BulkJob<'j> {
     }
 }
 
-/// Sends one chunk of SIM updates.
+/// Sends one chunk of SIM updates: the one place that picks the call. A
+/// chunk of one SIM is that SIM's own update (`PUT /v1/sims/{iccid}`, which
+/// the API applies at once and answers for that SIM); more go in one bulk
+/// update (`POST /v1/sims`). Either is one request.
 pub(crate) fn update_chunk(
     client: Client,
 ) -> impl FnMut(Vec<types::SimUpdate>) -> Pin<Box<dyn Future<Output = Result<()>> + Send>> {
-    move |chunk| {
+    move |mut chunk| {
         let client = client.clone();
         Box::pin(async move {
+            if chunk.len() == 1 {
+                if let Some(one) = chunk.pop() {
+                    let iccid = one.iccid.clone();
+                    return client
+                        .update_sim()
+                        .iccid(&iccid)
+                        .body(one)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .during("update_sim");
+                }
+            }
             client
                 .update_sims()
                 .body(chunk)

@@ -11,29 +11,24 @@ use serde_json::{json, Value};
 
 use super::results::{failed, ok};
 use super::{Answer, McpServer};
+use crate::writes::Write;
 use crate::{Client, Result};
 
-/// What a write costs: one table, the catalogue's (codegen's `COSTS`).
-pub use crate::catalogue::{Cost, DEVICE_ACTION, FREE, SMS, TOP_UP};
-
 impl McpServer {
-    /// A write: with `confirm`, `send` on the real client; without, `send`
-    /// on the dry-run client, answering the requests it would make.
-    pub(super) async fn write<F, Fut>(
-        &self,
-        confirm: bool,
-        cost: Cost,
-        what: &str,
-        send: F,
-    ) -> Answer
+    /// A write, as the library's write policy describes it: with
+    /// `confirm`, `send` on the real client; without, `send` on the dry-run
+    /// client, answering the requests it would make and what they cost.
+    pub(super) async fn write<F, Fut>(&self, confirm: bool, write: Write, send: F) -> Answer
     where
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<Value>>,
     {
+        let cost = write.cost();
         if confirm {
             return Ok(match send(self.client.clone()).await {
                 Ok(answer) => ok(json!({
-                    "done": what, "billed": cost.billed, "cost": cost.what, "answer": answer,
+                    "done": write.what(), "billed": cost.is_billed(), "cost_class": cost.class(), "cost": cost.what(),
+                    "answer": answer,
                 })),
                 Err(e) => failed(&e),
             });
@@ -55,8 +50,8 @@ impl McpServer {
             })
             .unwrap_or_default();
         Ok(ok(json!({
-            "dry_run": true, "would": what, "would_send": planned, "calls": planned.len(),
-            "billed": cost.billed, "cost": cost.what,
+            "dry_run": true, "would": write.what(), "would_send": planned, "calls": planned.len(),
+            "billed": cost.is_billed(), "cost_class": cost.class(), "cost": cost.what(),
             "note": "nothing was sent; call again with confirm: true to send it",
         })))
     }

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use clap::Args;
 use futures_util::TryStreamExt;
 use onence::sandbox::Sandbox;
+use onence::writes::Write;
 use onence::{Client, Credentials};
 use serde_json::Value;
 
@@ -160,12 +161,14 @@ impl Ctx {
         printer.finish().map_err(Failure::from)
     }
 
-    /// Asks before a billed or wide write; a dry run sends nothing, so it does not ask.
-    pub fn confirm(&self, what: &str) -> Result<(), Failure> {
-        if self.dry_run {
+    /// Asks before a write the library's policy wants confirmed (billed,
+    /// wide or irreversible), naming what it costs; a dry run sends nothing,
+    /// so it does not ask.
+    pub fn confirm(&self, write: &Write) -> Result<(), Failure> {
+        if self.dry_run || !write.needs_confirmation() {
             return Ok(());
         }
-        input::confirm(self.yes, what).map_err(Failure::from)
+        input::confirm(self.yes, &write.confirmation()).map_err(Failure::from)
     }
 
     /// A progress bar on a terminal (hidden otherwise, or with --quiet). With

@@ -12,6 +12,7 @@ use crate::mcp::call::request_for;
 use crate::mcp::operations;
 use crate::mcp::results::{ok, refused};
 use crate::mcp::{Answer, McpServer};
+use crate::writes::Write;
 
 /// A search of the documented operations.
 #[derive(Debug, Default, Deserialize, rmcp::schemars::JsonSchema)]
@@ -105,7 +106,7 @@ impl McpServer {
             return answer(self.client.send_raw(request).await);
         }
         let what = format!("{} {} ({})", op.method, op.path, op.name);
-        self.write(p.confirm, op.cost, &what, |client| {
+        self.write(p.confirm, Write::costing(op.cost, what), |client| {
             let request = request.clone();
             async move { client.send_raw(request).await }
         })

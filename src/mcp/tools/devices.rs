@@ -10,9 +10,9 @@ use super::sims::FilteredList;
 use super::{answer, to_json};
 use crate::mcp::paging::{page_of, Paging};
 use crate::mcp::results::refused;
-use crate::mcp::write::DEVICE_ACTION;
 use crate::mcp::{Answer, McpServer};
 use crate::os::{types, DeviceAction};
+use crate::writes::{Write, DEVICE_ACTION};
 use crate::{BoundingBox, DeviceId, Error, IntoId};
 
 /// One device's positions.
@@ -192,7 +192,7 @@ impl McpServer {
             Err(e) => return Ok(refused(e.to_string())),
         };
         let what = format!("send a {} action to {device}", action.protocol());
-        self.write(p.confirm, DEVICE_ACTION, &what, |client| {
+        self.write(p.confirm, Write::costing(DEVICE_ACTION, what), |client| {
             let (device, action) = (device.clone(), action.clone());
             async move {
                 let id = client.os().send_action(device, &action).await?;

@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::{answer, to_json};
 use crate::mcp::paging::{page_of, Paging};
-use crate::mcp::write::TOP_UP;
 use crate::mcp::{Answer, McpServer};
+use crate::writes::Write;
 
 /// A top-up of one SIM.
 #[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
@@ -32,8 +32,8 @@ impl McpServer {
         )
     )]
     async fn top_up(&self, Parameters(p): Parameters<TopUp>) -> Answer {
-        let what = format!("top up {} (billed)", p.iccid);
-        self.write(p.confirm, TOP_UP, &what, |client| {
+        let what = Write::new("top_up_sim", format!("top up {}", p.iccid));
+        self.write(p.confirm, what, |client| {
             let iccid = p.iccid.clone();
             async move {
                 let order = client.top_up(iccid.as_str(), None).await?;

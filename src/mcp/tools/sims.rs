@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use super::{answer, to_json};
 use crate::mcp::paging::{page_of, Paging};
 use crate::mcp::results::refused;
-use crate::mcp::write::FREE;
 use crate::mcp::{Answer, McpServer, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::writes::Write;
 use crate::Error;
 
 /// A list tool's parameters with the API's filter.
@@ -243,7 +243,7 @@ impl McpServer {
             return Ok(refused("iccids must name 1 to 1,000 SIMs"));
         }
         let what = format!("set {} SIM(s) {}", p.iccids.len(), p.status);
-        self.write(p.confirm, FREE, &what, |client| {
+        self.write(p.confirm, Write::new("update_sims", what), |client| {
             let iccids = p.iccids.clone();
             async move {
                 let listed = iccids.iter().map(String::as_str);
@@ -267,7 +267,7 @@ impl McpServer {
     )]
     async fn set_sim_label(&self, Parameters(p): Parameters<SetLabel>) -> Answer {
         let what = format!("label {} {:?}", p.iccid, p.label);
-        self.write(p.confirm, FREE, &what, |client| {
+        self.write(p.confirm, Write::new("update_sim", what), |client| {
             let (iccid, label) = (p.iccid.clone(), p.label.clone());
             async move {
                 client.set_sim_label(iccid.as_str(), &label).await?;

@@ -8,8 +8,8 @@ use serde_json::json;
 use super::answer;
 use super::sims::SimList;
 use crate::mcp::paging::page_of;
-use crate::mcp::write::SMS;
 use crate::mcp::{Answer, McpServer};
+use crate::writes::Write;
 
 /// An SMS to a device.
 #[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
@@ -43,8 +43,8 @@ impl McpServer {
         )
     )]
     async fn send_sms(&self, Parameters(p): Parameters<SendSms>) -> Answer {
-        let what = format!("send an SMS to {}", p.iccid);
-        self.write(p.confirm, SMS, &what, |client| {
+        let what = Write::new("send_sms", format!("send an SMS to {}", p.iccid));
+        self.write(p.confirm, what, |client| {
             let (iccid, text) = (p.iccid.clone(), p.text.clone());
             async move {
                 let id = client.send_sms_text(iccid.as_str(), &text).await?;

@@ -3,6 +3,7 @@
 
 use clap::{Subcommand, ValueEnum};
 use onence::os::types::ListActionRequestsStatus;
+use onence::writes::Write;
 use onence::{ActionRequestId, DeviceId};
 use serde_json::json;
 
@@ -74,7 +75,13 @@ pub async fn run(ctx: &Ctx, verb: ActionsVerb) -> Result<(), Failure> {
             ctx.print(output::ACTIONS, &one(request))
         }
         ActionsVerb::Cancel { id } => {
-            ctx.confirm(&format!("cancel the action request {id}"))?;
+            ctx.confirm(
+                &Write::new(
+                    "cancel_action_request",
+                    format!("cancel the action request {id}"),
+                )
+                .always_asked(),
+            )?;
             os.cancel_action_request()
                 .request_id(id.as_str())
                 .send()

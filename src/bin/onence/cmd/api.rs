@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Read, Write};
 
 use clap::Subcommand;
 use onence::mcp::{call_operation, find_operation, operations, redacted, search_operations};
+use onence::writes;
 use serde_json::{Map, Value};
 
 use crate::context::{Ctx, Global};
@@ -80,11 +81,10 @@ pub async fn run(ctx: &Ctx, verb: ApiVerb) -> Result<(), Failure> {
                 args.insert("body".into(), read_body(&body)?);
             }
             if op.write {
-                // What it costs, from the catalogue MCP's gate reads too.
-                ctx.confirm(&format!(
-                    "send {} {} ({}; {})",
-                    op.method, op.path, op.name, op.cost.what
-                ))?;
+                // Always asked, naming what it costs (the write policy MCP's gate reads too).
+                let what = format!("send {} {} ({})", op.method, op.path, op.name);
+                let write = writes::Write::costing(op.cost, what).always_asked();
+                ctx.confirm(&write)?;
             }
             let answer = call_operation(ctx.client(), &operation, &args).await?;
             // In a dry run the planned request, printed by the client, is the output.

@@ -2,6 +2,7 @@
 
 use clap::Subcommand;
 use onence::os::GeofenceShape;
+use onence::writes::Write;
 use onence::{DeviceId, GeofenceId, Point};
 use serde_json::{json, Value};
 
@@ -106,7 +107,10 @@ pub async fn run(ctx: &Ctx, verb: GeofencesVerb) -> Result<(), Failure> {
             if let Some(device) = &device {
                 fence = fence.for_device(device)?;
             }
-            ctx.confirm(&format!("create the geofence {name:?}"))?;
+            ctx.confirm(
+                &Write::new("create_geofence", format!("create the geofence {name:?}"))
+                    .always_asked(),
+            )?;
             let id = os.add_geofence(&fence).await?;
             let id = id.map(|id| Value::from(String::from(id)));
             ctx.print(
@@ -118,7 +122,13 @@ pub async fn run(ctx: &Ctx, verb: GeofencesVerb) -> Result<(), Failure> {
             let body: onence::os::types::GeofenceUpdate =
                 serde_json::from_value(json!({ "name": name }))
                     .map_err(|e| Failure::Usage(format!("--name: {e}")))?;
-            ctx.confirm(&format!("rename the geofence {id} to {name:?}"))?;
+            ctx.confirm(
+                &Write::new(
+                    "update_geofence",
+                    format!("rename the geofence {id} to {name:?}"),
+                )
+                .always_asked(),
+            )?;
             os.update_geofence()
                 .geofence_id(id.as_str())
                 .body(body)
@@ -133,7 +143,9 @@ pub async fn run(ctx: &Ctx, verb: GeofencesVerb) -> Result<(), Failure> {
             )
         }
         GeofencesVerb::Delete { id } => {
-            ctx.confirm(&format!("delete the geofence {id}"))?;
+            ctx.confirm(
+                &Write::new("delete_geofence", format!("delete the geofence {id}")).always_asked(),
+            )?;
             os.delete_geofence().geofence_id(id.as_str()).send().await?;
             ctx.print(
                 output::RESULT,

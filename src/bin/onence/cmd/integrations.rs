@@ -4,6 +4,7 @@
 use clap::Subcommand;
 use onence::os::types::NewIntegrationEventTypeType;
 use onence::os::Webhook;
+use onence::writes::Write;
 use onence::IntegrationId;
 use serde_json::{json, Value};
 
@@ -77,7 +78,13 @@ pub async fn run(ctx: &Ctx, verb: IntegrationsVerb) -> Result<(), Failure> {
             verb: WebhookVerb::Create { name, url, events },
         } => {
             let webhook = Webhook::new(&name, &url, &events)?;
-            ctx.confirm(&format!("create the webhook {name:?} posting to {url}"))?;
+            ctx.confirm(
+                &Write::new(
+                    "create_integration",
+                    format!("create the webhook {name:?} posting to {url}"),
+                )
+                .always_asked(),
+            )?;
             let id = os.add_webhook(&webhook).await?;
             let id = id.map(|id| Value::from(String::from(id)));
             ctx.print(
@@ -96,7 +103,13 @@ pub async fn run(ctx: &Ctx, verb: IntegrationsVerb) -> Result<(), Failure> {
             )
         }
         IntegrationsVerb::Restart { id } => {
-            ctx.confirm(&format!("restart the integration {id}"))?;
+            ctx.confirm(
+                &Write::new(
+                    "restart_integration",
+                    format!("restart the integration {id}"),
+                )
+                .always_asked(),
+            )?;
             let answer = os.restart_webhook(&id).await?;
             ctx.print(
                 output::RESULT,
@@ -107,7 +120,10 @@ pub async fn run(ctx: &Ctx, verb: IntegrationsVerb) -> Result<(), Failure> {
             )
         }
         IntegrationsVerb::Delete { id } => {
-            ctx.confirm(&format!("delete the integration {id}"))?;
+            ctx.confirm(
+                &Write::new("delete_integration", format!("delete the integration {id}"))
+                    .always_asked(),
+            )?;
             os.delete_integration()
                 .integration_id(id.as_str())
                 .send()

@@ -2,6 +2,7 @@
 
 use clap::Subcommand;
 use onence::types;
+use onence::writes::Write;
 use serde_json::json;
 
 use crate::args::api_enum;
@@ -53,7 +54,13 @@ pub async fn run(ctx: &Ctx, verb: LimitsVerb) -> Result<(), Failure> {
                 sms_mt_limit_id: sms_mt,
                 sms_mo_limit_id: sms_mo,
             };
-            ctx.confirm("change the account's monthly limits (every SIM)")?;
+            ctx.confirm(
+                &Write::new(
+                    "set_limits",
+                    "change the account's monthly limits (every SIM)",
+                )
+                .always_asked(),
+            )?;
             ctx.client().set_limits().body(body).send().await?;
             ctx.print(output::RESULT, &done(
                     json!({ "data_limit_id": data, "sms_mt_limit_id": sms_mt, "sms_mo_limit_id": sms_mo }),

@@ -2,6 +2,7 @@
 
 use clap::Subcommand;
 use onence::types;
+use onence::writes::Write;
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
@@ -50,7 +51,10 @@ pub async fn run(ctx: &Ctx, verb: OrdersVerb) -> Result<(), Failure> {
             reference,
         } => {
             let body = json!({ "products": [{ "productId": product, "quantity": quantity }], "customer_reference": reference });
-            ctx.confirm(&format!("order {quantity} × product {product} (billed)"))?;
+            ctx.confirm(&Write::new(
+                "create_order",
+                format!("order {quantity} × product {product}"),
+            ))?;
             let order: types::NewOrder =
                 serde_json::from_value(body).map_err(|e| Failure::Usage(e.to_string()))?;
             let number = ctx.client().place_order(order).await?;

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use clap::Subcommand;
+use onence::writes::Write;
 use onence::{types, BulkChange, Iccid};
 use serde_json::json;
 
@@ -152,13 +153,17 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
         }
         SimVerb::ImeiLock { iccids, off } => {
             let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
-            if list.len() > 1 {
-                ctx.confirm(&format!(
-                    "{} the IMEI lock of {} SIMs",
-                    if off { "remove" } else { "set" },
-                    list.len()
-                ))?;
-            }
+            ctx.confirm(
+                &Write::new(
+                    "update_sims",
+                    format!(
+                        "{} the IMEI lock of {} SIMs",
+                        if off { "remove" } else { "set" },
+                        list.len()
+                    ),
+                )
+                .to(list.len()),
+            )?;
             ctx.client().set_sims_imei_lock(&list, !off).await?;
             ctx.print(
                 output::RESULT,
@@ -209,10 +214,13 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 iccid_ranges: vec![],
                 target_organisation: Some(to),
             };
-            ctx.confirm(&format!(
-                "transfer {} SIMs to organisation {to}",
-                list.len()
-            ))?;
+            ctx.confirm(
+                &Write::new(
+                    "transfer_sims",
+                    format!("transfer {} SIMs to organisation {to}", list.len()),
+                )
+                .always_asked(),
+            )?;
             ctx.client().transfer_sims().body(body).send().await?;
             ctx.print(
                 output::RESULT,
@@ -232,7 +240,10 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 iccids: list.iter().map(String::from).collect(),
                 product_id: product,
             };
-            ctx.confirm(&format!("extend {} SIMs (billed)", list.len()))?;
+            ctx.confirm(&Write::new(
+                "extend_sims",
+                format!("extend {} SIMs", list.len()),
+            ))?;
             let mut call = ctx.client().extend_sims().body(body);
             if let Some(method) = payment_method {
                 call = call.payment_method(method);
@@ -252,18 +263,22 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
 async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure> {
     let iccids = input::iccids(&list.iccids, list.file.as_ref())?;
     let status = if enable { "Enabled" } else { "Disabled" };
-    if iccids.len() > 1 {
-        ctx.confirm(&format!(
-            "{} {} SIMs",
-            if enable { "enable" } else { "disable" },
-            iccids.len()
-        ))?;
-    }
+    ctx.confirm(
+        &Write::new(
+            "update_sims",
+            format!(
+                "{} {} SIMs",
+                if enable { "enable" } else { "disable" },
+                iccids.len()
+            ),
+        )
+        .to(iccids.len()),
+    )?;
+    // One SIM needs no journal; the library picks the call for it.
     if iccids.len() == 1 && list.journal.is_none() {
-        if enable {
-            ctx.client().enable_sim(&iccids[0]).await?;
-        } else {
-            ctx.client().disable_sim(&iccids[0]).await?;
+        match enable {
+            true => ctx.client().enable_sims(&iccids).await?,
+            false => ctx.client().disable_sims(&iccids).await?,
         }
     } else {
         let (job, change) = match enable {

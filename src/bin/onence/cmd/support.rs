@@ -6,6 +6,7 @@ use serde_json::json;
 use crate::context::Ctx;
 use crate::failure::Failure;
 use crate::output;
+use onence::writes::Write;
 
 /// What `onence support` does.
 #[derive(Subcommand, Debug)]
@@ -50,9 +51,13 @@ pub async fn run(ctx: &Ctx, verb: SupportVerb) -> Result<(), Failure> {
             });
             let request: onence::types::NewServiceRequest =
                 serde_json::from_value(body.clone()).map_err(|e| Failure::Usage(e.to_string()))?;
-            ctx.confirm(&format!(
-                "open a service request {subject:?} with 1NCE support"
-            ))?;
+            ctx.confirm(
+                &Write::new(
+                    "create_service_request",
+                    format!("open a service request {subject:?} with 1NCE support"),
+                )
+                .always_asked(),
+            )?;
             ctx.client().open_service_request(request).await?;
             ctx.print(
                 output::RESULT,

@@ -1,6 +1,7 @@
 //! `onence topup`: top-ups, one or many, and automatic top-up (billed).
 
 use clap::Subcommand;
+use onence::writes::Write;
 use onence::{types, Iccid};
 use serde_json::{json, Value};
 
@@ -42,7 +43,7 @@ pub async fn run(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             iccid,
             payment_method,
         } => {
-            ctx.confirm(&format!("top up {iccid} (billed)"))?;
+            ctx.confirm(&Write::new("top_up_sim", format!("top up {iccid}")))?;
             let order = ctx.client().top_up(&iccid, payment_method).await?;
             let result = created(
                 "order",
@@ -57,7 +58,10 @@ pub async fn run(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             payment_method,
         } => {
             let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
-            ctx.confirm(&format!("top up {} SIMs (billed)", list.len()))?;
+            ctx.confirm(&Write::new(
+                "top_up_sims",
+                format!("top up {} SIMs", list.len()),
+            ))?;
             let payment = payment_method;
             if list.len() <= onence::BULK_CHUNK && iccids.journal.is_none() {
                 // One order: its number is the result.
@@ -88,10 +92,10 @@ pub async fn run(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
                 enabled: Some(state == "on"),
                 iccids: list.iter().map(String::from).collect(),
             };
-            // Billed from now on: ask first, like every billed or fleet-wide write.
-            ctx.confirm(&format!(
-                "switch automatic top-up {state} for {} SIMs (billed)",
-                list.len()
+            // Billed from now on: asked first, as the write policy says.
+            ctx.confirm(&Write::new(
+                "set_auto_top_up",
+                format!("switch automatic top-up {state} for {} SIMs", list.len()),
             ))?;
             ctx.client().set_auto_top_up().body(body).send().await?;
             ctx.print(
