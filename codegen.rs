@@ -371,6 +371,40 @@ fn secret_table_source(doc: &Value) -> String {
     )
 }
 
+/// Every property name the normaliser typed [`SECRET_TYPE`], anywhere in
+/// `doc` (request and response models alike), as the version's
+/// `SECRET_FIELDS`: the redaction of tool results and printed answers
+/// (`src/transport/redact.rs`) starts from these names.
+fn secret_fields_source(doc: &Value) -> String {
+    fn walk(value: &Value, found: &mut std::collections::BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::Object(properties)) = map.get("properties") {
+                    for (name, property) in properties {
+                        if property
+                            .pointer("/x-rust-type/path")
+                            .and_then(Value::as_str)
+                            == Some(SECRET_TYPE)
+                        {
+                            found.insert(format!("{name:?}"));
+                        }
+                    }
+                }
+                map.values().for_each(|v| walk(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    walk(doc, &mut found);
+    format!(
+        "/// The names of the fields that hold a secret in this version's models.\n\
+         pub(crate) const SECRET_FIELDS: &[&str] = &[{}];\n",
+        found.into_iter().collect::<Vec<_>>().join(", ")
+    )
+}
+
 /// What each write costs, by operation id (in every version that has
 /// it): the one table of costs, emitted into each version's module
 /// (`COSTS`) for `crate::writes`, whose policy MCP's gate, the CLI's
@@ -713,6 +747,7 @@ pub fn generate_with(
         + &path_table_source(&doc)
         + &secret_table_source(&doc)
         + &cost_table_source(&doc)
+        + &secret_fields_source(&doc)
         + &catalogue_source(target, &doc)
         + &known_values_source(target, &doc);
     let extra: syn::File = syn::parse_str(&extra)

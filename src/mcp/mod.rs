@@ -31,10 +31,11 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{prompt_handler, tool_handler, ErrorData, RoleServer, ServerHandler};
 
+pub use crate::redact::{is_secret_field, redacted, REDACTED};
 pub use operations::search as search_operations;
 pub use operations::{all as operations, count as operation_count, find as find_operation};
 pub use operations::{Body, Operation, Parameter};
-pub use results::{is_secret_field, redacted, LONGEST_LIST, LONGEST_TEXT, REDACTED};
+pub use results::{LONGEST_LIST, LONGEST_TEXT};
 
 use crate::{Client, ClientBuilder, PlannedWrite, Result};
 

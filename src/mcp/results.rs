@@ -8,46 +8,13 @@
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 
+use crate::redact::redacted;
 use crate::Error;
 
 /// Strings longer than this are trimmed.
 pub const LONGEST_TEXT: usize = 200;
 /// Lists longer than this are cut.
 pub const LONGEST_LIST: usize = 100;
-/// What a redacted secret reads as.
-pub const REDACTED: &str = "[redacted]";
-
-/// Whether a field of this name holds a secret: the documents' pre-shared
-/// key (`secretKey`), Mender's `privateKey` and `tenantToken`, Tartabit's
-/// `webhookKey`, an AWS integration's `jwt`, and the usual names of
-/// credentials (a webhook's `Authorization` header among them).
-pub fn is_secret_field(name: &str) -> bool {
-    let plain: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    matches!(
-        plain.as_str(),
-        "secretkey"
-            | "privatekey"
-            | "tenanttoken"
-            | "webhookkey"
-            | "jwt"
-            | "psk"
-            | "presharedkey"
-            | "password"
-            | "secret"
-            | "clientsecret"
-            | "token"
-            | "accesstoken"
-            | "apikey"
-            | "xapikey"
-            | "authorization"
-            | "proxyauthorization"
-    )
-}
-
 /// What was changed on the way to a result.
 #[derive(Default)]
 struct Tidied {
@@ -74,28 +41,6 @@ fn tidy(value: Value, done: &mut Tidied) -> Value {
             map.into_iter()
                 .map(|(k, v)| (k, tidy(v, done)))
                 .collect::<Map<_, _>>(),
-        ),
-        other => other,
-    }
-}
-
-/// `value` with the value of every secret field redacted, at any depth.
-/// A secret is a value (text, a number, a list); an object under a secret's
-/// name (the schema describing one) is not, and stays readable.
-pub fn redacted(value: Value) -> Value {
-    match value {
-        Value::Array(items) => Value::Array(items.into_iter().map(redacted).collect()),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| match v {
-                    Value::String(_) | Value::Number(_) | Value::Array(_)
-                        if is_secret_field(&k) =>
-                    {
-                        (k, json!(REDACTED))
-                    }
-                    other => (k, redacted(other)),
-                })
-                .collect(),
         ),
         other => other,
     }
@@ -157,6 +102,7 @@ pub fn refused(message: impl Into<String>) -> CallToolResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::redact::is_secret_field;
 
     #[test]
     fn secrets_are_redacted_at_any_depth_and_long_values_cut() {

@@ -14,6 +14,7 @@ pub(crate) mod hooks;
 pub(crate) mod observe;
 pub(crate) mod paths;
 pub(crate) mod rate_limit;
+pub(crate) mod redact;
 pub(crate) mod retry;
 pub(crate) mod secret;
 pub(crate) mod session;

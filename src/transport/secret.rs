@@ -6,7 +6,7 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 
 /// A secret (client secret, password, bearer token). Its `Debug` prints
-/// `[redacted]`, it has no `Display`, its memory is zeroed on drop
+/// [`REDACTED`](crate::redact::REDACTED), it has no `Display`, its memory is zeroed on drop
 /// ([`secrecy::SecretString`] inside), and the value is reached only by
 /// [`Secret::reveal`] or by serialising it into a request.
 #[derive(Clone)]
@@ -39,7 +39,7 @@ impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
+        f.write_str(super::redact::REDACTED)
     }
 }
 

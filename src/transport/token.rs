@@ -98,7 +98,7 @@ impl std::fmt::Debug for TokenSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenSession")
             .field("user", &self.credentials.user())
-            .field("secret", &"[redacted]")
+            .field("secret", &super::redact::REDACTED)
             .field("url", &self.url)
             .field("has_token", &self.cached().is_some())
             .finish()

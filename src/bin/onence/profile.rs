@@ -41,7 +41,10 @@ impl std::fmt::Debug for Profile {
         f.debug_struct("Profile")
             .field("client_id", &self.client_id)
             .field("base_url", &self.base_url)
-            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "secret",
+                &self.secret.as_ref().map(|_| onence::redact::REDACTED),
+            )
             .finish()
     }
 }

@@ -7,7 +7,8 @@
 use std::io::{IsTerminal, Read, Write};
 
 use clap::Subcommand;
-use onence::mcp::{call_operation, find_operation, operations, redacted, search_operations};
+use onence::mcp::{call_operation, find_operation, operations, search_operations};
+use onence::redact::redacted;
 use onence::writes;
 use serde_json::{Map, Value};
 
