@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::error::{During, Error, Result};
-use crate::helpers::body_bytes;
+use crate::helpers::created_id;
 use crate::model::{radius, DeviceId, GeofenceId, IntoId, Point};
 use crate::os::{self, types};
 
@@ -118,9 +118,6 @@ impl os::Client {
             .send()
             .await
             .during(operation)?;
-        let body = body_bytes(answer.into_inner()).await;
-        Ok(body
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .and_then(|json| GeofenceId::new(json.get("id")?.as_str()?).ok()))
+        Ok(created_id(answer.into_inner(), operation).await)
     }
 }

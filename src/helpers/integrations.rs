@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::error::{During, Error, Result};
-use crate::helpers::body_bytes;
+use crate::helpers::{created_id, json_of};
 use crate::model::{IntegrationId, IntoId};
 use crate::os::{self, types};
 
@@ -92,14 +92,6 @@ impl Webhook {
     }
 }
 
-/// The answer of a write read as JSON, `Null` when there was none.
-async fn json_of(body: crate::ByteStream) -> Value {
-    body_bytes(body)
-        .await
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null)
-}
-
 impl os::Client {
     /// Creates the webhook integration. Sent once: never resent.
     /// `Ok(Some(id))` names it; `Ok(None)`: created without a readable id.
@@ -111,11 +103,7 @@ impl os::Client {
             .send()
             .await
             .during(operation)?;
-        let json = json_of(answer.into_inner()).await;
-        Ok(json
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|id| IntegrationId::new(id).ok()))
+        Ok(created_id(answer.into_inner(), operation).await)
     }
 
     /// Has 1NCE OS post a sample event to the webhook; answers what it

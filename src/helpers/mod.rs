@@ -47,6 +47,41 @@ pub(crate) async fn body_bytes(body: crate::ByteStream) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// The answer of a write read as JSON, `Null` when there was none (or it
+/// is not JSON).
+#[cfg(feature = "os")]
+pub(crate) async fn json_of(body: crate::ByteStream) -> serde_json::Value {
+    body_bytes(body)
+        .await
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// The id of what a write created, from its answer's `id` field: the one
+/// reader of created ids in a body (geofences, integrations). `None` when
+/// the answer names none or one that is not a valid id: the object exists
+/// all the same, and the write is not an error.
+#[cfg(feature = "os")]
+pub(crate) async fn created_id<T>(body: crate::ByteStream, operation: &str) -> Option<T>
+where
+    for<'a> &'a str: crate::model::IntoId<T>,
+{
+    use crate::model::IntoId;
+    let answer = json_of(body).await;
+    let id = answer.get("id").and_then(serde_json::Value::as_str);
+    match id.map(IntoId::into_id) {
+        Some(Ok(id)) => Some(id),
+        Some(Err(e)) => {
+            tracing::warn!(operation, error = %e, "created; the answer's id is not a valid id");
+            None
+        }
+        None => {
+            tracing::debug!(operation, "created; the answer names no id");
+            None
+        }
+    }
+}
+
 /// The last segment of a `Location` header (`.../v1/orders/1234`,
 /// `.../sms/42`), when the answer has one. Its absence is not an error: the
 /// documents declare no such header, and the write succeeded all the same.
