@@ -129,13 +129,6 @@ pub mod os {
     };
 }
 
-/// The one redaction of secrets in JSON (tool results, printed answers):
-/// which fields hold one (the models' `Secret` fields, from the spec, and
-/// the usual names of credentials) and the mark that replaces them.
-pub mod redact {
-    pub use crate::transport::redact::{is_secret_field, redacted, REDACTED};
-}
-
 /// The documented values of an enum the API takes, as the API spells them:
 /// implemented by the spec pipeline for every enum parameter, so that tools
 /// (the CLI's flags) offer exactly the values the API accepts.

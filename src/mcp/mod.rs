@@ -14,6 +14,7 @@ pub mod http;
 mod operations;
 mod paging;
 mod prompts;
+mod redact;
 mod resources;
 mod results;
 mod tools;
@@ -31,10 +32,10 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{prompt_handler, tool_handler, ErrorData, RoleServer, ServerHandler};
 
-pub use crate::redact::{is_secret_field, redacted, REDACTED};
 pub use operations::search as search_operations;
 pub use operations::{all as operations, count as operation_count, find as find_operation};
 pub use operations::{Body, Operation, Parameter};
+pub use redact::{is_secret_field, redacted, REDACTED};
 pub use results::{LONGEST_LIST, LONGEST_TEXT};
 
 use crate::{Client, ClientBuilder, PlannedWrite, Result};

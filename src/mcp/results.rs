@@ -8,7 +8,7 @@
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 
-use crate::redact::redacted;
+use super::redact::redacted;
 use crate::Error;
 
 /// Strings longer than this are trimmed.
@@ -102,7 +102,7 @@ pub fn refused(message: impl Into<String>) -> CallToolResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redact::is_secret_field;
+    use crate::mcp::redact::is_secret_field;
 
     #[test]
     fn secrets_are_redacted_at_any_depth_and_long_values_cut() {

@@ -6,7 +6,7 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 
 /// A secret (client secret, password, bearer token). Its `Debug` prints
-/// [`REDACTED`](crate::redact::REDACTED), it has no `Display`, its memory is zeroed on drop
+/// the one redaction mark (`[redacted]`), it has no `Display`, its memory is zeroed on drop
 /// ([`secrecy::SecretString`] inside), and the value is reached only by
 /// [`Secret::reveal`] or by serialising it into a request.
 #[derive(Clone)]

@@ -43,7 +43,7 @@ impl std::fmt::Debug for Profile {
             .field("base_url", &self.base_url)
             .field(
                 "secret",
-                &self.secret.as_ref().map(|_| onence::redact::REDACTED),
+                &self.secret.as_ref().map(|_| onence::mcp::REDACTED),
             )
             .finish()
     }

@@ -7,8 +7,7 @@
 use std::io::{IsTerminal, Read, Write};
 
 use clap::Subcommand;
-use onence::mcp::{call_operation, find_operation, operations, search_operations};
-use onence::redact::redacted;
+use onence::mcp::{call_operation, find_operation, operations, redacted, search_operations};
 use onence::writes;
 use serde_json::{Map, Value};
 
