@@ -374,7 +374,7 @@ fn secret_table_source(doc: &Value) -> String {
 /// Every property name the normaliser typed [`SECRET_TYPE`], anywhere in
 /// `doc` (request and response models alike), as the version's
 /// `SECRET_FIELDS`: the redaction of tool results and printed answers
-/// (`src/transport/redact.rs`) starts from these names.
+/// (`src/mcp/redact.rs`) starts from these names.
 fn secret_fields_source(doc: &Value) -> String {
     fn walk(value: &Value, found: &mut std::collections::BTreeSet<String>) {
         match value {

@@ -1,10 +1,10 @@
-//! The one redaction of secrets in JSON: which fields hold a secret, and what a redacted
-//! secret reads as. The names come from the models (codegen's
-//! `SECRET_FIELDS`: every field the normaliser typed `Secret`), plus the
-//! documented names of credentials the models do not type: a webhook's
-//! `Authorization` header, passwords, tokens, API keys. MCP's tool
-//! results, `onence api call`'s printed answers and every `Debug` of a
-//! secret use it.
+//! The one redaction of secrets in JSON: which fields hold a secret. The
+//! names come from the models (codegen's `SECRET_FIELDS`: every field the
+//! normaliser typed `Secret`), plus the documented names of credentials
+//! the models do not type: a webhook's `Authorization` header, passwords,
+//! tokens, API keys. MCP's tool results and `onence api call`'s printed
+//! answers use it; the mark a secret reads as, [`REDACTED`], is the
+//! transport's, which every `Debug` of a secret prints too.
 
 use serde_json::Value;
 
@@ -29,7 +29,8 @@ const CREDENTIAL_NAMES: &[&str] = &[
     "proxyauthorization",
 ];
 
-/// The secret fields of the compiled versions' models.
+/// The secret fields of the compiled versions' models (camelCase letters
+/// and digits, so a plain name compares with them ignoring case).
 const MODEL_SECRETS: &[&[&str]] = &[
     api::generated::SECRET_FIELDS,
     #[cfg(feature = "v2")]
@@ -57,7 +58,7 @@ pub fn is_secret_field(name: &str) -> bool {
         || MODEL_SECRETS
             .iter()
             .flat_map(|fields| fields.iter())
-            .any(|field| plain(field) == name)
+            .any(|field| field.eq_ignore_ascii_case(&name))
 }
 
 /// `value` with the value of every secret field replaced by [`REDACTED`],
@@ -90,7 +91,6 @@ mod tests {
     #[test]
     fn the_models_secret_fields_and_the_usual_credentials_are_redacted() {
         // From the models: every field the normaliser typed `Secret`.
-        assert!(api::generated::SECRET_FIELDS.is_empty() || is_secret_field("secretKey"));
         #[cfg(feature = "os")]
         for field in [
             "secretKey",

@@ -216,7 +216,7 @@ pub async fn run(ctx: &Ctx, verb: DevicesVerb) -> Result<(), Failure> {
                 action.protocol(),
                 ids.len()
             );
-            ctx.confirm(&Write::costing(DEVICE_ACTION, what.clone()).always_asked())?;
+            ctx.confirm(&Write::costing(DEVICE_ACTION, what).always_asked())?;
             let sent: Vec<(DeviceId, Option<onence::ActionRequestId>)> = if ids.len() == 1 {
                 vec![(ids[0].clone(), os.send_action(&ids[0], &action).await?)]
             } else {
