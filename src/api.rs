@@ -83,7 +83,7 @@ pub mod v2 {
     /// The error type of the generated v2 calls; convert it with `?` or `Error::from`.
     pub type GeneratedError = super::generated_v2::Error<types::ApiError>;
 
-    impl crate::Client {
+    impl crate::api::generated::Client {
         /// The SIM Management v2 operations, sharing this client's session.
         /// Cheap: it clones handles, not state.
         pub fn v2(&self) -> Client {
@@ -110,7 +110,7 @@ pub mod os {
     /// The error type of the generated 1NCE OS calls; convert it with `?` or `Error::from`.
     pub type GeneratedError = super::generated_os::Error<types::ApiError>;
 
-    impl crate::Client {
+    impl crate::api::generated::Client {
         /// The 1NCE OS operations (devices, positions, geofences, actions,
         /// integrations), sharing this client's session: one token, one
         /// rate limiter, one retry policy. Cheap: it clones handles, not state.

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::api::generated::Client;
 use crate::error::{Error, ErrorKind};
 use crate::transport::clock::Clock;
 use crate::transport::credentials::Credentials;
@@ -10,7 +11,6 @@ use crate::transport::retry::RetryPolicy;
 use crate::transport::session::{Session, Settings};
 use crate::transport::timeout::Timeouts;
 use crate::transport::token::TokenSession;
-use crate::Client;
 
 /// The API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.1nce.com/management-api";
@@ -117,7 +117,7 @@ impl ClientBuilder {
     /// to count calls and failures. It is never given a URL, header or body.
     pub fn on_attempt(
         mut self,
-        observer: impl Fn(&crate::Attempt) + Send + Sync + 'static,
+        observer: impl Fn(&crate::transport::observe::Attempt) + Send + Sync + 'static,
     ) -> Self {
         self.observer = Some(crate::transport::observe::Observer(std::sync::Arc::new(
             observer,
@@ -129,7 +129,10 @@ impl ClientBuilder {
     /// DELETE) is handed to `sink` instead of being sent, and answered with
     /// an empty success. What `sink` sees is the exact request (method,
     /// path with query, body) the client would send.
-    pub fn dry_run(mut self, sink: impl Fn(&crate::PlannedWrite) + Send + Sync + 'static) -> Self {
+    pub fn dry_run(
+        mut self,
+        sink: impl Fn(&crate::transport::dry_run::PlannedWrite) + Send + Sync + 'static,
+    ) -> Self {
         self.dry_run = Some(crate::transport::dry_run::Sink(std::sync::Arc::new(sink)));
         self
     }

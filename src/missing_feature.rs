@@ -8,7 +8,7 @@
 //! bound names a lifetime so that the compiler checks it at the call, not
 //! at the definition.
 
-use crate::Client;
+use crate::api::generated::Client;
 
 /// What a call into a family that is not compiled in would return: nothing
 /// can be one.

@@ -8,12 +8,12 @@ use progenitor_client::OperationInfo;
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::api::generated::Client;
 use crate::api::{generated, generated_os, generated_v2};
 use crate::error::{from_answer, Error, ErrorBody, Result};
 use crate::transport::checks::SecretTable;
 use crate::transport::hooks;
 use crate::transport::paths::PathTable;
-use crate::Client;
 
 pub(crate) use crate::catalogue::ApiVersion;
 

@@ -90,8 +90,8 @@ mod tests {
 
     #[test]
     fn names_the_field_of_a_bad_value_at_any_depth() {
-        type Quota = crate::types::Quota;
-        type Sims = Vec<crate::types::Sim>;
+        type Quota = crate::api::types::Quota;
+        type Sims = Vec<crate::api::types::Sim>;
         assert_eq!(
             path_of_error::<Quota>(r#"{"volume": "plenty"}"#),
             "$.volume"

@@ -58,7 +58,10 @@ use prometheus_client::registry::{Registry, Unit};
 pub use settings::{ExporterSettings, SimSeries, MAX_RATE, MIN_RATE};
 pub use state::{QuotaPart, BYTES_PER_MB, SHARE};
 
-use crate::{types, Attempt, Client, Iccid};
+use crate::api::generated::Client;
+use crate::api::types;
+use crate::model::Iccid;
+use crate::transport::observe::Attempt;
 use encode::FleetCollector;
 use scrape::Scrapes;
 use state::FleetState;

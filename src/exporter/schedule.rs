@@ -15,7 +15,9 @@ use futures_util::StreamExt;
 
 use super::state::{QuotaPart, BYTES_PER_MB};
 use super::{unix_now, Exporter};
-use crate::{types, Client, Result};
+use crate::api::generated::Client;
+use crate::api::types;
+use crate::error::Result;
 
 /// Quota reads in flight at once: enough to keep the pace through the
 /// API's latency, few enough that the list never waits long for them.
@@ -40,7 +42,7 @@ pub(super) fn volumes(part: QuotaPart, quota: &types::Quota) -> (Option<f64>, Op
         QuotaPart::Data => BYTES_PER_MB,
         QuotaPart::Sms => 1.0,
     };
-    let of = |v: Option<crate::Lenient<f64>>| v.map(|v| v.get() * scale);
+    let of = |v: Option<crate::model::Lenient<f64>>| v.map(|v| v.get() * scale);
     (of(quota.volume), of(quota.total_volume))
 }
 

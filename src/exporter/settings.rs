@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use crate::{Error, Limit, RateLimits, Result};
+use crate::error::{Error, Result};
+use crate::transport::rate_limit::{Limit, RateLimits};
 
 /// The slowest rate the exporter takes: one call every 100 seconds.
 pub const MIN_RATE: f64 = 0.01;

@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use crate::api::types;
 use crate::jobs::low_data::listed_above_quota_status_share;
-use crate::types;
 
 /// The share of a quota below which a SIM is flagged: 1NCE's own threshold
 /// (the list's `LESS_THAN_20_PERCENT`, the streamer's threshold events).
@@ -166,7 +166,7 @@ pub(crate) struct FleetState {
     pub(crate) used_total: (f64, f64),
 }
 
-fn mb(value: Option<crate::Lenient<f64>>) -> Option<f64> {
+fn mb(value: Option<crate::model::Lenient<f64>>) -> Option<f64> {
     value.map(|v| v.get() * BYTES_PER_MB)
 }
 

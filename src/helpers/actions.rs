@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::api::os::{self, types};
 use crate::error::{During, Error, ErrorKind, Result};
 use crate::helpers::body_bytes;
 use crate::model::{ActionRequestId, DeviceId, IntoId};
-use crate::os::{self, types};
 
 pub use crate::transport::checks::ACTION_BULK_LIMIT;
 

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
+use crate::api::os::{self, types};
 use crate::error::{During, Error, Result};
 use crate::helpers::created_id;
 use crate::model::{radius, DeviceId, GeofenceId, IntoId, Point};
-use crate::os::{self, types};
 
 /// The longest geofence name the document allows.
 pub const GEOFENCE_NAME_LIMIT: usize = 50;

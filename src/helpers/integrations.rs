@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::api::os::{self, types};
 use crate::error::{During, Error, Result};
 use crate::helpers::{created_id, json_of};
 use crate::model::{IntegrationId, IntoId};
-use crate::os::{self, types};
 
 /// A webhook integration to create: where 1NCE OS posts events, and which.
 /// Its `Debug` shows header names, never their values (a shared secret).

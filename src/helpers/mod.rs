@@ -37,7 +37,7 @@ use futures_util::stream::TryStreamExt;
 
 /// The whole body of a write's answer, or `None` if it could not be read:
 /// the write took effect either way, so reading it never fails the call.
-pub(crate) async fn body_bytes(body: crate::ByteStream) -> Option<Vec<u8>> {
+pub(crate) async fn body_bytes(body: crate::api::generated::ByteStream) -> Option<Vec<u8>> {
     body.into_inner()
         .try_fold(Vec::new(), |mut all, chunk| async move {
             all.extend_from_slice(&chunk);
@@ -50,7 +50,7 @@ pub(crate) async fn body_bytes(body: crate::ByteStream) -> Option<Vec<u8>> {
 /// The answer of a write read as JSON, `Null` when there was none (or it
 /// is not JSON).
 #[cfg(feature = "os")]
-pub(crate) async fn json_of(body: crate::ByteStream) -> serde_json::Value {
+pub(crate) async fn json_of(body: crate::api::generated::ByteStream) -> serde_json::Value {
     body_bytes(body)
         .await
         .and_then(|b| serde_json::from_slice(&b).ok())
@@ -62,7 +62,10 @@ pub(crate) async fn json_of(body: crate::ByteStream) -> serde_json::Value {
 /// the answer names none or one that is not a valid id: the object exists
 /// all the same, and the write is not an error.
 #[cfg(feature = "os")]
-pub(crate) async fn created_id<T>(body: crate::ByteStream, operation: &str) -> Option<T>
+pub(crate) async fn created_id<T>(
+    body: crate::api::generated::ByteStream,
+    operation: &str,
+) -> Option<T>
 where
     for<'a> &'a str: crate::model::IntoId<T>,
 {

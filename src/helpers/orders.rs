@@ -2,14 +2,14 @@
 //! number comes from the answer when it says it; `None` when the API
 //! accepted the write without saying, which is never an error.
 
+use crate::api::generated::Client;
+use crate::api::types;
 use crate::error::{During, Error, Result};
 use crate::helpers::{body_bytes, id_from_location};
 use crate::model::{iccid_list, IntoIccid};
-use crate::types;
-use crate::Client;
 
 /// How the API charges a top-up.
-pub use crate::types::TopUpSimPaymentMethod as PaymentMethod;
+pub use crate::api::types::TopUpSimPaymentMethod as PaymentMethod;
 
 impl Client {
     /// Tops up one SIM. Sent once: never resent.
@@ -84,7 +84,7 @@ impl Client {
             .await
             .and_then(|b| serde_json::from_slice::<OrderNumber>(&b).ok())
             .and_then(|o| o.order_number)
-            .map(crate::Lenient::into_inner);
+            .map(crate::model::Lenient::into_inner);
         if number.is_none() {
             tracing::warn!("create_order: the order was placed; the answer did not say its number");
         }
@@ -95,5 +95,5 @@ impl Client {
 /// The part of an order answer that names it.
 #[derive(serde::Deserialize)]
 struct OrderNumber {
-    order_number: Option<crate::Lenient<i64>>,
+    order_number: Option<crate::model::Lenient<i64>>,
 }

@@ -2,12 +2,12 @@
 //! keeping what it does not change); and through v2, one SIM's details in
 //! four concurrent reads. Many SIMs at once are bulk jobs (`jobs::sims`).
 
+use crate::api::generated::Client;
+use crate::api::types::{self, SimUpdate, SimUpdateStatus};
+#[cfg(feature = "v2")]
+use crate::api::v2;
 use crate::error::{During, Error, ErrorKind, Result};
 use crate::model::{Iccid, IntoIccid};
-use crate::types::{self, SimUpdate, SimUpdateStatus};
-#[cfg(feature = "v2")]
-use crate::v2;
-use crate::Client;
 
 /// SIMs changed by one `POST /v1/sims` at most.
 pub const BULK_CHUNK: usize = 100;

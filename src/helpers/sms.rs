@@ -4,15 +4,16 @@
 
 use std::fmt;
 
+use crate::api::generated::Client;
+use crate::api::types;
+#[cfg(feature = "v2")]
+use crate::api::v2;
 use crate::error::{During, Error, Result};
 #[cfg(feature = "v2")]
 use crate::helpers::body_bytes;
 use crate::helpers::location_id;
 use crate::model::IntoIccid;
 use crate::transport::checks::{self, SmsParts};
-#[cfg(feature = "v2")]
-use crate::v2;
-use crate::{types, Client};
 
 /// The id of an SMS the API accepted: v1 names it at the end of the
 /// answer's `Location`, v2 in the answer's body (documented as text). Kept

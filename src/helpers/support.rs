@@ -1,8 +1,8 @@
 //! Service requests to 1NCE support.
 
+use crate::api::generated::Client;
+use crate::api::types;
 use crate::error::{During, Error, Result};
-use crate::types;
-use crate::Client;
 
 impl Client {
     /// Opens a service request with 1NCE support. Sent once: never resent.

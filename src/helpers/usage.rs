@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::api::generated::Client;
+use crate::api::types;
 use crate::error::{During, Error, Result};
 use crate::model::{IntoIccid, Timestamp};
-use crate::types;
-use crate::Client;
 
 /// A SIM's usage over a period: one row per day, and the API's `TOTAL` row.
 #[derive(Clone, Debug)]

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 
+use crate::api::generated::Client;
+use crate::api::types;
 use crate::error::{During, Error, Result};
 use crate::helpers::{update_from, PaymentMethod, BULK_CHUNK};
 use crate::jobs::journal::Journal;
 use crate::model::{iccid_list, Iccid, IntoIccid};
-use crate::{types, Client};
 
 /// The pace a plan's ETA assumes: 1NCE's 10 requests/s on SIMs.
 const CALLS_PER_SECOND: f64 = 10.0;
@@ -166,7 +167,7 @@ impl<'j> BulkJob<'j> {
         if let Some(journal) = self.runner.journal.as_deref() {
             if journal.job() != self.change.job() {
                 return Err(Error::new(
-                    crate::ErrorKind::Config,
+                    crate::error::ErrorKind::Config,
                     format!(
                         "journal {} belongs to the job {:?}, not {:?}",
                         journal.path().display(),
@@ -268,8 +269,11 @@ impl Client {
         let mut items = Vec::with_capacity(iccids.len());
         for iccid in iccids {
             let sim = states.get(iccid.as_str()).ok_or_else(|| {
-                Error::new(crate::ErrorKind::NotFound, format!("SIM {iccid} not found"))
-                    .with_operation("get_sim")
+                Error::new(
+                    crate::error::ErrorKind::NotFound,
+                    format!("SIM {iccid} not found"),
+                )
+                .with_operation("get_sim")
             })?;
             let mut update = update_from(sim, iccid.as_str(), sets_status)?;
             change(&mut update);

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use futures_util::{future, stream, Stream, StreamExt, TryStreamExt};
 
+use crate::api::generated::Client;
+use crate::api::types;
 use crate::error::{During, Error, Result};
 use crate::model::Iccid;
-use crate::{types, Client};
 
 /// SIMs read one by one at most without asking the list first: for so few,
 /// the list's first page would not pay for itself.

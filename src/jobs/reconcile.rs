@@ -5,10 +5,11 @@
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 
+use crate::api::generated::Client;
+use crate::api::types;
 use crate::error::Result;
 use crate::helpers::PaymentMethod;
 use crate::model::IntoIccid;
-use crate::{types, Client};
 
 /// What a read-back says of a write whose answer was lost.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +55,8 @@ impl Client {
         let Ok(after) = self.data_quota_of(&iccid).await else {
             return Reconciled::Unknown;
         };
-        let grew = |a: Option<crate::Lenient<f64>>, b: Option<crate::Lenient<f64>>| match (a, b) {
+        let grew = |a: Option<crate::model::Lenient<f64>>,
+                    b: Option<crate::model::Lenient<f64>>| match (a, b) {
             (Some(a), Some(b)) => Some(*a > *b),
             _ => None,
         };
@@ -119,7 +121,7 @@ impl Client {
         match found {
             Ok(matches) => match matches.last() {
                 Some(sms) => Reconciled::Applied {
-                    id: sms.id.map(crate::Lenient::into_inner),
+                    id: sms.id.map(crate::model::Lenient::into_inner),
                 },
                 None => Reconciled::NotApplied,
             },

@@ -3,10 +3,10 @@
 //! [`BULK_CHUNK`](crate::BULK_CHUNK)); a chunk whose answer was lost makes
 //! the call an unknown outcome.
 
+use crate::api::generated::Client;
 use crate::error::{During, Error, ErrorKind, Result};
 use crate::jobs::bulk::{update_chunk, BulkChange, BulkReport, Runner};
 use crate::model::{iccid_list, IntoIccid};
-use crate::Client;
 
 impl Client {
     /// Enables many SIMs, keeping their labels and IMEI locks.

@@ -18,7 +18,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use subtle::ConstantTimeEq;
 
 use super::McpServer;
-use crate::Secret;
+use crate::transport::secret::Secret;
 
 /// The path the server answers at.
 pub const MCP_PATH: &str = "/mcp";

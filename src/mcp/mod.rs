@@ -38,7 +38,10 @@ pub use operations::{Body, Operation, Parameter};
 pub use redact::{is_secret_field, redacted, REDACTED};
 pub use results::{LONGEST_LIST, LONGEST_TEXT};
 
-use crate::{Client, ClientBuilder, PlannedWrite, Result};
+use crate::api::generated::Client;
+use crate::client::ClientBuilder;
+use crate::error::Result;
+use crate::transport::dry_run::PlannedWrite;
 
 /// Calls the documented operation `name` (`v1.get_sim`, `os.list_geofences`;
 /// see [`operations`]) with `arguments` through `client`'s pipeline, as
@@ -53,11 +56,11 @@ pub async fn call_operation(
     arguments: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<serde_json::Value> {
     let op = operations::find(name).ok_or_else(|| {
-        crate::Error::invalid_input(format!(
+        crate::error::Error::invalid_input(format!(
             "no operation {name:?}; names carry their API version (v1., v2., os.)"
         ))
     })?;
-    let request = call::request_for(op, arguments).map_err(crate::Error::invalid_input)?;
+    let request = call::request_for(op, arguments).map_err(crate::error::Error::invalid_input)?;
     client.send_raw(request).await
 }
 

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::{Error, Pager, Result};
+use crate::error::{Error, Result};
+use crate::pagination::Pager;
 
 /// A list's paging: how many, and where a previous call stopped.
 #[derive(Debug, Default, Deserialize, rmcp::schemars::JsonSchema)]

@@ -34,7 +34,7 @@ impl McpServer {
             .as_deref()
             .and_then(|s| s.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite() && (0.0..=1.0).contains(s))
-            .unwrap_or(crate::QUOTA_STATUS_SHARE);
+            .unwrap_or(crate::jobs::low_data::QUOTA_STATUS_SHARE);
         let text = format!(
             "Write a health report of my 1NCE fleet with the onence tools, spending as few API calls as you can (the API's rate limit is the limit at fleet size).\n\
              1. Page through list_sims (limit 100) and count SIMs by status (Enabled, Disabled, ...).\n\

@@ -10,7 +10,7 @@ use rmcp::ErrorData;
 use serde_json::json;
 
 use super::McpServer;
-use crate::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind};
 
 /// The resources' scheme.
 pub const SIM_SCHEME: &str = "sim://";

@@ -9,7 +9,7 @@ use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 
 use super::redact::redacted;
-use crate::Error;
+use crate::error::Error;
 
 /// Strings longer than this are trimmed.
 pub const LONGEST_TEXT: usize = 200;

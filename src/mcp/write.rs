@@ -11,8 +11,9 @@ use serde_json::{json, Value};
 
 use super::results::{failed, ok};
 use super::{Answer, McpServer};
+use crate::api::generated::Client;
+use crate::error::Result;
 use crate::writes::Write;
-use crate::{Client, Result};
 
 impl McpServer {
     /// A write, as the library's write policy describes it: with

@@ -202,7 +202,7 @@ mod tests {
             "", ".", "..", "a/b", "a?b", "a#b", "50%", "a b", "a\nb", "a\\b",
         ] {
             let err = DeviceId::new(bad).unwrap_err();
-            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{bad:?}");
+            assert_eq!(err.kind(), crate::error::ErrorKind::InvalidInput, "{bad:?}");
             assert!(err.to_string().contains("device id"), "{err}");
         }
         assert!(GeofenceId::new("x".repeat(MAX_ID_LEN + 1)).is_err());

@@ -7,13 +7,14 @@
 use std::num::NonZeroU64;
 
 use super::{header_page, Page, PagedList, Pager, Query};
+use crate::api::generated::Client;
+use crate::api::types;
+#[cfg(feature = "v2")]
+use crate::api::v2;
 #[cfg(feature = "v2")]
 use crate::error::Error;
 use crate::error::Result;
 use crate::model::{Iccid, IntoIccid};
-#[cfg(feature = "v2")]
-use crate::v2;
-use crate::{types, Client};
 
 /// A pager over one SIM's list: `list` makes the list for a good ICCID; a
 /// bad one gives a pager that refuses before any request.

@@ -503,7 +503,10 @@ fn totals(headers: &HeaderMap) -> (Option<u64>, Option<u64>) {
 }
 
 /// A page from a list answer whose totals travel in the `X-Total-*` headers.
-pub(crate) fn header_page<T>(response: crate::ResponseValue<Vec<T>>, page: u64) -> Page<T> {
+pub(crate) fn header_page<T>(
+    response: crate::api::generated::ResponseValue<Vec<T>>,
+    page: u64,
+) -> Page<T> {
     let (total_pages, total_count) = totals(response.headers());
     Page {
         items: response.into_inner(),

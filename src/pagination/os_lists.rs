@@ -13,9 +13,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::cursor::{CursorList, CursorPage, CursorPager};
 use super::{Page, PagedList, Pager, Query};
+use crate::api::os::{self, types};
 use crate::error::{Error, Result};
 use crate::model::{BoundingBox, DeviceId, IntoId, Lenient};
-use crate::os::{self, types};
 
 /// The last page 1NCE OS serves: its document caps `page` at 50.
 const LAST_PAGE: u64 = 50;

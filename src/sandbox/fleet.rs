@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
 
-use crate::types;
+use crate::api::types;
 
 /// The first ICCID of a sandbox fleet; the n-th SIM is this plus n.
 pub(crate) const FIRST_ICCID: u64 = 8_988_280_666_000_000_000;
@@ -79,7 +79,7 @@ pub(crate) fn quota_status(left: f64, total: f64) -> types::QuotaStatus {
         (0, "MORE_THAN_20_PERCENT")
     };
     types::QuotaStatus {
-        id: Some(crate::Lenient::new(id)),
+        id: Some(crate::model::Lenient::new(id)),
         description: Some(description.into()),
         threshold_reached_date: None,
         quota_exceeded_date: None,
@@ -126,9 +126,9 @@ pub(crate) fn sim(seed: u64, index: u64, epoch: DateTime<Utc>) -> SimRecord {
             (index >> 8) & 255,
             index & 255
         )),
-        current_quota: Some(crate::Lenient::new(DATA_MB)),
+        current_quota: Some(crate::model::Lenient::new(DATA_MB)),
         quota_status: Some(quota_status(data_left, DATA_MB)),
-        current_quota_sms: Some(crate::Lenient::new(SMS)),
+        current_quota_sms: Some(crate::model::Lenient::new(SMS)),
         quota_status_sms: Some(quota_status(sms_left, SMS)),
         label: (r(8) < 0.7).then(|| format!("device-{index:05}")),
     };
@@ -199,7 +199,7 @@ pub(crate) fn usage(seed: u64, record: &SimRecord, from: NaiveDate, to: NaiveDat
 
 fn usage_row(date: String, mb: f64, sms: u64) -> types::UsageDay {
     let currency = types::Currency {
-        id: Some(crate::Lenient::new(1)),
+        id: Some(crate::model::Lenient::new(1)),
         symbol: Some("€".into()),
         code: Some("EUR".into()),
     };
@@ -210,7 +210,7 @@ fn usage_row(date: String, mb: f64, sms: u64) -> types::UsageDay {
             currency: Some(currency.clone()),
             traffic_type: Some(types::TrafficTypeData {
                 description: Some("Data".into()),
-                id: Some(crate::Lenient::new(5)),
+                id: Some(crate::model::Lenient::new(5)),
                 unit: Some("MB".into()),
             }),
             volume: Some(format!("{mb:.6}")),
@@ -222,7 +222,7 @@ fn usage_row(date: String, mb: f64, sms: u64) -> types::UsageDay {
             currency: Some(currency),
             traffic_type: Some(types::TrafficTypeSms {
                 description: Some("SMS".into()),
-                id: Some(crate::Lenient::new(6)),
+                id: Some(crate::model::Lenient::new(6)),
                 unit: Some("SMS".into()),
             }),
             volume: Some(sms.to_string()),
@@ -236,31 +236,31 @@ fn usage_row(date: String, mb: f64, sms: u64) -> types::UsageDay {
 pub(crate) fn products() -> Vec<types::Product> {
     let charge = |name: &str, amount: f64| types::Charge {
         name: Some(name.into()),
-        amount_net: Some(crate::Lenient::new(amount)),
+        amount_net: Some(crate::model::Lenient::new(amount)),
         currency: Some("EUR".into()),
     };
     vec![
         types::Product {
-            id: Some(crate::Lenient::new(1001)),
+            id: Some(crate::model::Lenient::new(1001)),
             product: Some("1NCE IoT FlexSIM - Standard".into()),
             material: Some("1NCE FlexSIM".into()),
-            package_size: Some(crate::Lenient::new(1)),
-            min_quantity: Some(crate::Lenient::new(1)),
-            max_quantity: Some(crate::Lenient::new(10_000)),
+            package_size: Some(crate::model::Lenient::new(1)),
+            min_quantity: Some(crate::model::Lenient::new(1)),
+            max_quantity: Some(crate::model::Lenient::new(10_000)),
             max_quantity_per_customer: None,
-            min_contract_duration: Some(crate::Lenient::new(120)),
+            min_contract_duration: Some(crate::model::Lenient::new(120)),
             one_time_charges: vec![charge("provisionCharge", 10.0)],
             recurring_charges: vec![],
         },
         types::Product {
-            id: Some(crate::Lenient::new(1002)),
+            id: Some(crate::model::Lenient::new(1002)),
             product: Some("1NCE IoT FlexSIM - Industrial".into()),
             material: Some("1NCE FlexSIM industrial".into()),
-            package_size: Some(crate::Lenient::new(10)),
-            min_quantity: Some(crate::Lenient::new(1)),
-            max_quantity: Some(crate::Lenient::new(1_000)),
-            max_quantity_per_customer: Some(crate::Lenient::new(5_000)),
-            min_contract_duration: Some(crate::Lenient::new(120)),
+            package_size: Some(crate::model::Lenient::new(10)),
+            min_quantity: Some(crate::model::Lenient::new(1)),
+            max_quantity: Some(crate::model::Lenient::new(1_000)),
+            max_quantity_per_customer: Some(crate::model::Lenient::new(5_000)),
+            min_contract_duration: Some(crate::model::Lenient::new(120)),
             one_time_charges: vec![charge("provisionCharge", 12.0)],
             recurring_charges: vec![],
         },

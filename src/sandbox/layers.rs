@@ -209,7 +209,7 @@ pub(crate) async fn record_writes(
         .writes
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .push(crate::PlannedWrite {
+        .push(crate::transport::dry_run::PlannedWrite {
             method: parts.method.to_string(),
             path,
             body: recorded,

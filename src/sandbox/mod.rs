@@ -38,7 +38,11 @@ use std::time::Duration;
 pub use faults::Faults;
 pub use stream::StreamTarget;
 
-use crate::{Client, ClientBuilder, Credentials, RateLimits, Secret};
+use crate::api::generated::Client;
+use crate::client::ClientBuilder;
+use crate::transport::credentials::Credentials;
+use crate::transport::rate_limit::RateLimits;
+use crate::transport::secret::Secret;
 
 /// What the sandbox counted: requests, tokens, and what POSTs changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -294,7 +298,7 @@ impl Sandbox {
     /// the sandbox's operations, past its rate limits and injected faults, in
     /// order, as method, path with query and JSON body: what a dry run
     /// ([`ClientBuilder::dry_run`]) can be held against.
-    pub fn writes(&self) -> Vec<crate::PlannedWrite> {
+    pub fn writes(&self) -> Vec<crate::transport::dry_run::PlannedWrite> {
         self.shared.writes()
     }
 

@@ -13,10 +13,10 @@ use super::answer::{not_found, Refusal};
 use super::faults::Faults;
 use super::fleet::{self, SimRecord, SmsRecord};
 use super::{Counters, SandboxBuilder, Tally};
+use crate::api::types;
 use crate::transport::clock::Clock;
 use crate::transport::rate_limit::RateLimiters;
 use crate::transport::secret::Secret;
-use crate::types;
 
 /// Everything the handlers and layers share.
 pub(crate) struct Shared {
@@ -32,7 +32,7 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) epoch: DateTime<Utc>,
     pub(crate) drift: bool,
-    pub(crate) writes: Mutex<Vec<crate::PlannedWrite>>,
+    pub(crate) writes: Mutex<Vec<crate::transport::dry_run::PlannedWrite>>,
     state: Mutex<Data>,
     pub(crate) tally: Tally,
 }
@@ -210,7 +210,7 @@ impl Shared {
         self.tally.snapshot()
     }
 
-    pub(crate) fn writes(&self) -> Vec<crate::PlannedWrite> {
+    pub(crate) fn writes(&self) -> Vec<crate::transport::dry_run::PlannedWrite> {
         self.writes
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::fleet::api_time;
 use super::state::Shared;
-use crate::Secret;
+use crate::transport::secret::Secret;
 
 /// The most records one post carries, as 1NCE's.
 const MAX_BATCH: usize = 3000;

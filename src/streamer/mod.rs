@@ -48,7 +48,7 @@ pub use records::{
 };
 pub use sink::{Appended, Sink, DEFAULT_REMEMBERED_IDS};
 
-use crate::Secret;
+use crate::transport::secret::Secret;
 use commit::Committer;
 
 /// The largest body taken by default: 3,000 records of the largest kind

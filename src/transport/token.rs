@@ -379,7 +379,7 @@ impl TokenSession {
         // taken as at most a day (3600 s when absent, as 1NCE documents).
         let seconds = answer
             .expires_in
-            .and_then(|v| serde_json::from_value::<crate::Lenient<f64>>(v).ok())
+            .and_then(|v| serde_json::from_value::<crate::model::Lenient<f64>>(v).ok())
             .map_or(3600.0, |s| s.get());
         let lifetime = Duration::try_from_secs_f64(seconds.max(0.0))
             .unwrap_or(MAX_LIFETIME)

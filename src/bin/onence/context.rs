@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use crate::args::{field_equals, seconds};
 use crate::failure::Failure;
-use crate::input::{self, Usage};
+use crate::failure::Usage;
+use crate::input;
 use crate::output::{self, Columns, Format};
 use crate::profile;
 use crate::records::to_values;

@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use onence::ErrorKind;
 
-use crate::input::Usage;
+/// A usage problem: exit code 2, and the message.
+#[derive(Debug)]
+pub struct Usage(pub String);
 
 /// Why the command stopped.
 pub enum Failure {

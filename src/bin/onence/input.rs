@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use onence::Iccid;
 
-/// A usage problem: exit code 2, and the message.
-#[derive(Debug)]
-pub struct Usage(pub String);
+use crate::failure::Usage;
 
 /// ICCIDs from the arguments (checked by clap already), from `--file`, or
 /// from stdin; see [`ids`].
@@ -116,7 +114,7 @@ pub fn secret() -> Result<String, Usage> {
 /// The secret in the file at `path` (`flag` names it in errors): its first
 /// line, from a file only its owner reads (a password, a bearer token).
 pub fn secret_file(flag: &str, path: &std::path::Path) -> Result<onence::Secret, Usage> {
-    crate::profile::private_to_owner(path)?;
+    crate::private_file::check(path)?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| Usage(format!("{flag} {}: {e}", path.display())))?;
     let first = text.lines().next().unwrap_or_default();

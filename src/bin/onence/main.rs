@@ -9,6 +9,7 @@ mod failure;
 mod input;
 mod jobs;
 mod output;
+mod private_file;
 mod profile;
 mod records;
 mod serve;

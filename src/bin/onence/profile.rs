@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::input::Usage;
+use crate::failure::Usage;
 
 /// One account's settings.
 #[derive(Deserialize, Default)]
@@ -87,30 +87,7 @@ pub fn load(name: Option<&str>) -> Result<Option<Profile>, Usage> {
         ))
     })?;
     if profile.secret.is_some() {
-        private_to_owner(&path)?;
+        crate::private_file::check(&path)?;
     }
     Ok(Some(profile))
-}
-
-/// A file holding a secret must be readable by its owner alone.
-#[cfg(unix)]
-pub fn private_to_owner(path: &std::path::Path) -> Result<(), Usage> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|e| Usage(format!("{}: {e}", path.display())))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(Usage(format!(
-            "{} holds a secret but others may read it (mode {:o}); run chmod 600 on it",
-            path.display(),
-            mode & 0o777
-        )));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-pub fn private_to_owner(_: &std::path::Path) -> Result<(), Usage> {
-    Ok(())
 }

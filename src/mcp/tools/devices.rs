@@ -8,12 +8,14 @@ use serde_json::{json, Value};
 
 use super::sims::FilteredList;
 use super::{answer, to_json};
+use crate::api::os::types;
+use crate::error::Error;
+use crate::helpers::DeviceAction;
 use crate::mcp::paging::{page_of, Paging};
 use crate::mcp::results::refused;
 use crate::mcp::{Answer, McpServer};
-use crate::os::{types, DeviceAction};
+use crate::model::{BoundingBox, DeviceId, IntoId};
 use crate::writes::{Write, DEVICE_ACTION};
-use crate::{BoundingBox, DeviceId, Error, IntoId};
 
 /// One device's positions.
 #[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]

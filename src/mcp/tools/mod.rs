@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::results::{failed, ok};
 use super::{Answer, McpServer};
-use crate::Result;
+use crate::error::Result;
 
 /// Every tool.
 pub(super) fn all() -> ToolRouter<McpServer> {

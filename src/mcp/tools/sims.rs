@@ -8,11 +8,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{answer, to_json};
+use crate::error::Error;
 use crate::mcp::paging::{page_of, Paging};
 use crate::mcp::results::refused;
 use crate::mcp::{Answer, McpServer, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::writes::Write;
-use crate::Error;
 
 /// A list tool's parameters with the API's filter.
 #[derive(Debug, Default, Deserialize, rmcp::schemars::JsonSchema)]
@@ -198,7 +198,7 @@ impl McpServer {
         annotations(read_only_hint = true)
     )]
     async fn low_data_sims(&self, Parameters(p): Parameters<LowData>) -> Answer {
-        let share = p.share.unwrap_or(crate::QUOTA_STATUS_SHARE);
+        let share = p.share.unwrap_or(crate::jobs::low_data::QUOTA_STATUS_SHARE);
         let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
         if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
             return Ok(refused(format!("share must be 0 to 1, not {share}")));

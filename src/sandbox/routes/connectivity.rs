@@ -7,10 +7,10 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use chrono::Duration as Days;
 
+use crate::api::{types, v2};
 use crate::sandbox::answer::{not_found, refuse, Answer, Outcome, Refusal};
 use crate::sandbox::fleet::{self, SimRecord};
 use crate::sandbox::state::{Data, Shared};
-use crate::{types, v2};
 
 /// `GET /v1/sims/{iccid}/status`.
 pub(crate) async fn status(
@@ -198,10 +198,10 @@ pub(crate) async fn info(
         request_timestamp: Some(now.clone().into()),
         reply_timestamp: Some(now.into()),
         subscriber_info: flag("subscriber", true).then(|| types::SubscriberInfo {
-            age_of_location: Some(crate::Lenient::new(0)),
+            age_of_location: Some(crate::model::Lenient::new(0)),
             cell_global_id: Some(types::CellGlobalId {
-                cid: Some(crate::Lenient::new(5559)),
-                lac: Some(crate::Lenient::new(10458)),
+                cid: Some(crate::model::Lenient::new(5559)),
+                lac: Some(crate::model::Lenient::new(10458)),
                 mcc: Some("262".into()),
                 mnc: Some("01".into()),
             }),

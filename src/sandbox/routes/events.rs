@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 
+use crate::api::{types, v2};
 use crate::sandbox::answer::{page_of, Answer, Outcome, Paging, Refusal};
 use crate::sandbox::fleet;
 use crate::sandbox::state::Shared;
-use crate::{types, v2};
 
 /// Paging and the sort order of an event list.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -38,8 +38,8 @@ pub(crate) async fn list(
     let total = events.len() as u64;
     let body = types::EventCollection {
         events: items,
-        total_events: Some(crate::Lenient::new(total as i64)),
-        total_pages: Some(crate::Lenient::new(total.div_ceil(size) as i64)),
+        total_events: Some(crate::model::Lenient::new(total as i64)),
+        total_pages: Some(crate::model::Lenient::new(total.div_ceil(size) as i64)),
     };
     Ok(Answer::json(200, body).headers(headers))
 }
@@ -65,7 +65,8 @@ pub(crate) async fn list_v2(
 /// A v1 event as v2 reports it: its kind, severity and source typed, the
 /// SIM and IMSI as objects, a location detail.
 fn event_v2(id: i64, sim: i64, event: types::SimEvent) -> v2::types::Event {
-    let typed = |id: i64, description: Option<String>| (Some(crate::Lenient::new(id)), description);
+    let typed =
+        |id: i64, description: Option<String>| (Some(crate::model::Lenient::new(id)), description);
     let (type_id, type_text) = typed(
         match event.event_type.as_deref() {
             Some("Create PDP Context") => 3,
@@ -77,7 +78,7 @@ fn event_v2(id: i64, sim: i64, event: types::SimEvent) -> v2::types::Event {
         event.event_type,
     );
     v2::types::Event {
-        id: Some(crate::Lenient::new(id)),
+        id: Some(crate::model::Lenient::new(id)),
         timestamp: event.timestamp,
         alert: event.alert,
         event_type: Some(v2::types::EventType {
@@ -85,20 +86,20 @@ fn event_v2(id: i64, sim: i64, event: types::SimEvent) -> v2::types::Event {
             description: type_text,
         }),
         event_severity: Some(v2::types::EventSeverity {
-            id: Some(crate::Lenient::new(0)),
+            id: Some(crate::model::Lenient::new(0)),
             description: event.event_severity.map(|s| s.to_uppercase()),
         }),
         event_source: Some(v2::types::EventSource {
-            id: Some(crate::Lenient::new(0)),
+            id: Some(crate::model::Lenient::new(0)),
             description: Some("Network".into()),
         }),
         sim: Some(v2::types::EventSim {
-            id: Some(crate::Lenient::new(sim)),
+            id: Some(crate::model::Lenient::new(sim)),
             iccid: event.iccid,
             msisdn: None,
         }),
         imsi: Some(v2::types::Imsi {
-            id: Some(crate::Lenient::new(sim)),
+            id: Some(crate::model::Lenient::new(sim)),
             imsi: event.imsi,
         }),
         detail: Some(v2::types::EventDetail {

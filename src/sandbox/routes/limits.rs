@@ -6,19 +6,23 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::Json;
 
+use crate::api::types;
 use crate::sandbox::answer::{bad, body, Answer, Outcome, Refusal};
 use crate::sandbox::fleet;
 use crate::sandbox::state::Shared;
-use crate::types;
 
 /// A limit as the API shows it.
 fn limit(
     id: i64,
     limit: &str,
     unit: &str,
-) -> (Option<crate::Lenient<i64>>, Option<String>, Option<String>) {
+) -> (
+    Option<crate::model::Lenient<i64>>,
+    Option<String>,
+    Option<String>,
+) {
     (
-        Some(crate::Lenient::new(id)),
+        Some(crate::model::Lenient::new(id)),
         Some(limit.into()),
         Some(unit.into()),
     )

@@ -8,10 +8,10 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 
+use crate::api::types;
 use crate::sandbox::answer::{bad, body, not_found, page_of, Answer, Outcome, Paging, Refusal};
 use crate::sandbox::fleet;
 use crate::sandbox::state::{Data, Shared};
-use crate::types;
 
 /// The payment methods a top-up takes.
 const SINGLE_PAYMENT: &[&str] = &["banktransfer", "creditcard", "monthlyinvoice", "boleto"];
@@ -132,7 +132,7 @@ pub(crate) async fn extend(
     if let Some(id) = request.product_id {
         if !fleet::products()
             .iter()
-            .any(|p| p.id == Some(crate::Lenient::new(id)))
+            .any(|p| p.id == Some(crate::model::Lenient::new(id)))
         {
             return Err(bad(format!("productId {id} is not a product")));
         }
@@ -171,7 +171,7 @@ fn new_order(
         })
         .collect();
     data.orders.push(types::Order {
-        order_number: Some(crate::Lenient::new(number)),
+        order_number: Some(crate::model::Lenient::new(number)),
         order_type: Some(kind),
         order_date: Some(fleet::api_time(shared.now()).into()),
         order_status: Some("COMPLETED".into()),
@@ -213,7 +213,7 @@ pub(crate) async fn create(
             .ok_or_else(|| bad(format!("products[{i}].productId is missing")))?;
         if !catalogue
             .iter()
-            .any(|c| c.id == Some(crate::Lenient::new(id)))
+            .any(|c| c.id == Some(crate::model::Lenient::new(id)))
         {
             return Err(bad(format!(
                 "products[{i}].productId {id} is not a product"
@@ -223,8 +223,8 @@ pub(crate) async fn create(
             .quantity
             .ok_or_else(|| bad(format!("products[{i}].quantity is missing")))?;
         products.push(types::OrderProduct {
-            product_id: Some(crate::Lenient::new(id)),
-            quantity: Some(crate::Lenient::new(quantity.get() as i64)),
+            product_id: Some(crate::model::Lenient::new(id)),
+            quantity: Some(crate::model::Lenient::new(quantity.get() as i64)),
         });
     }
     let mut data = shared.data_now();
@@ -254,7 +254,7 @@ pub(crate) async fn get(State(shared): State<Arc<Shared>>, Path(number): Path<St
     let order = data
         .orders
         .iter()
-        .find(|o| o.order_number == Some(crate::Lenient::new(number)))
+        .find(|o| o.order_number == Some(crate::model::Lenient::new(number)))
         .ok_or_else(|| not_found("Order"))?;
     Ok(Answer::json(200, order))
 }

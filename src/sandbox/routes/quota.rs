@@ -6,10 +6,10 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use chrono::Duration as Days;
 
+use crate::api::{types, v2};
 use crate::sandbox::answer::{Answer, Outcome, Refusal};
 use crate::sandbox::fleet::{self, SimRecord};
 use crate::sandbox::state::Shared;
-use crate::{types, v2};
 
 /// Data or SMS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,13 +45,13 @@ async fn quota(shared: Arc<Shared>, iccid: String, service: Service) -> Outcome 
     let record = data.record(&iccid)?;
     let (left, total, added) = figures(record, service);
     let quota = types::Quota {
-        volume: Some(crate::Lenient::new(left)),
-        total_volume: Some(crate::Lenient::new(total)),
+        volume: Some(crate::model::Lenient::new(left)),
+        total_volume: Some(crate::model::Lenient::new(total)),
         expiry_date: Some(expiry(&shared).into()),
-        peak_throughput: (service == Service::Data).then(|| crate::Lenient::new(1_000_000)),
-        last_volume_added: Some(crate::Lenient::new(added)),
+        peak_throughput: (service == Service::Data).then(|| crate::model::Lenient::new(1_000_000)),
+        last_volume_added: Some(crate::model::Lenient::new(added)),
         last_status_change_date: record.sim.activation_date.clone(),
-        threshold_percentage: Some(crate::Lenient::new(20)),
+        threshold_percentage: Some(crate::model::Lenient::new(20)),
     };
     Ok(Answer::json(200, quota))
 }
@@ -68,23 +68,23 @@ async fn quota_v2(shared: Arc<Shared>, iccid: String, service: Service) -> Outco
         (1, v2::types::QuotaStateDescription::Active)
     };
     let quota = v2::types::Quota {
-        id: Some(crate::Lenient::new(
+        id: Some(crate::model::Lenient::new(
             record.index as i64 * 2 + 1 + i64::from(service == Service::Sms),
         )),
         status: Some(v2::types::QuotaState {
-            id: Some(crate::Lenient::new(state)),
+            id: Some(crate::model::Lenient::new(state)),
             description: Some(description),
         }),
-        volume: Some(crate::Lenient::new(left)),
-        total_volume: Some(crate::Lenient::new(total)),
-        accumulated_total_volume: Some(crate::Lenient::new(total)),
-        last_volume_added: Some(crate::Lenient::new(added)),
+        volume: Some(crate::model::Lenient::new(left)),
+        total_volume: Some(crate::model::Lenient::new(total)),
+        accumulated_total_volume: Some(crate::model::Lenient::new(total)),
+        last_volume_added: Some(crate::model::Lenient::new(added)),
         service: Some(match service {
             Service::Data => v2::types::QuotaService::Data,
             Service::Sms => v2::types::QuotaService::Sms,
         }),
-        threshold_percentage: Some(crate::Lenient::new(20)),
-        threshold_volume: Some(crate::Lenient::new(total * 0.2)),
+        threshold_percentage: Some(crate::model::Lenient::new(20)),
+        threshold_volume: Some(crate::model::Lenient::new(total * 0.2)),
         expiry_date: Some(expiry(&shared).into()),
         created_at: record.sim.activation_date.clone(),
     };

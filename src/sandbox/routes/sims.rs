@@ -6,10 +6,10 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 
+use crate::api::{types, v2};
 use crate::sandbox::answer::{bad, body, page_of, refuse, Answer, Outcome, Paging, Refusal};
 use crate::sandbox::fleet::SimRecord;
 use crate::sandbox::state::{Change, Data, Shared};
-use crate::{types, v2};
 
 /// The filters and sort order of a SIM list, as sent.
 #[derive(Debug, Default, serde::Deserialize)]

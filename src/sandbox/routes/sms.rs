@@ -8,12 +8,12 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde_json::json;
 
+use crate::api::{types, v2};
 use crate::sandbox::answer::{
     bad, body, not_found, page_of, refuse, Answer, Outcome, Paging, Refusal,
 };
 use crate::sandbox::fleet::{self, SmsRecord};
 use crate::sandbox::state::{Data, Shared};
-use crate::{types, v2};
 
 /// What an SMS to send says, whichever version it came through.
 struct Message {
@@ -33,7 +33,7 @@ fn submit(shared: &Shared, data: &mut Data, iccid: &str, message: Message) -> Re
     let id = data.next_sms;
     data.next_sms += 1;
     let sms = types::Sms {
-        id: Some(crate::Lenient::new(id)),
+        id: Some(crate::model::Lenient::new(id)),
         iccid: record.sim.iccid.clone(),
         msisdn: record.sim.msisdn.clone(),
         imsi: record.sim.imsi.clone(),
@@ -42,17 +42,17 @@ fn submit(shared: &Shared, data: &mut Data, iccid: &str, message: Message) -> Re
         source_address: message.source_address,
         source_address_type: message.source_address_type.map(|id| {
             types::SourceAddressTypeReceived {
-                id: Some(crate::Lenient::new(id)),
+                id: Some(crate::model::Lenient::new(id)),
             }
         }),
         submit_date: Some(fleet::api_time(shared.now()).into()),
         expiry_date: message.expiry_date.map(Into::into),
         sms_type: Some(types::SmsType {
-            id: Some(crate::Lenient::new(1)),
+            id: Some(crate::model::Lenient::new(1)),
             description: Some(types::SmsTypeDescription::Mt),
         }),
         status: Some(types::SmsStatus {
-            id: Some(crate::Lenient::new(1)),
+            id: Some(crate::model::Lenient::new(1)),
             description: Some("BUFFERED".into()),
         }),
         ..Default::default()
@@ -163,7 +163,7 @@ fn find<'a>(data: &'a Data, iccid: &str, id: &str) -> Result<&'a SmsRecord, Refu
         .get(iccid)
         .and_then(|l| {
             l.iter()
-                .find(|r| r.sms.id == Some(crate::Lenient::new(wanted)))
+                .find(|r| r.sms.id == Some(crate::model::Lenient::new(wanted)))
         })
         .ok_or_else(|| not_found("SMS"))
 }
@@ -228,7 +228,7 @@ fn now(shared: &Shared, record: &SmsRecord) -> types::Sms {
     let mut sms = record.sms.clone();
     if delivered(shared, record) {
         sms.status = Some(types::SmsStatus {
-            id: Some(crate::Lenient::new(4)),
+            id: Some(crate::model::Lenient::new(4)),
             description: Some("DELIVERED".into()),
         });
         sms.delivery_date = sms.submit_date.clone();
@@ -241,7 +241,7 @@ fn sms_v2(sms: types::Sms) -> v2::types::Sms {
     let status = sms.status.map(|s| {
         let delivered = s.description.as_deref() == Some("DELIVERED");
         v2::types::SmsStatus {
-            id: Some(crate::Lenient::new(if delivered { 4 } else { 2 })),
+            id: Some(crate::model::Lenient::new(if delivered { 4 } else { 2 })),
             description: Some(if delivered { "DELIVERED" } else { "PENDING" }.into()),
         }
     });
@@ -263,7 +263,7 @@ fn sms_v2(sms: types::Sms) -> v2::types::Sms {
         delivery_date: sms.delivery_date,
         expiry_date: sms.expiry_date,
         sms_type: Some(v2::types::SmsType {
-            id: Some(crate::Lenient::new(1)),
+            id: Some(crate::model::Lenient::new(1)),
             description: Some(v2::types::SmsTypeDescription::Mt),
         }),
         status,

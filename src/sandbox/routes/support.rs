@@ -6,10 +6,10 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
 use axum::Json;
 
+use crate::api::types;
 use crate::sandbox::answer::{bad, body, page_of, Answer, Outcome, Paging};
 use crate::sandbox::fleet;
 use crate::sandbox::state::Shared;
-use crate::types;
 
 /// `GET /v1/support`.
 pub(crate) async fn list(

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::context::{Ctx, Global};
 use crate::failure::Failure;
-use crate::input::Usage;
+use crate::failure::Usage;
 use crate::output;
 
 /// What `onence api` does.
