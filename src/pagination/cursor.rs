@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use futures_core::Stream;
 use futures_util::future::BoxFuture;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::stream::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
+use super::walk::{self, Step, Stepper};
 use crate::error::{Error, ErrorKind, Result};
 
 /// One list paged by cursor: its name, its largest page, and how to fetch
@@ -133,9 +134,7 @@ impl<T: Serialize + Send + 'static> CursorPager<T> {
 
     /// Every item of every page, in order.
     pub fn stream(self) -> impl Stream<Item = Result<T>> + Send {
-        self.pages()
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
+        walk::items(self.pages())
     }
 
     /// Every item, collected.
@@ -145,89 +144,73 @@ impl<T: Serialize + Send + 'static> CursorPager<T> {
 
     /// Every page, in order.
     pub fn pages(self) -> impl Stream<Item = Result<CursorPage<T>>> + Send {
-        let walk = Walk {
-            checked: self.check(),
+        let checked = self.check();
+        let operation = self.operation;
+        let state = Walk {
             pager: self,
             next: None,
             seen: HashSet::new(),
             pages: 0,
-            pending: None,
-            done: false,
         };
-        stream::unfold(walk, |mut walk| async move {
-            let page = walk.next().await?;
-            Some((page, walk))
-        })
-        .boxed()
+        walk::walk(operation, checked, state).boxed()
     }
 }
 
+impl<T> walk::Items for CursorPage<T> {
+    type Item = T;
+    fn into_items(self) -> Vec<T> {
+        self.items
+    }
+}
+
+/// The state of a walk from cursor to cursor.
 struct Walk<T> {
     pager: CursorPager<T>,
-    checked: Result<()>,
     next: Option<String>,
     /// The tokens followed so far, to catch a server sending one again;
     /// bounded by `max_pages`.
     seen: HashSet<String>,
     pages: u64,
-    /// An error to end the walk with, after the page that revealed it.
-    pending: Option<Error>,
-    done: bool,
 }
 
 impl<T: Serialize + Send + 'static> Walk<T> {
-    fn fail(&mut self, error: Error) -> Option<Result<CursorPage<T>>> {
-        self.done = true;
-        Some(Err(error.with_operation(self.pager.operation)))
-    }
-
-    async fn next(&mut self) -> Option<Result<CursorPage<T>>> {
-        if self.done {
-            return None;
-        }
-        if let Err(e) = std::mem::replace(&mut self.checked, Ok(())) {
-            self.done = true;
-            return Some(Err(e));
-        }
-        if let Some(e) = self.pending.take() {
-            return self.fail(e);
-        }
+    async fn next(&mut self) -> Result<Step<CursorPage<T>>> {
         if self.pages >= self.pager.max_pages {
-            return self.fail(Error::new(
-                ErrorKind::Pagination,
-                format!(
-                    "more than {} pages; stopped (raise max_pages if that is expected)",
-                    self.pager.max_pages
-                ),
-            ));
+            return Err(walk::too_many_pages(self.pager.max_pages));
         }
         let token = self.next.take();
-        let page = match (self.pager.fetch)(token, self.pager.page_size).await {
-            Ok(page) => page,
-            Err(e) => return self.fail(e),
-        };
+        let page = (self.pager.fetch)(token, self.pager.page_size).await?;
         self.pages += 1;
-        match &page.next_token {
-            None => self.done = true,
-            Some(token) if !self.seen.insert(token.clone()) => {
-                // This page is good; the walk ends with an error after it.
-                let shown: String = token.chars().take(40).collect();
-                self.pending = Some(Error::new(
-                    ErrorKind::Pagination,
-                    format!(
-                        "page {} names the token {shown:?} again; the server loops",
-                        self.pages
-                    ),
-                ));
-            }
-            Some(token) => self.next = Some(token.clone()),
-        }
         if page.items.is_empty() && page.next_token.is_some() {
             tracing::debug!(
                 operation = self.pager.operation,
                 "an empty page with a next token; reading on"
             );
         }
-        Some(Ok(page))
+        Ok(match &page.next_token {
+            None => Step::Last(page),
+            Some(token) if !self.seen.insert(token.clone()) => {
+                let shown: String = token.chars().take(40).collect();
+                let error = Error::new(
+                    ErrorKind::Pagination,
+                    format!(
+                        "page {} names the token {shown:?} again; the server loops",
+                        self.pages
+                    ),
+                );
+                Step::LastThen(page, error)
+            }
+            Some(token) => {
+                self.next = Some(token.clone());
+                Step::More(page)
+            }
+        })
+    }
+}
+
+impl<T: Serialize + Send + 'static> Stepper for Walk<T> {
+    type Page = CursorPage<T>;
+    fn step(&mut self) -> impl std::future::Future<Output = Result<Step<Self::Page>>> + Send + '_ {
+        self.next()
     }
 }

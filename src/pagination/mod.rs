@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use futures_core::Stream;
 use futures_util::future::BoxFuture;
-use futures_util::stream::{self, FuturesOrdered, StreamExt, TryStreamExt};
+use futures_util::stream::{FuturesOrdered, StreamExt, TryStreamExt};
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 
@@ -25,6 +25,9 @@ mod cursor;
 mod lists;
 #[cfg(feature = "os")]
 mod os_lists;
+mod walk;
+
+use walk::{Step, Stepper};
 
 #[cfg(feature = "os")]
 pub use cursor::{CursorPage, CursorPager, MAX_CURSOR_PAGE_SIZE};
@@ -300,9 +303,7 @@ impl<T: Serialize + Send + 'static> Pager<T> {
 
     /// Every item of every page, in order.
     pub fn stream(self) -> impl Stream<Item = Result<T>> + Send {
-        self.pages()
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
+        walk::items(self.pages())
     }
 
     /// Every item, collected.
@@ -312,8 +313,9 @@ impl<T: Serialize + Send + 'static> Pager<T> {
 
     /// Every page, in order.
     pub fn pages(self) -> impl Stream<Item = Result<Page<T>>> + Send {
+        let checked = self.check();
+        let operation = self.operation;
         let state = Walk {
-            checked: self.check(),
             pager: self,
             in_flight: FuturesOrdered::new(),
             next_to_fetch: 1,
@@ -321,20 +323,21 @@ impl<T: Serialize + Send + 'static> Pager<T> {
             seen: std::collections::HashMap::new(),
             items_so_far: 0,
             total_count: None,
-            pending: None,
-            done: false,
         };
-        stream::unfold(state, |mut walk| async move {
-            let item = walk.next().await?;
-            Some((item, walk))
-        })
+        walk::walk(operation, checked, state)
+    }
+}
+
+impl<T> walk::Items for Page<T> {
+    type Item = T;
+    fn into_items(self) -> Vec<T> {
+        self.items
     }
 }
 
 /// The state of a walk over the pages.
 struct Walk<T> {
     pager: Pager<T>,
-    checked: Result<()>,
     in_flight: FuturesOrdered<BoxFuture<'static, Result<Page<T>>>>,
     next_to_fetch: u64,
     /// The last page, once the API's total is known and credible.
@@ -345,9 +348,6 @@ struct Walk<T> {
     /// Items yielded so far, and the API's count of them, when it gave one.
     items_so_far: u64,
     total_count: Option<u64>,
-    /// An error to end the walk with, after the page that revealed it.
-    pending: Option<Error>,
-    done: bool,
 }
 
 impl<T: Serialize + Send + 'static> Walk<T> {
@@ -375,32 +375,14 @@ impl<T: Serialize + Send + 'static> Walk<T> {
         }
     }
 
-    fn fail(&mut self, error: Error) -> Option<Result<Page<T>>> {
-        self.done = true;
-        Some(Err(error.with_operation(self.pager.operation)))
-    }
-
-    async fn next(&mut self) -> Option<Result<Page<T>>> {
-        if self.done {
-            return self.pending.take().map(Err);
-        }
-        if let Err(e) = std::mem::replace(&mut self.checked, Ok(())) {
-            self.done = true;
-            return Some(Err(e));
-        }
+    async fn next(&mut self) -> Result<Step<Page<T>>> {
         self.schedule();
-        let page = match self.in_flight.next().await? {
-            Ok(page) => page,
-            Err(e) => return self.fail(e),
+        let Some(page) = self.in_flight.next().await else {
+            return Ok(Step::End);
         };
+        let page = page?;
         if page.page > self.pager.max_pages {
-            return self.fail(Error::new(
-                ErrorKind::Pagination,
-                format!(
-                    "more than {} pages; stopped (raise max_pages if that is expected)",
-                    self.pager.max_pages
-                ),
-            ));
+            return Err(walk::too_many_pages(self.pager.max_pages));
         }
         let full = page.items.len() as u64 >= self.pager.page_size;
         if page.page == 1 {
@@ -415,7 +397,7 @@ impl<T: Serialize + Send + 'static> Walk<T> {
         }
         if full {
             if let Some(earlier) = self.seen.insert(fingerprint(&page.items), page.page) {
-                return self.fail(Error::new(
+                return Err(Error::new(
                     ErrorKind::Pagination,
                     format!(
                         "page {} repeats page {earlier}; the server ignores paging",
@@ -429,8 +411,7 @@ impl<T: Serialize + Send + 'static> Walk<T> {
         }
         // Known too long at the first page: refused before any other call.
         if let Some(last) = self.last_page.filter(|&n| n > self.pager.last_page) {
-            let error = too_long(&last.to_string(), &self.pager);
-            return self.fail(error);
+            return Err(too_long(&last.to_string(), &self.pager));
         }
         self.items_so_far = self.items_so_far.saturating_add(page.items.len() as u64);
         let at_last = self.last_page.is_some_and(|last| page.page >= last);
@@ -459,15 +440,20 @@ impl<T: Serialize + Send + 'static> Walk<T> {
         if !is_last && page.page >= self.pager.last_page {
             // This page is good; the walk ends with the error after it.
             let error = too_long(&format!("more than {}", self.pager.last_page), &self.pager);
-            self.pending = Some(error.with_operation(self.pager.operation));
-            self.done = true;
-            return Some(Ok(page));
+            return Ok(Step::LastThen(page, error));
         }
-        self.done = is_last;
-        if page.items.is_empty() && page.page > 1 {
-            return None;
-        }
-        Some(Ok(page))
+        Ok(match is_last {
+            _ if page.items.is_empty() && page.page > 1 => Step::End,
+            true => Step::Last(page),
+            false => Step::More(page),
+        })
+    }
+}
+
+impl<T: Serialize + Send + 'static> Stepper for Walk<T> {
+    type Page = Page<T>;
+    fn step(&mut self) -> impl std::future::Future<Output = Result<Step<Page<T>>>> + Send + '_ {
+        self.next()
     }
 }
 
