@@ -3,7 +3,8 @@
 //! for the versions whose cargo feature is enabled.
 //!
 //! Reads those files, runs no network and nothing slow, and writes
-//! pretty-printed code to `$OUT_DIR`, which `src/lib.rs` includes.
+//! pretty-printed code to `$OUT_DIR`, which `src/api.rs` includes (one
+//! `api_version!` line per version).
 
 // The generation code is part of this package (so the published crate
 // builds on its own); xtask includes the same file and uses the parts
@@ -16,7 +17,7 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     // Schemas of the models only for the MCP server, the one user of them.
     let json_schema = std::env::var_os("CARGO_FEATURE_MCP").is_some();
-    // Only the families whose feature is on (`v2`, `os`); v1 always.
+    // Only the versions whose feature is on (`v2`, `os`); v1 always.
     let enabled = |feature: &str| {
         let name = format!("CARGO_FEATURE_{}", feature.to_uppercase().replace('-', "_"));
         std::env::var_os(name).is_some()

@@ -40,7 +40,7 @@ pub struct Family {
 /// `--check`) and the tests all derive from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target {
-    /// The API version (`v1`, `v2`).
+    /// The API version (`v1`, `v2`, `os`).
     pub version: &'static str,
     /// The families merged into this version's document, the base first.
     pub families: &'static [Family],
@@ -272,7 +272,7 @@ pub fn variant_name(value: &str) -> Option<String> {
 }
 
 /// The Rust source defining the open enums, with the handwritten
-/// `open_enum!` macro (`src/open_enum.rs`).
+/// `open_enum!` macro (`src/model/open_enum.rs`).
 fn open_enum_source(open_enums: &[OpenEnum]) -> String {
     let mut out = String::from(
         "/// The enums of responses, kept open: a value the documents do not list decodes as `Other`.\n\
@@ -298,7 +298,7 @@ fn open_enum_source(open_enums: &[OpenEnum]) -> String {
 
 /// The table of every operation's path template and the kind of each path
 /// parameter (`iccid`, `integer` or `text`), for the request hook that checks
-/// paths before anything is sent (`src/paths.rs`).
+/// paths before anything is sent (`src/transport/paths.rs`).
 fn path_table_source(doc: &Value) -> String {
     let mut rows = Vec::new();
     for (path, item) in doc

@@ -1,6 +1,6 @@
 //! The hooks progenitor calls around every generated request, one pair for
 //! each API version's client: checks before sending, then the session's
-//! pipeline (rate limits, token, retries, outcomes). Both versions share
+//! pipeline (rate limits, token, retries, outcomes). Every version shares
 //! them, and one [`Session`](crate::Session).
 
 use progenitor_client::OperationInfo;
@@ -27,8 +27,8 @@ pub(crate) fn base_path(base_url: &str) -> &str {
 ///
 /// Then checks the request before anything is sent, whichever way it was
 /// built: its path against the operation's template in `paths` (so no
-/// parameter can change which operation is called; `src/paths.rs`) and the
-/// SMS and labels it carries (`src/checks.rs`).
+/// parameter can change which operation is called; `paths.rs`) and the
+/// SMS and labels it carries (`checks.rs`).
 pub(crate) fn pre(
     (paths, secrets): (PathTable, SecretTable),
     base_url: &str,
