@@ -134,9 +134,9 @@ const INNER_TYPE: &str = "crate::Session";
 /// The Rust types of the values the normaliser marks `x-onence-type`
 /// (see `xtask/src/normalise/drift.rs`): (JSON type, mark, Rust type).
 pub const CONVERSIONS: &[(&str, &str, &str)] = &[
-    ("integer", "lenient", "crate::Lenient<i64>"),
-    ("number", "lenient", "crate::Lenient<f64>"),
-    ("string", "timestamp", "crate::Timestamp"),
+    ("integer", "lenient", "crate::models::Lenient<i64>"),
+    ("number", "lenient", "crate::models::Lenient<f64>"),
+    ("string", "timestamp", "crate::models::Timestamp"),
 ];
 
 /// progenitor settings used for the onence client.
@@ -892,9 +892,9 @@ mod tests {
                 "S": { "type": "string", "enum": ["A"], "x-onence-open-enum": true } } }
         });
         let code = generate(&VERSIONS[0], &spec.to_string()).unwrap();
-        assert!(code.contains("crate::Lenient<i64>"), "{code}");
-        assert!(code.contains("crate::Lenient<f64>"));
-        assert!(code.contains("crate::Timestamp"));
+        assert!(code.contains("crate::models::Lenient<i64>"), "{code}");
+        assert!(code.contains("crate::models::Lenient<f64>"));
+        assert!(code.contains("crate::models::Timestamp"));
         assert!(code.contains("crate::types::S"));
         assert!(code.contains("crate::model::open_enum::open_enum!"));
         assert!(code.contains("pub(crate) const PATHS"));

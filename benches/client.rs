@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 mod watch;
 
 use futures_util::{StreamExt, TryStreamExt};
+use onence::config::{RateLimits, RetryPolicy};
 use onence::sandbox::{Faults, Sandbox};
-use onence::{types, Client, RateLimits, RetryPolicy};
+use onence::{types, Client};
 
 struct Row {
     scenario: String,
@@ -779,9 +780,9 @@ async fn interrupt_and_resume() -> Row {
     let _ = std::fs::remove_file(&path);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let mut stop = Some(stop);
-    let mut journal = onence::Journal::open(&path, "disable").unwrap();
+    let mut journal = onence::jobs::Journal::open(&path, "disable").unwrap();
     let first = client
-        .bulk(onence::BulkChange::Disable, &wanted)
+        .bulk(onence::jobs::BulkChange::Disable, &wanted)
         .unwrap()
         .journal(&mut journal)
         .on_progress(move |p| {
@@ -799,9 +800,9 @@ async fn interrupt_and_resume() -> Row {
         .unwrap();
     let chunks_first = sandbox.counters().requests_to("POST /v1/sims");
     drop(journal);
-    let mut journal = onence::Journal::open(&path, "disable").unwrap();
+    let mut journal = onence::jobs::Journal::open(&path, "disable").unwrap();
     let second = client
-        .bulk(onence::BulkChange::Disable, &wanted)
+        .bulk(onence::jobs::BulkChange::Disable, &wanted)
         .unwrap()
         .journal(&mut journal)
         .run()

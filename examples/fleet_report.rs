@@ -36,7 +36,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // The SIM list (100 SIMs a call) shows each SIM's quota status; only the
     // SIMs it does not show above 20% cost a quota read.
-    let report = client.low_data_report(onence::QUOTA_STATUS_SHARE).await?;
+    let report = client
+        .low_data_report(onence::jobs::QUOTA_STATUS_SHARE)
+        .await?;
     println!(
         "{:<20}  {:<8}  {:<14}  {:>9}  {:>6}",
         "ICCID", "STATUS", "LABEL", "LEFT (MB)", "LEFT"

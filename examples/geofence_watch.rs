@@ -13,9 +13,9 @@
 use std::collections::HashMap;
 
 use futures_util::TryStreamExt;
+use onence::models::Point;
 use onence::os::GeofenceShape;
 use onence::sandbox::Sandbox;
-use onence::Point;
 use serde_json::Value;
 
 #[tokio::main]

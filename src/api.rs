@@ -53,8 +53,8 @@ api_version!(generated_os, "generated_os.rs");
 /// The API's models: request bodies, responses and their parts.
 ///
 /// Every model of a response tolerates the drift of the real service: its
-/// numbers are [`Lenient`](crate::Lenient) (a number or a string holding
-/// one), its timestamps are [`Timestamp`](crate::Timestamp)s that keep the
+/// numbers are [`Lenient`](crate::models::Lenient) (a number or a string holding
+/// one), its timestamps are [`Timestamp`](crate::models::Timestamp)s that keep the
 /// text the API sent, and its enums are open (a value the documents do not
 /// list is kept in `Other`). Request models are as the API documents them.
 pub mod types {

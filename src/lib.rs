@@ -21,7 +21,7 @@ mod error;
 #[cfg(feature = "exporter")]
 pub mod exporter;
 mod helpers;
-mod jobs;
+pub mod jobs;
 #[cfg(feature = "mcp")]
 pub mod mcp;
 #[cfg(not(all(feature = "v2", feature = "os")))]
@@ -40,43 +40,67 @@ pub mod streamer;
 mod transport;
 pub mod writes;
 
+// The few names every user needs sit at the root; the rest is grouped by
+// what it is for: `config`, `models`, `paging`, `jobs`, `limits`.
+
 /// Request builders returned by the [`Client`] methods, one per operation.
 pub use api::generated::builder;
 pub use api::generated::{ByteStream, Client, ResponseValue};
 pub use api::{types, GeneratedError};
-
 pub use client::{ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind, Result};
-pub use helpers::{PaymentMethod, SmsId, UsageDay, UsageReport, BULK_CHUNK};
-pub use jobs::bulk::{BulkChange, BulkJob, BulkReport, Progress};
-pub use jobs::journal::Journal;
-pub use jobs::low_data::{
-    listed_above_quota_status_share, LowDataReport, SimQuota, QUOTA_STATUS_SHARE,
-};
-pub use jobs::reconcile::{Checked, Reconciled};
-#[cfg(feature = "os")]
-pub use model::{
-    ActionRequestId, BoundingBox, DeviceId, GeofenceId, IntegrationId, IntoId, Point, MAX_ID_LEN,
-    MAX_RADIUS_M, MIN_RADIUS_M,
-};
-pub use model::{Iccid, IntoIccid, Lenient, LenientNumber, Timestamp};
-pub use pagination::{CallCounter, Page, Pager};
-#[cfg(feature = "os")]
-pub use pagination::{CursorPage, CursorPager, MAX_CURSOR_PAGE_SIZE};
-pub use transport::body_limit::DEFAULT_MAX_BODY;
-pub use transport::checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
-pub use transport::clock::Clock;
+pub use model::{Iccid, IntoIccid};
 pub use transport::credentials::Credentials;
-pub use transport::dry_run::PlannedWrite;
-pub use transport::observe::Attempt;
-pub use transport::rate_limit::{Limit, RateLimits};
-pub use transport::retry::RetryPolicy;
 pub use transport::secret::Secret;
 /// The per-client state the generated client carries; built by
 /// [`Client::builder`], never by hand.
 #[doc(hidden)]
 pub use transport::session::Session;
-pub use transport::timeout::Timeouts;
+
+/// How a client behaves: its rate limits, retries, timeouts and clock, what
+/// it reports of each attempt, and the writes a dry run plans. Each is set
+/// on the [`ClientBuilder`].
+pub mod config {
+    pub use crate::transport::clock::Clock;
+    pub use crate::transport::dry_run::PlannedWrite;
+    pub use crate::transport::observe::Attempt;
+    pub use crate::transport::rate_limit::{Limit, RateLimits};
+    pub use crate::transport::retry::RetryPolicy;
+    pub use crate::transport::timeout::Timeouts;
+}
+
+/// The handwritten models beside the generated ones ([`types`]): numbers
+/// that may arrive as text, timestamps that keep the API's text, typed ids
+/// of 1NCE OS objects, geometry, and the results of helpers.
+pub mod models {
+    pub use crate::helpers::{PaymentMethod, SmsId, UsageDay, UsageReport};
+    #[cfg(feature = "os")]
+    pub use crate::model::{
+        ActionRequestId, BoundingBox, DeviceId, GeofenceId, IntegrationId, IntoId, Point,
+    };
+    pub use crate::model::{Lenient, LenientNumber, Timestamp};
+}
+
+/// Paged lists as streams: [`Pager`](paging::Pager) for lists paged by
+/// number, [`CursorPager`](paging::CursorPager) for 1NCE OS's lists paged
+/// by cursor, and the calls either made.
+pub mod paging {
+    pub use crate::pagination::{CallCounter, Page, Pager};
+    #[cfg(feature = "os")]
+    pub use crate::pagination::{CursorPage, CursorPager};
+}
+
+/// The bounds the API and the client set on what is sent and read, checked
+/// before any request.
+pub mod limits {
+    pub use crate::helpers::BULK_CHUNK;
+    #[cfg(feature = "os")]
+    pub use crate::model::{MAX_ID_LEN, MAX_RADIUS_M, MIN_RADIUS_M};
+    #[cfg(feature = "os")]
+    pub use crate::pagination::MAX_CURSOR_PAGE_SIZE;
+    pub use crate::transport::body_limit::DEFAULT_MAX_BODY;
+    pub use crate::transport::checks::{LABEL_LIMIT, SMS_TEXT_LIMIT, SMS_UCS2_LIMIT};
+}
 
 /// SIM Management v2 (feature `v2`): the operations under `/v2/sims`, generated from
 /// `spec/management-api-v2.openapi.json`.

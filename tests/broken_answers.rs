@@ -8,8 +8,9 @@ mod support;
 
 use std::time::Duration;
 
+use onence::config::{RateLimits, RetryPolicy};
 use onence::sandbox::{Faults, Sandbox};
-use onence::{types, Client, ErrorKind, RateLimits, RetryPolicy};
+use onence::{types, Client, ErrorKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The three ways an answer breaks off after the write took effect.

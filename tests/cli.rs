@@ -1363,7 +1363,7 @@ async fn enum_flags_take_the_documented_values() {
     use onence::KnownValues;
     let sandbox = sandbox().await;
     let help = onence(&sandbox, &["topup", "one", "--help"], "").await;
-    for value in onence::PaymentMethod::VALUES {
+    for value in onence::models::PaymentMethod::VALUES {
         assert!(help.stdout.contains(value), "{value} in {}", help.stdout);
     }
     let refused = onence(

@@ -64,7 +64,10 @@ async fn devices_are_listed_read_and_counted() {
     let messages = lines(&history.stdout);
     assert_eq!(messages.len(), 24, "the whole track");
     let shown = messages[20]["time"].as_str().unwrap();
-    let from = onence::Timestamp::new(shown).to_utc().unwrap().to_rfc3339();
+    let from = onence::models::Timestamp::new(shown)
+        .to_utc()
+        .unwrap()
+        .to_rfc3339();
     let late = onence(
         &sandbox,
         &[

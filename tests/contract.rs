@@ -17,7 +17,8 @@ use std::sync::OnceLock;
 
 use futures::future::BoxFuture;
 use httpmock::prelude::*;
-use onence::{types, Client, Credentials, RateLimits, RetryPolicy};
+use onence::config::{RateLimits, RetryPolicy};
+use onence::{types, Client, Credentials};
 use serde_json::{json, Value};
 
 mod models;

@@ -13,9 +13,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use onence::config::RateLimits;
 use onence::exporter::{Exporter, ExporterSettings, QuotaPart, SimSeries, BYTES_PER_MB};
 use onence::sandbox::Sandbox;
-use onence::{types, Iccid, RateLimits};
+use onence::{types, Iccid};
 use serde_json::json;
 
 async fn fleet(sims: u64) -> Sandbox {
@@ -154,7 +155,7 @@ async fn the_exporter_reads_each_quota_once_and_serves_the_sandboxs_values() {
     let check = sandbox.client();
     for iccid in remaining.keys() {
         let quota = check.data_quota_of(iccid.as_str()).await.unwrap();
-        let mb = |v: Option<onence::Lenient<f64>>| v.unwrap().get() * BYTES_PER_MB;
+        let mb = |v: Option<onence::models::Lenient<f64>>| v.unwrap().get() * BYTES_PER_MB;
         assert!((remaining[iccid] - mb(quota.volume)).abs() < 1.0, "{iccid}");
         assert!(
             (total[iccid] - mb(quota.total_volume)).abs() < 1.0,

@@ -13,7 +13,8 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use onence::exporter::BYTES_PER_MB;
-use onence::{listed_above_quota_status_share, Client, Credentials};
+use onence::jobs::listed_above_quota_status_share;
+use onence::{Client, Credentials};
 use serde_json::json;
 
 /// A child process killed when the test ends, however it ends.

@@ -3,7 +3,8 @@
 mod support;
 
 use chrono::NaiveDate;
-use onence::{types, ErrorKind, PaymentMethod};
+use onence::models::PaymentMethod;
+use onence::{types, ErrorKind};
 use support::{client, Reply, Scripted};
 
 const ICCID: &str = "8988280666000000000";
@@ -174,7 +175,7 @@ async fn sending_an_sms_returns_its_id_from_location() {
     };
     assert_eq!(
         client.send_sms_message(ICCID, message).await.unwrap(),
-        Some(onence::SmsId::from(590))
+        Some(onence::models::SmsId::from(590))
     );
     let post = &writes(&server)[0];
     assert_eq!(post.path, format!("/v1/sims/{ICCID}/sms"));
@@ -468,7 +469,7 @@ async fn a_dry_run_client_sends_reads_and_only_plans_writes() {
     let client = onence::Client::builder()
         .base_url(&server.base_url)
         .credentials(onence::Credentials::api_user("1234_api-user", "secret"))
-        .rate_limits(onence::RateLimits::none())
+        .rate_limits(onence::config::RateLimits::none())
         .dry_run(move |w| seen.lock().unwrap().push(w.to_string()))
         .build()
         .unwrap();
@@ -476,7 +477,7 @@ async fn a_dry_run_client_sends_reads_and_only_plans_writes() {
         .top_up_checked(ICCID, Some(PaymentMethod::Creditcard))
         .await
         .unwrap();
-    assert_eq!(checked, onence::Checked::Done { id: None });
+    assert_eq!(checked, onence::jobs::Checked::Done { id: None });
     assert_eq!(
         *planned.lock().unwrap(),
         vec![format!(
@@ -508,7 +509,7 @@ async fn a_post_refused_with_429_is_sent_again() {
     ]);
     assert_eq!(
         client.send_sms_message(ICCID, reboot()).await.unwrap(),
-        Some(onence::SmsId::from(77))
+        Some(onence::models::SmsId::from(77))
     );
     assert_eq!(writes(&server).len(), 2, "refused, then sent again");
 }
@@ -573,23 +574,23 @@ async fn a_post_whose_connection_was_refused_is_retried() {
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    let build = |retries: onence::RetryPolicy| {
+    let build = |retries: onence::config::RetryPolicy| {
         onence::Client::builder()
             .base_url(format!("http://127.0.0.1:{port}"))
             .credentials(onence::Credentials::api_user("1234_api-user", "secret"))
-            .rate_limits(onence::RateLimits::none())
+            .rate_limits(onence::config::RateLimits::none())
             .http_client(http.clone())
             .retry_policy(retries)
             .build()
             .unwrap()
     };
     let patient = build(
-        onence::RetryPolicy::standard()
+        onence::config::RetryPolicy::standard()
             .with_max_attempts(30)
             .with_base_delay(std::time::Duration::from_millis(50))
             .with_max_delay(std::time::Duration::from_millis(100)),
     );
-    let impatient = build(onence::RetryPolicy::none());
+    let impatient = build(onence::config::RetryPolicy::none());
     // Both have their token: what follows is about the POST alone.
     patient.list_products().send().await.unwrap();
     impatient.list_products().send().await.unwrap();

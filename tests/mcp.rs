@@ -6,10 +6,11 @@
 //! `sim://` resource and the prompt), over streamable HTTP on loopback
 //! with its bearer token, and as the `onence mcp` process on stdio.
 
+use onence::config::{RateLimits, RetryPolicy};
 use onence::mcp::http::{router, HttpSettings};
 use onence::mcp::McpServer;
 use onence::sandbox::{Faults, Sandbox};
-use onence::{RateLimits, RetryPolicy, Secret};
+use onence::Secret;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, GetPromptRequestParams, ReadResourceRequestParams,
     ResourceContents,

@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use httpmock::prelude::*;
-use onence::{os, Client, ErrorKind, RateLimits, RetryPolicy};
+use onence::config::{RateLimits, RetryPolicy};
+use onence::{os, Client, ErrorKind};
 
 /// Every 1NCE OS operation; each name is checked at compile time to be a
 /// method of `os::Client`.
@@ -244,7 +245,7 @@ async fn reading_every_geofence_keeps_to_its_limit() {
         })
         .await;
     let limits = RateLimits::none()
-        .with_geofence_reads(Some(onence::Limit::new(1, Duration::from_secs(60))));
+        .with_geofence_reads(Some(onence::config::Limit::new(1, Duration::from_secs(60))));
     let client = Client::builder()
         .base_url(server.base_url())
         .credentials(onence::Credentials::api_user("1234_api-user", "secret"))

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use futures::StreamExt;
+use onence::models::{BoundingBox, Point};
 use onence::os::{AwaitAction, DeviceAction, GeofenceShape, Webhook};
-use onence::{BoundingBox, ErrorKind, Point};
+use onence::ErrorKind;
 use serde_json::json;
 
 mod support;

@@ -432,9 +432,9 @@ async fn extreme_header_values_never_panic() {
     let server = Scripted::start().await;
     let client = onence::Client::builder()
         .base_url(&server.base_url)
-        .rate_limits(onence::RateLimits::none())
+        .rate_limits(onence::config::RateLimits::none())
         .retry_policy(
-            onence::RetryPolicy::standard()
+            onence::config::RetryPolicy::standard()
                 .with_max_attempts(2)
                 .with_max_delay(std::time::Duration::from_millis(10)),
         )

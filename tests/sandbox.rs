@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use futures::TryStreamExt;
+use onence::config::{RateLimits, RetryPolicy};
+use onence::jobs::{Checked, Reconciled};
+use onence::models::PaymentMethod;
 use onence::sandbox::{Faults, Sandbox};
-use onence::{
-    types, Checked, Client, ErrorKind, PaymentMethod, RateLimits, Reconciled, RetryPolicy,
-};
+use onence::{types, Client, ErrorKind};
 
 mod support;
 use support::eventually;
@@ -1074,10 +1075,10 @@ async fn an_interrupted_bulk_job_resumes_from_its_journal() {
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let mut stop = Some(stop);
-    let mut journal = onence::Journal::open(&path, "disable").unwrap();
+    let mut journal = onence::jobs::Journal::open(&path, "disable").unwrap();
     let mut seen = Vec::new();
     let first = client
-        .bulk(onence::BulkChange::Disable, &wanted)
+        .bulk(onence::jobs::BulkChange::Disable, &wanted)
         .unwrap()
         .journal(&mut journal)
         .on_progress(|p| {
@@ -1103,14 +1104,14 @@ async fn an_interrupted_bulk_job_resumes_from_its_journal() {
     );
     drop(journal);
 
-    let mut journal = onence::Journal::open(&path, "disable").unwrap();
+    let mut journal = onence::jobs::Journal::open(&path, "disable").unwrap();
     assert_eq!(
         journal.applied(),
         100,
         "the journal on disk holds the first chunk"
     );
     let second = client
-        .bulk(onence::BulkChange::Disable, &wanted)
+        .bulk(onence::jobs::BulkChange::Disable, &wanted)
         .unwrap()
         .journal(&mut journal)
         .run()
@@ -1123,7 +1124,7 @@ async fn an_interrupted_bulk_job_resumes_from_its_journal() {
         4,
         "350 SIMs in 4 chunks: none sent twice"
     );
-    let err = onence::Journal::open(&path, "enable").unwrap_err();
+    let err = onence::jobs::Journal::open(&path, "enable").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
     assert!(
         err.to_string().contains("belongs to the job"),
@@ -1157,9 +1158,9 @@ async fn a_top_up_chunk_with_a_lost_answer_is_never_resent_from_the_journal() {
     let _ = std::fs::remove_file(&path);
     let wanted: Vec<String> = (0..3).map(|i| sandbox.iccid(i)).collect();
     for run in 0..2 {
-        let mut journal = onence::Journal::open(&path, "top-up").unwrap();
+        let mut journal = onence::jobs::Journal::open(&path, "top-up").unwrap();
         let report = client
-            .bulk(onence::BulkChange::TopUp(None), &wanted)
+            .bulk(onence::jobs::BulkChange::TopUp(None), &wanted)
             .unwrap()
             .journal(&mut journal)
             .run()

@@ -14,8 +14,8 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use onence::config::RateLimits;
 use onence::sandbox::Sandbox;
-use onence::RateLimits;
 use serde_json::{json, Map, Value};
 
 /// A document and where its schemas are.

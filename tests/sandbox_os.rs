@@ -3,8 +3,9 @@
 
 mod support;
 
+use onence::config::{RateLimits, RetryPolicy};
 use onence::sandbox::Sandbox;
-use onence::{ErrorKind, RateLimits, RetryPolicy};
+use onence::ErrorKind;
 
 async fn sandbox(sims: u64) -> Sandbox {
     Sandbox::builder()
@@ -101,8 +102,8 @@ async fn a_fleet_past_fifty_pages_is_refused_naming_the_bound() {
 /// and deletes; a device it names must exist.
 #[tokio::test]
 async fn geofences_are_kept_and_listed() {
+    use onence::models::Point;
     use onence::os::GeofenceShape;
-    use onence::Point;
     let sandbox = sandbox(5).await;
     let client = client(&sandbox);
     let os = client.os();
@@ -179,7 +180,7 @@ async fn geofences_are_kept_and_listed() {
 /// its latest, and a box around it finds it.
 #[tokio::test]
 async fn positions_come_from_one_track() {
-    use onence::BoundingBox;
+    use onence::models::BoundingBox;
     let sandbox = sandbox(30).await;
     let client = client(&sandbox);
     let os = client.os();
@@ -383,8 +384,8 @@ async fn a_webhook_on_loopback_receives_the_sample_event() {
 /// job: `tests/sandbox_fuzz.rs` validates every answer against its schema.)
 #[tokio::test]
 async fn every_kind_of_write_is_an_administration_log() {
+    use onence::models::Point;
     use onence::os::{DeviceAction, GeofenceShape, Webhook};
-    use onence::Point;
     use serde_json::json;
     let sandbox = sandbox(3).await;
     let client = client(&sandbox);

@@ -7,9 +7,9 @@ mod support;
 
 use std::time::Duration;
 
+use onence::config::{RateLimits, RetryPolicy};
 use onence::os::types;
 use onence::sandbox::Sandbox;
-use onence::{RateLimits, RetryPolicy};
 use serde_json::{json, Value};
 
 async fn sandbox(change_delay: Duration) -> (Sandbox, onence::Client, Vec<String>) {

@@ -5,8 +5,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use onence::config::{RateLimits, RetryPolicy};
 use onence::sandbox::Sandbox;
-use onence::{v2, Client, RateLimits, RetryPolicy};
+use onence::{v2, Client};
 use serde_json::{json, Value};
 
 mod support;

@@ -6,7 +6,8 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use onence::{Client, Clock, Credentials, RateLimits, RetryPolicy};
+use onence::config::{Clock, RateLimits, RetryPolicy};
+use onence::{Client, Credentials};
 use support::{token, Reply, Scripted};
 
 const SECRET: &str = "s3cr3t-client-secret";

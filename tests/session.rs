@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use onence::{Client, Clock, Credentials, RateLimits, RetryPolicy};
+use onence::config::{Clock, RateLimits, RetryPolicy};
+use onence::{Client, Credentials};
 use support::{token, Reply, Scripted};
 
 const SECRET: &str = "s3cr3t-client-secret";
@@ -600,7 +601,7 @@ async fn extreme_token_lifetimes_and_settings_never_panic() {
             .rate_limits(RateLimits::none())
             .refresh_margin(Duration::MAX)
             .retry_policy(quick_retries().with_max_delay(Duration::MAX))
-            .timeouts(onence::Timeouts::standard().with_operation(None))
+            .timeouts(onence::config::Timeouts::standard().with_operation(None))
             .clock(clock.clone())
             .build()
             .unwrap();
@@ -663,7 +664,7 @@ async fn short_lived_tokens_are_not_renewed_on_every_call() {
 /// Settings that would misbehave are refused by build(), naming the setting.
 #[test]
 fn bad_settings_are_refused_by_build_naming_them() {
-    use onence::Limit;
+    use onence::config::Limit;
     let build = |limits: RateLimits, policy: RetryPolicy| {
         Client::builder()
             .rate_limits(limits)
@@ -873,7 +874,9 @@ async fn the_operation_timeout_ends_a_call_that_keeps_being_retried() {
                 .with_base_delay(Duration::from_millis(100))
                 .with_max_delay(Duration::from_millis(100)),
         )
-        .timeouts(onence::Timeouts::standard().with_operation(Some(Duration::from_millis(500))))
+        .timeouts(
+            onence::config::Timeouts::standard().with_operation(Some(Duration::from_millis(500))),
+        )
         .build()
         .unwrap();
     let started = std::time::Instant::now();

@@ -335,9 +335,10 @@ async fn it_serves_https_with_a_certificate() {
 /// data the SIMs' quotas lost.
 #[tokio::test]
 async fn the_sandbox_streams_what_its_sims_use_and_resends_what_failed() {
+    use onence::config::RateLimits;
     use onence::sandbox::{Sandbox, StreamTarget};
     use onence::streamer::{Receiver, Sink};
-    use onence::{RateLimits, Secret};
+    use onence::Secret;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
     use std::time::Duration;

@@ -6,10 +6,11 @@
 
 use std::time::{Duration, Instant};
 
+use onence::config::RateLimits;
 use onence::exporter::{Exporter, ExporterSettings, QuotaPart, SimSeries};
 use onence::sandbox::Sandbox;
 use onence::streamer::{Receiver, Sink};
-use onence::{types, Iccid, RateLimits, Secret};
+use onence::{types, Iccid, Secret};
 
 use crate::{peak_rss_kib, Row};
 
@@ -32,7 +33,7 @@ pub async fn exporter_first_data(sims: u64) -> Vec<Row> {
     let listed = sandbox.client().all_sims().collect().await.unwrap();
     let flagged = listed
         .iter()
-        .filter(|s| !onence::listed_above_quota_status_share(s))
+        .filter(|s| !onence::jobs::listed_above_quota_status_share(s))
         .count();
     let settings = ExporterSettings::new(Duration::from_secs(3600), 10.0).unwrap();
     let exporter = Exporter::new(settings.clone());

@@ -4,8 +4,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use onence::config::RateLimits;
 use onence::sandbox::{Faults, Sandbox, StreamTarget};
-use onence::{RateLimits, Secret};
+use onence::Secret;
 
 /// Serves a simulated 1NCE Management API on 127.0.0.1 until interrupted,
 /// and prints the base URL and the sandbox's own credentials as shell exports.

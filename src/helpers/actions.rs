@@ -1,6 +1,6 @@
 //! Actions sent to devices (1NCE OS): an LwM2M, CoAP or UDP request to one
 //! device or to many, and the wait for its outcome. Each action is a write:
-//! sent once, never resent (see [`RetryPolicy`](crate::RetryPolicy)); the
+//! sent once, never resent (see [`RetryPolicy`](crate::config::RetryPolicy)); the
 //! request id the API answers is what [`os::Client::await_action`] looks up.
 
 use std::time::Duration;

@@ -15,7 +15,7 @@ pub const GEOFENCE_NAME_LIMIT: usize = 50;
 /// device or for one. Its constructors refuse impossible places.
 ///
 /// ```
-/// use onence::{os::GeofenceShape, Point};
+/// use onence::{os::GeofenceShape, models::Point};
 /// let depot = Point::new(52.52, 13.40).unwrap();
 /// let fence = GeofenceShape::circle("depot", depot, 250.0).unwrap();
 /// assert!(GeofenceShape::circle("depot", depot, 5.0).is_err());

@@ -4,7 +4,7 @@
 //! for 1NCE OS, device actions ([`actions`]), geofences ([`geofences`]) and
 //! webhook integrations ([`integrations`]). Input
 //! is checked before anything is sent; writes are never resent once they
-//! may have taken effect (see [`RetryPolicy`](crate::RetryPolicy)), and a
+//! may have taken effect (see [`RetryPolicy`](crate::config::RetryPolicy)), and a
 //! 2xx is always a success.
 
 #[cfg(feature = "os")]

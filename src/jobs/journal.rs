@@ -38,9 +38,9 @@ enum Outcome {
 ///
 /// ```no_run
 /// # async fn run(client: onence::Client, iccids: Vec<onence::Iccid>) -> onence::Result<()> {
-/// let mut journal = onence::Journal::open("disable-retired.journal", "disable")?;
+/// let mut journal = onence::jobs::Journal::open("disable-retired.journal", "disable")?;
 /// let report = client
-///     .bulk(onence::BulkChange::Disable, iccids)?
+///     .bulk(onence::jobs::BulkChange::Disable, iccids)?
 ///     .journal(&mut journal)
 ///     .run()
 ///     .await?;

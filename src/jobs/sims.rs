@@ -1,6 +1,6 @@
 //! Many SIMs at once, as plain calls: enable, disable, label or lock them
 //! through one bulk job without a journal (chunks of
-//! [`BULK_CHUNK`](crate::BULK_CHUNK)); a chunk whose answer was lost makes
+//! [`BULK_CHUNK`](crate::limits::BULK_CHUNK)); a chunk whose answer was lost makes
 //! the call an unknown outcome.
 
 use crate::api::generated::Client;

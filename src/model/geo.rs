@@ -68,7 +68,7 @@ impl fmt::Display for Point {
 /// An area of latitudes and longitudes, for the latest positions in it.
 ///
 /// ```
-/// use onence::BoundingBox;
+/// use onence::models::BoundingBox;
 /// let berlin = BoundingBox::new(13.0, 52.3, 13.8, 52.7).unwrap();
 /// assert_eq!(berlin.latitudes(), (52.3, 52.7));
 /// let err = BoundingBox::new(13.0, 91.0, 13.8, 52.7).unwrap_err();

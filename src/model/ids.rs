@@ -147,7 +147,7 @@ text_id!(
     /// [`Iccid`] converts into one.
     ///
     /// ```
-    /// use onence::{DeviceId, Iccid};
+    /// use onence::{models::DeviceId, Iccid};
     /// let iccid: Iccid = "8988280666000000000".parse().unwrap();
     /// assert_eq!(DeviceId::from(iccid).as_str(), "8988280666000000000");
     /// let err = "a/b".parse::<DeviceId>().unwrap_err();

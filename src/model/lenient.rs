@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize, Serializer};
 /// It derefs to the number, compares with it, and converts from it:
 ///
 /// ```
-/// use onence::Lenient;
+/// use onence::models::Lenient;
 /// let n: Lenient<i64> = serde_json::from_str(r#""2000000001""#).unwrap();
 /// assert_eq!(*n, 2_000_000_001);
 /// assert_eq!(n, 2_000_000_001);

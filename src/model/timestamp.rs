@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// unchanged; [`Timestamp::to_utc`] is `None` for it.
 ///
 /// ```
-/// use onence::Timestamp;
+/// use onence::models::Timestamp;
 /// let t: Timestamp = serde_json::from_str(r#""2018-03-09T07:59:09.000+0000""#).unwrap();
 /// assert_eq!(t.to_utc().unwrap().to_rfc3339(), "2018-03-09T07:59:09+00:00");
 /// assert_eq!(t.as_str(), "2018-03-09T07:59:09.000+0000");

@@ -42,7 +42,7 @@ impl Limit {
 ///
 /// ```
 /// use std::time::Duration;
-/// use onence::{Limit, RateLimits};
+/// use onence::{config::Limit, config::RateLimits};
 /// let limits = RateLimits::standard().with_sims(Some(Limit::new(5, Duration::from_secs(1))));
 /// assert_eq!(limits.sims().map(|l| l.requests()), Some(5));
 /// ```

@@ -13,7 +13,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// let timeouts = onence::Timeouts::standard()
+/// let timeouts = onence::config::Timeouts::standard()
 ///     .with_attempt(Some(Duration::from_secs(5)))
 ///     .with_operation(Some(Duration::from_secs(20)));
 /// assert_eq!(timeouts.attempt(), Some(Duration::from_secs(5)));

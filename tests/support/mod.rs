@@ -247,15 +247,15 @@ pub fn client(server: &Scripted) -> onence::Client {
     onence::Client::builder()
         .base_url(&server.base_url)
         .credentials(onence::Credentials::api_user("1234_api-user", "secret"))
-        .rate_limits(onence::RateLimits::none())
+        .rate_limits(onence::config::RateLimits::none())
         .retry_policy(quick_retries())
         .build()
         .unwrap()
 }
 
 /// The standard retry rules, waiting milliseconds instead of seconds.
-pub fn quick_retries() -> onence::RetryPolicy {
-    onence::RetryPolicy::standard()
+pub fn quick_retries() -> onence::config::RetryPolicy {
+    onence::config::RetryPolicy::standard()
         .with_base_delay(std::time::Duration::from_millis(1))
         .with_max_delay(std::time::Duration::from_millis(5))
 }

@@ -114,7 +114,7 @@ impl Ctx {
     pub async fn print_pages<T: serde::Serialize>(
         &self,
         columns: Columns,
-        pages: impl futures_util::Stream<Item = onence::Result<onence::Page<T>>>,
+        pages: impl futures_util::Stream<Item = onence::Result<onence::paging::Page<T>>>,
     ) -> Result<(), Failure> {
         let batches = pages.map_ok(|page| (page.items, page.total_pages));
         self.print_batches(columns, batches).await
@@ -125,7 +125,7 @@ impl Ctx {
     pub async fn print_cursor_pages<T: serde::Serialize>(
         &self,
         columns: Columns,
-        pages: impl futures_util::Stream<Item = onence::Result<onence::CursorPage<T>>>,
+        pages: impl futures_util::Stream<Item = onence::Result<onence::paging::CursorPage<T>>>,
     ) -> Result<(), Failure> {
         self.print_batches(columns, pages.map_ok(|page| (page.items, None)))
             .await
@@ -312,7 +312,7 @@ pub fn logging(debug: bool, serving: bool) {
 
 /// Prints a write a dry run did not send, as the client would have sent it
 /// (the request hook produces it); a closed pipe ends the command quietly.
-fn print_planned(planned: &onence::PlannedWrite) {
+fn print_planned(planned: &onence::config::PlannedWrite) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     if let Err(e) = writeln!(out, "would send: {planned}").and_then(|_| out.flush()) {

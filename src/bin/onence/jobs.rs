@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use onence::{BulkChange, BulkReport, Iccid, Journal};
+use onence::jobs::{BulkChange, BulkReport, Journal};
+use onence::Iccid;
 
 use crate::context::Ctx;
 use crate::failure::Failure;

@@ -38,6 +38,6 @@ pub fn created(what: &str, key: &str, id: Option<Value>, rest: &str) -> Vec<Valu
 }
 
 /// An SMS id as data: a number when it is one (1NCE's are), else its text.
-pub fn sms_id(id: onence::SmsId) -> Value {
+pub fn sms_id(id: onence::models::SmsId) -> Value {
     id.number().map_or_else(|| json!(id.as_str()), Value::from)
 }

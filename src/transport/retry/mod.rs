@@ -17,11 +17,11 @@ use std::time::Duration;
 /// and 504, with exponential backoff and full jitter; `Retry-After` is
 /// honoured up to the cap. A POST is never sent again once it may have
 /// been acted on: only a failure to connect, or a 429 (refused unprocessed),
-/// is retried. How long an operation may take in all is a [`Timeouts`](crate::Timeouts) setting.
+/// is retried. How long an operation may take in all is a [`Timeouts`](crate::config::Timeouts) setting.
 ///
 /// ```
 /// use std::time::Duration;
-/// let policy = onence::RetryPolicy::standard()
+/// let policy = onence::config::RetryPolicy::standard()
 ///     .with_max_attempts(6)
 ///     .with_base_delay(Duration::from_millis(200));
 /// assert_eq!(policy.max_attempts(), 6);

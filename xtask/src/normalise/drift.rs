@@ -9,8 +9,8 @@
 //!
 //! | mark | Rust type |
 //! |---|---|
-//! | `{"type": "integer", "x-onence-type": "lenient"}` | `onence::Lenient<i64>` |
-//! | `{"type": "number", "x-onence-type": "lenient"}` | `onence::Lenient<f64>` |
+//! | `{"type": "integer", "x-onence-type": "lenient"}` | `onence::models::Lenient<i64>` |
+//! | `{"type": "number", "x-onence-type": "lenient"}` | `onence::models::Lenient<f64>` |
 //! | `{"type": "string", "x-onence-type": "timestamp"}` | `onence::timestamp::Timestamp` |
 //! | a component with `"x-onence-open-enum": true` | an enum with `Other(String)` |
 

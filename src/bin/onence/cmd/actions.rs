@@ -2,9 +2,9 @@
 //! sent), listed, read and cancelled.
 
 use clap::{Subcommand, ValueEnum};
+use onence::models::{ActionRequestId, DeviceId};
 use onence::os::types::ListActionRequestsStatus;
 use onence::writes::Write;
-use onence::{ActionRequestId, DeviceId};
 use serde_json::json;
 
 use crate::context::Ctx;

@@ -2,9 +2,9 @@
 //! ICCID): listed, read, counted, and sent actions.
 
 use clap::{Args, Subcommand, ValueEnum};
+use onence::models::DeviceId;
 use onence::os::{AwaitAction, DeviceAction};
 use onence::writes::{Write, DEVICE_ACTION};
-use onence::DeviceId;
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
@@ -217,7 +217,7 @@ pub async fn run(ctx: &Ctx, verb: DevicesVerb) -> Result<(), Failure> {
                 ids.len()
             );
             ctx.confirm(&Write::costing(DEVICE_ACTION, what).always_asked())?;
-            let sent: Vec<(DeviceId, Option<onence::ActionRequestId>)> = if ids.len() == 1 {
+            let sent: Vec<(DeviceId, Option<onence::models::ActionRequestId>)> = if ids.len() == 1 {
                 vec![(ids[0].clone(), os.send_action(&ids[0], &action).await?)]
             } else {
                 let report = os.send_action_to_many(&ids, &action).await?;

@@ -1,9 +1,9 @@
 //! `onence geofences`: 1NCE OS geofences, circles and polygons.
 
 use clap::Subcommand;
+use onence::models::{DeviceId, GeofenceId, Point};
 use onence::os::GeofenceShape;
 use onence::writes::Write;
-use onence::{DeviceId, GeofenceId, Point};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;

@@ -2,10 +2,10 @@
 //! and restarted.
 
 use clap::Subcommand;
+use onence::models::IntegrationId;
 use onence::os::types::NewIntegrationEventTypeType;
 use onence::os::Webhook;
 use onence::writes::Write;
-use onence::IntegrationId;
 use serde_json::{json, Value};
 
 use crate::context::Ctx;

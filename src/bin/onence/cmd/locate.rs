@@ -1,8 +1,8 @@
 //! `onence locate`: where 1NCE OS devices are.
 
 use clap::{Subcommand, ValueEnum};
+use onence::models::{BoundingBox, DeviceId};
 use onence::os::types::DevicePositionsSource;
-use onence::{BoundingBox, DeviceId};
 
 use crate::context::Ctx;
 use crate::failure::Failure;

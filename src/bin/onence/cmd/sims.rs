@@ -2,8 +2,9 @@
 
 use chrono::NaiveDate;
 use clap::Subcommand;
+use onence::jobs::BulkChange;
 use onence::writes::Write;
-use onence::{types, BulkChange, Iccid};
+use onence::{types, Iccid};
 use serde_json::json;
 
 use crate::args::{api_enum, Iccids};

@@ -1,7 +1,8 @@
 //! `onence sms`: SMS to and from devices.
 
 use clap::Subcommand;
-use onence::{Iccid, SmsId};
+use onence::models::SmsId;
+use onence::Iccid;
 use serde_json::json;
 
 use crate::context::Ctx;

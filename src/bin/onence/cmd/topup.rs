@@ -17,15 +17,15 @@ pub enum TopupVerb {
     /// Top up one SIM (billed; example: onence topup one 8988280666000000000 --yes).
     One {
         iccid: Iccid,
-        #[arg(long, value_parser = api_enum::<onence::PaymentMethod>())]
-        payment_method: Option<onence::PaymentMethod>,
+        #[arg(long, value_parser = api_enum::<onence::models::PaymentMethod>())]
+        payment_method: Option<onence::models::PaymentMethod>,
     },
     /// Top up many SIMs in one order (billed).
     Many {
         #[command(flatten)]
         iccids: Iccids,
-        #[arg(long, value_parser = api_enum::<onence::PaymentMethod>())]
-        payment_method: Option<onence::PaymentMethod>,
+        #[arg(long, value_parser = api_enum::<onence::models::PaymentMethod>())]
+        payment_method: Option<onence::models::PaymentMethod>,
     },
     /// Switch automatic top-up on or off for SIMs (example: onence topup auto on 8988...).
     Auto {
@@ -63,7 +63,7 @@ pub async fn run(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
                 format!("top up {} SIMs", list.len()),
             ))?;
             let payment = payment_method;
-            if list.len() <= onence::BULK_CHUNK && iccids.journal.is_none() {
+            if list.len() <= onence::limits::BULK_CHUNK && iccids.journal.is_none() {
                 // One order: its number is the result.
                 let order = ctx.client().top_up_many(&list, payment).await?;
                 let rest = format!("created for {} SIMs", list.len());
@@ -72,7 +72,7 @@ pub async fn run(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
                     &created("order", "order_number", order.map(Value::from), &rest),
                 );
             }
-            let change = onence::BulkChange::TopUp(payment);
+            let change = onence::jobs::BulkChange::TopUp(payment);
             let report = jobs::run(ctx, "top-up", change, &list, iccids.journal.as_deref()).await?;
             ctx.print(
                 output::RESULT,
