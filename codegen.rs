@@ -58,8 +58,8 @@ pub struct Target {
 }
 
 /// The API versions, each with its families. A new family is one
-/// [`Family`] in its version's list; a new version is one entry here and one
-/// line in `src/api.rs`.
+/// [`Family`] in its version's list; a new version is one entry here and
+/// its lines in `src/api.rs` (CONTRIBUTING.md, "Add an API version").
 pub const VERSIONS: &[Target] = &[
     Target {
         version: "v1",

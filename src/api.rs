@@ -50,6 +50,23 @@ api_version!(generated_v2, "generated_v2.rs");
 #[cfg(feature = "os")]
 api_version!(generated_os, "generated_os.rs");
 
+/// One table codegen emits in every version's module (`OPERATIONS`,
+/// `COSTS`, `SECRET_FIELDS`), for each compiled version in version order:
+/// the one list of versions the catalogue, the write policy and the
+/// redaction read. A new version is a line here beside its `api_version!`.
+macro_rules! every_version {
+    ($table:ident) => {
+        &[
+            crate::api::generated::$table,
+            #[cfg(feature = "v2")]
+            crate::api::generated_v2::$table,
+            #[cfg(feature = "os")]
+            crate::api::generated_os::$table,
+        ]
+    };
+}
+pub(crate) use every_version;
+
 /// The API's models: request bodies, responses and their parts.
 ///
 /// Every model of a response tolerates the drift of the real service: its

@@ -101,13 +101,7 @@ pub struct Body {
 }
 
 /// The catalogues of the compiled versions, in version order.
-const VERSIONS: &[&[Operation]] = &[
-    api::generated::OPERATIONS,
-    #[cfg(feature = "v2")]
-    api::generated_v2::OPERATIONS,
-    #[cfg(feature = "os")]
-    api::generated_os::OPERATIONS,
-];
+const VERSIONS: &[&[Operation]] = api::every_version!(OPERATIONS);
 
 /// Every documented operation of the compiled versions, in version order.
 pub fn all() -> impl Iterator<Item = &'static Operation> {

@@ -84,13 +84,7 @@ pub const ORDER: Cost = Cost::new(
 );
 
 /// The cost tables of the compiled versions (codegen's `COSTS`).
-const TABLES: &[&[(&str, Cost)]] = &[
-    api::generated::COSTS,
-    #[cfg(feature = "v2")]
-    api::generated_v2::COSTS,
-    #[cfg(feature = "os")]
-    api::generated_os::COSTS,
-];
+const TABLES: &[&[(&str, Cost)]] = api::every_version!(COSTS);
 
 /// What the operation `id` (`top_up_sim`, as the documents name it) costs:
 /// [`FREE`] for every operation the table does not name.

@@ -31,13 +31,7 @@ const CREDENTIAL_NAMES: &[&str] = &[
 
 /// The secret fields of the compiled versions' models (camelCase letters
 /// and digits, so a plain name compares with them ignoring case).
-const MODEL_SECRETS: &[&[&str]] = &[
-    api::generated::SECRET_FIELDS,
-    #[cfg(feature = "v2")]
-    api::generated_v2::SECRET_FIELDS,
-    #[cfg(feature = "os")]
-    api::generated_os::SECRET_FIELDS,
-];
+const MODEL_SECRETS: &[&[&str]] = api::every_version!(SECRET_FIELDS);
 
 /// `name` in lower case, letters and digits only (`X-Api-Key` → `xapikey`).
 fn plain(name: &str) -> String {
