@@ -2,7 +2,7 @@
 //! codes, confirmation, --dry-run, stdin input, and no secret in any output.
 
 mod support;
-use support::cli::{onence, onence_at};
+use support::cli::{onence, onence_at, planned_writes};
 
 use std::time::Duration;
 
@@ -236,8 +236,9 @@ async fn costly_commands_need_confirmation_and_dry_run_sends_nothing() {
     .await;
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     assert!(
-        dry.stdout
-            .contains("would send: POST /v1/sims/topup?payment_method=boleto"),
+        planned_writes(&dry.stdout)
+            .iter()
+            .any(|w| w.starts_with("POST /v1/sims/topup?payment_method=boleto")),
         "{}",
         dry.stdout
     );
@@ -256,11 +257,27 @@ async fn costly_commands_need_confirmation_and_dry_run_sends_nothing() {
         let run = onence(&sandbox, &args, "").await;
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         assert!(
-            run.stdout.starts_with("would send:"),
+            !run.stdout.is_empty()
+                && run.stdout.lines().all(|l| {
+                    serde_json::from_str::<serde_json::Value>(l)
+                        .is_ok_and(|v| v["would_send"]["method"].is_string())
+                }),
             "{args:?}: {}",
             run.stdout
         );
     }
+    // On a terminal's formats the plan is a line of text.
+    let table = onence(
+        &sandbox,
+        &["-o", "table", "sims", "disable", &a, "--dry-run"],
+        "",
+    )
+    .await;
+    assert!(
+        table.stdout.starts_with("would send: PUT"),
+        "{}",
+        table.stdout
+    );
     // Reads ran (the plan is real); no write was sent.
     assert!(sandbox.writes().is_empty(), "{:?}", sandbox.writes());
     let counters = sandbox.counters();
@@ -334,11 +351,7 @@ async fn every_dry_run_is_the_request_a_real_run_sends() {
         dry.push("--dry-run");
         let planned = onence(&sandbox, &dry, "").await;
         assert_eq!(planned.code, 0, "{command:?}: {}", planned.stderr);
-        let planned: Vec<String> = planned
-            .stdout
-            .lines()
-            .map(|l| l.strip_prefix("would send: ").unwrap_or(l).to_string())
-            .collect();
+        let planned = planned_writes(&planned.stdout);
         assert!(!planned.is_empty(), "{command:?} plans a write");
         let before = sandbox.writes().len();
         let mut real: Vec<&str> = command.iter().map(String::as_str).collect();
@@ -715,7 +728,9 @@ async fn support_requests_are_created_and_listed() {
     let planned = onence(&sandbox, &dry, "").await;
     assert_eq!(planned.code, 0, "{}", planned.stderr);
     assert!(
-        planned.stdout.contains("POST /v1/support"),
+        planned_writes(&planned.stdout)
+            .iter()
+            .any(|w| w.starts_with("POST /v1/support")),
         "{}",
         planned.stdout
     );
@@ -896,7 +911,8 @@ async fn a_closed_pipe_ends_the_command_quietly() {
             "{stderr}"
         );
         if format == "dry run" {
-            assert!(first.starts_with("would send: POST"), "{first}");
+            let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+            assert_eq!(first["would_send"]["method"], "POST", "{first}");
         } else {
             // 20 pages in all: reading stopped soon after the reader went away.
             let pages = sandbox.counters().requests_to("GET /v1/sims") - pages_before;
@@ -1570,9 +1586,9 @@ async fn api_names_every_operation_and_calls_one_checked() {
     .await;
     assert_eq!(planned.code, 0, "{}", planned.stderr);
     assert!(
-        planned
-            .stdout
-            .contains(&format!("would send: POST /v1/sims/{iccid}/topup")),
+        planned_writes(&planned.stdout)
+            .iter()
+            .any(|w| w.starts_with(&format!("POST /v1/sims/{iccid}/topup"))),
         "{}",
         planned.stdout
     );
@@ -1644,4 +1660,49 @@ fn completions_end_quietly_when_the_reader_stops_early() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// `sims get` keeps only the `--fields` asked for, and a SIM asked for by
+/// the 20-digit ICCID printed on the card (with its check digit) gets a
+/// hint naming the ICCID 1NCE knows it by.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_sim_honours_fields_and_a_check_digit_is_explained() {
+    let sandbox = sandbox().await;
+    let a = sandbox.iccid(0);
+    let got = onence(
+        &sandbox,
+        &["sims", "get", &a, "--fields", "iccid,status"],
+        "",
+    )
+    .await;
+    assert_eq!(got.code, 0, "{}", got.stderr);
+    let sim: serde_json::Value = serde_json::from_str(got.stdout.trim()).unwrap();
+    let fields: Vec<&String> = sim.as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["iccid", "status"], "{sim}");
+    assert_eq!(sim["iccid"], a.as_str());
+
+    // The sandbox's own record of the 20-digit form.
+    let full: serde_json::Value = serde_json::from_str(
+        onence(&sandbox, &["sims", "get", &a], "")
+            .await
+            .stdout
+            .trim(),
+    )
+    .unwrap();
+    let printed = full["iccid_with_luhn"].as_str().unwrap().to_string();
+    assert_eq!(printed.len(), 20);
+    let missed = onence(&sandbox, &["sims", "get", &printed], "").await;
+    assert_eq!(missed.code, 1, "{}", missed.stderr);
+    assert!(
+        missed.stderr.contains("check digit") && missed.stderr.contains(&format!("try {a}")),
+        "{}",
+        missed.stderr
+    );
+    // A plain unknown ICCID keeps the plain hint.
+    let unknown = onence(&sandbox, &["sims", "get", "8988280666999999999"], "").await;
+    assert!(
+        unknown.stderr.contains("(check the ICCID or number)"),
+        "{}",
+        unknown.stderr
+    );
 }

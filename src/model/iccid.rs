@@ -40,6 +40,42 @@ impl Iccid {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The ICCID 1NCE names this SIM by, when this one ends in its Luhn
+    /// check digit: 1NCE's paths take the 19 digits without it
+    /// (`iccid_with_luhn` is the 20-digit form). `None` when this ICCID is
+    /// not 20 digits or its last digit is not the check digit of the rest.
+    ///
+    /// ```
+    /// use onence::Iccid;
+    /// let printed: Iccid = "89882806660000000002".parse().unwrap();
+    /// assert_eq!(printed.without_check_digit().unwrap().as_str(), "8988280666000000000");
+    /// let plain: Iccid = "8988280666000000000".parse().unwrap();
+    /// assert_eq!(plain.without_check_digit(), None);
+    /// ```
+    pub fn without_check_digit(&self) -> Option<Iccid> {
+        let (body, last) = self.0.split_at(self.0.len().checked_sub(1)?);
+        (self.0.len() == 20 && last.as_bytes()[0] - b'0' == luhn_check_digit(body))
+            .then(|| Iccid(body.to_string()))
+    }
+}
+
+/// The Luhn check digit of `digits` (ASCII digits only).
+fn luhn_check_digit(digits: &str) -> u8 {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            match i % 2 {
+                0 if d * 2 > 9 => d * 2 - 9,
+                0 => d * 2,
+                _ => d,
+            }
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
 }
 
 /// Anything a helper accepts as an ICCID: an [`Iccid`], or text that is

@@ -7,8 +7,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-/// A write a dry run did not send.
-#[derive(Clone, Debug, PartialEq)]
+/// A write a dry run did not send (serialised as `method`, `path` and `body`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PlannedWrite {
     /// The method (`POST`, `PUT`, `DELETE`).

@@ -53,3 +53,29 @@ pub async fn onence_at(
     .await
     .unwrap()
 }
+
+/// The writes a dry run printed, each as `METHOD path body` (the form of
+/// the sandbox's record of writes): from the JSON lines
+/// `{"would_send": {..}}` of JSON output, or the `would send: ` lines of
+/// text output.
+pub fn planned_writes(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            if let Some(text) = line.strip_prefix("would send: ") {
+                return Some(text.to_string());
+            }
+            let value: serde_json::Value = serde_json::from_str(line).ok()?;
+            let planned = value.get("would_send")?;
+            let mut text = format!(
+                "{} {}",
+                planned["method"].as_str()?,
+                planned["path"].as_str()?
+            );
+            if !planned["body"].is_null() {
+                text.push_str(&format!(" {}", planned["body"]));
+            }
+            Some(text)
+        })
+        .collect()
+}

@@ -95,7 +95,7 @@ impl Ctx {
         if self.dry_run && columns == output::RESULT {
             return Ok(());
         }
-        output::print(self.format, columns, records).map_err(Failure::from)
+        output::print(self.format, columns, self.fields.as_deref(), records).map_err(Failure::from)
     }
 
     /// Whether a list item passes every --where (its field's text equals the value).
@@ -230,7 +230,7 @@ impl Ctx {
             eprintln!("onence: using the embedded sandbox at {} (a simulated account; nothing real is touched)", sandbox.base_url());
             let mut builder = sandbox.client_builder();
             if global.dry_run {
-                builder = builder.dry_run(print_planned);
+                builder = builder.dry_run(move |planned| print_planned(format, planned));
             }
             let account = format!("{} {}", sandbox.base_url(), sandbox.credentials().user());
             (Some(tune(builder).build()?), Some(sandbox), account)
@@ -260,7 +260,7 @@ impl Ctx {
                 builder = builder.request_timeout(Some(timeout));
             }
             if global.dry_run {
-                builder = builder.dry_run(print_planned);
+                builder = builder.dry_run(move |planned| print_planned(format, planned));
             }
             (Some(tune(builder).build()?), None, account)
         };
@@ -311,11 +311,17 @@ pub fn logging(debug: bool, serving: bool) {
 }
 
 /// Prints a write a dry run did not send, as the client would have sent it
-/// (the request hook produces it); a closed pipe ends the command quietly.
-fn print_planned(planned: &onence::config::PlannedWrite) {
+/// (the request hook produces it): a JSON line `{"would_send": {"method",
+/// "path", "body"}}` in JSON output, a line of text otherwise. A closed pipe
+/// ends the command quietly.
+fn print_planned(format: Format, planned: &onence::config::PlannedWrite) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "would send: {planned}").and_then(|_| out.flush()) {
+    let written = match format {
+        Format::Json => writeln!(out, "{}", serde_json::json!({ "would_send": planned })),
+        _ => writeln!(out, "would send: {planned}"),
+    };
+    if let Err(e) = written.and_then(|_| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }

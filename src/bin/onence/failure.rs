@@ -86,11 +86,27 @@ fn exit_code(e: &onence::Error) -> u8 {
     }
 }
 
+/// The hint of a not-found: an ICCID given with its check digit (20 digits,
+/// as printed on the card) is the likeliest cause, and the fix is known.
+fn not_found_hint() -> String {
+    let with_check_digit = std::env::args()
+        .skip(1)
+        .filter_map(|arg| arg.parse::<onence::Iccid>().ok())
+        .find_map(|iccid| Some((iccid.without_check_digit()?, iccid)));
+    match with_check_digit {
+        Some((plain, given)) => format!(
+            " ({given} ends in its check digit; 1NCE names SIMs by the ICCID \
+             without it: try {plain})"
+        ),
+        None => " (check the ICCID or number)".to_string(),
+    }
+}
+
 /// One line: what failed, the status, the API's message, and a hint.
 fn explain(e: &onence::Error) -> String {
     let hint = match e.kind() {
         ErrorKind::Auth => " (check ONENCE_CLIENT_ID and ONENCE_CLIENT_SECRET)",
-        ErrorKind::NotFound => " (check the ICCID or number)",
+        ErrorKind::NotFound => return format!("{e}{}", not_found_hint()),
         ErrorKind::RateLimited => " (the API's rate limit; try again shortly)",
         ErrorKind::Network | ErrorKind::Timeout => " (check the network, or ONENCE_BASE_URL)",
         ErrorKind::Config => " (check the environment)",

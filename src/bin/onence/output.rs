@@ -370,8 +370,13 @@ fn table_line(cells: Vec<String>, widths: &[usize]) -> String {
 }
 
 /// Prints records in the chosen format.
-pub fn print(format: Format, columns: Columns, records: &[Value]) -> std::io::Result<()> {
-    let mut printer = Printer::new(format, columns, None);
+pub fn print(
+    format: Format,
+    columns: Columns,
+    fields: Option<&[String]>,
+    records: &[Value],
+) -> std::io::Result<()> {
+    let mut printer = Printer::new(format, columns, fields);
     printer.rows(records)?;
     printer.finish()
 }

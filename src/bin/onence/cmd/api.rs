@@ -52,7 +52,8 @@ pub fn list(global: &Global, word: Option<&str>) -> Result<(), Failure> {
         .iter()
         .map(|op| serde_json::to_value(op).unwrap_or(Value::Null))
         .collect();
-    output::print(global.format(), output::OPERATIONS, &records).map_err(Failure::from)
+    let fields = global.fields.as_deref();
+    output::print(global.format(), output::OPERATIONS, fields, &records).map_err(Failure::from)
 }
 
 /// Runs one `api` verb.
