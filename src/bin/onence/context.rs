@@ -47,8 +47,9 @@ pub struct Global {
     /// sending it: the exact requests a real run would send.
     #[arg(long, global = true)]
     pub dry_run: bool,
-    /// Print only these fields of a list's items, in this order (JSON, CSV
-    /// and tables; e.g. --fields iccid,status,label).
+    /// Print only these fields of each record (a list's items or one
+    /// object), in this order (JSON, CSV and tables; e.g. --fields
+    /// iccid,status,label).
     #[arg(long, global = true, value_delimiter = ',', value_name = "A,B")]
     pub fields: Option<Vec<String>>,
     /// Print at most N items of a list (and read no further pages).

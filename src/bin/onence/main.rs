@@ -171,3 +171,34 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         | Noun::Mcp(_) => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every argument of every command says what it is in `--help`.
+    #[test]
+    fn every_argument_says_what_it_is() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if arg.get_help().is_none() && !arg.is_hide_set() && !builtin {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(
+            &<super::Cli as clap::CommandFactory>::command(),
+            "onence",
+            &mut missing,
+        );
+        assert!(
+            missing.is_empty(),
+            "{} without help:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
+    }
+}

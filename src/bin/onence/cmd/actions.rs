@@ -25,9 +25,15 @@ pub enum ActionsVerb {
         status: Option<Status>,
     },
     /// One action request.
-    Get { id: ActionRequestId },
+    Get {
+        /// The action request's id (from onence actions list, or printed when sent).
+        id: ActionRequestId,
+    },
     /// Cancel a request not yet carried out.
-    Cancel { id: ActionRequestId },
+    Cancel {
+        /// The action request's id (from onence actions list, or printed when sent).
+        id: ActionRequestId,
+    },
 }
 
 /// The status of an action request.

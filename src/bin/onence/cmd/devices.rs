@@ -23,13 +23,20 @@ pub enum DevicesVerb {
         filter: Option<String>,
     },
     /// One device.
-    Get { id: DeviceId },
+    Get {
+        /// The device id (for a 1NCE SIM, its ICCID).
+        id: DeviceId,
+    },
     /// How many devices there are, and how many are activated.
     Stats,
     /// A device's last known state, by protocol.
-    Telemetry { id: DeviceId },
+    Telemetry {
+        /// The device id (for a 1NCE SIM, its ICCID).
+        id: DeviceId,
+    },
     /// The messages a device sent (example: onence devices history 8988280666000000000 --from 2026-11-01T00:00:00Z).
     History {
+        /// The device id (for a 1NCE SIM, its ICCID).
         id: DeviceId,
         /// From this time on (RFC 3339).
         #[arg(long)]
@@ -40,6 +47,7 @@ pub enum DevicesVerb {
     },
     /// How many messages a device sent, by interval and protocol (example: onence devices insights 8988280666000000000 --interval 1d).
     Insights {
+        /// The device id (for a 1NCE SIM, its ICCID).
         id: DeviceId,
         /// From this time on (RFC 3339).
         #[arg(long)]
@@ -82,8 +90,10 @@ pub struct ActionArgs {
     /// The devices listed in this file, one a line (or on stdin when no id is given).
     #[arg(long)]
     file: Option<std::path::PathBuf>,
+    /// How the action reaches the device.
     #[arg(long, value_enum)]
     protocol: Protocol,
+    /// The LwM2M operation (with --protocol lwm2m).
     #[arg(long, value_enum)]
     action: Option<Lwm2mOp>,
     /// The LwM2M resource (e.g. /3/0/4).
@@ -92,6 +102,7 @@ pub struct ActionArgs {
     /// What an LwM2M write writes.
     #[arg(long)]
     data: Option<String>,
+    /// The device's port (UDP).
     #[arg(long)]
     port: Option<u16>,
     /// The text sent (UDP, CoAP).

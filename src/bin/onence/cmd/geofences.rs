@@ -17,9 +17,13 @@ pub enum GeofencesVerb {
     /// Every geofence (1NCE allows 30 such reads a minute).
     List,
     /// One geofence, with its shape.
-    Get { id: GeofenceId },
+    Get {
+        /// The geofence's id (from onence geofences list).
+        id: GeofenceId,
+    },
     /// Create a geofence (example: onence geofences create --name depot --circle 52.5163,13.3777,250).
     Create {
+        /// The geofence's name.
         #[arg(long)]
         name: String,
         /// LAT,LON,RADIUS_M (a radius of 50 to 30,000 m).
@@ -34,12 +38,17 @@ pub enum GeofencesVerb {
     },
     /// Rename a geofence.
     Update {
+        /// The geofence's id (from onence geofences list).
         id: GeofenceId,
+        /// The geofence's name.
         #[arg(long)]
         name: String,
     },
     /// Delete a geofence.
-    Delete { id: GeofenceId },
+    Delete {
+        /// The geofence's id (from onence geofences list).
+        id: GeofenceId,
+    },
 }
 
 /// `LAT,LON` as a checked point; the error names the text.

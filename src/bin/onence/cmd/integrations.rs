@@ -19,18 +19,30 @@ pub enum IntegrationsVerb {
     /// Every integration.
     List,
     /// One integration.
-    Get { id: IntegrationId },
+    Get {
+        /// The integration's id (from onence integrations list).
+        id: IntegrationId,
+    },
     /// Webhook integrations: 1NCE OS posts events to a URL.
     Webhook {
         #[command(subcommand)]
         verb: WebhookVerb,
     },
     /// Have 1NCE OS post a sample event to a webhook.
-    Test { id: IntegrationId },
+    Test {
+        /// The integration's id (from onence integrations list).
+        id: IntegrationId,
+    },
     /// Restart a webhook that stopped after failed deliveries.
-    Restart { id: IntegrationId },
+    Restart {
+        /// The integration's id (from onence integrations list).
+        id: IntegrationId,
+    },
     /// Delete an integration.
-    Delete { id: IntegrationId },
+    Delete {
+        /// The integration's id (from onence integrations list).
+        id: IntegrationId,
+    },
 }
 
 /// What `onence integrations webhook` does.
@@ -38,6 +50,7 @@ pub enum IntegrationsVerb {
 pub enum WebhookVerb {
     /// Create a webhook integration (example: onence integrations webhook create --name fleet --url https://example.com/1nce).
     Create {
+        /// The webhook integration's name.
         #[arg(long)]
         name: String,
         /// Where 1NCE OS posts events: https (http on loopback only).

@@ -18,15 +18,19 @@ pub enum LimitsVerb {
     Get,
     /// Set caps by the ids `limits options` lists (example: onence limits set --data 2).
     Set {
+        /// The data cap's id (from onence limits options data).
         #[arg(long)]
         data: Option<i64>,
+        /// The cap on SMS to devices, by id (from onence limits options smsMT).
         #[arg(long)]
         sms_mt: Option<i64>,
+        /// The cap on SMS from devices, by id (from onence limits options smsMO).
         #[arg(long)]
         sms_mo: Option<i64>,
     },
     /// Selectable caps of a service (data, smsMT, smsMO).
     Options {
+        /// The service whose caps to list.
         #[arg(value_parser = api_enum::<types::ListLimitOptionsService>())]
         service: types::ListLimitOptionsService,
     },

@@ -13,6 +13,7 @@ use crate::output;
 pub enum LocateVerb {
     /// A device's recorded positions, the newest first.
     Positions {
+        /// The device id (for a 1NCE SIM, its ICCID).
         id: DeviceId,
         /// Only the positions from this source.
         #[arg(long, value_enum)]

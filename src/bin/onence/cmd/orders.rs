@@ -16,13 +16,19 @@ pub enum OrdersVerb {
     /// Every order.
     List,
     /// One order.
-    Get { number: i64 },
+    Get {
+        /// The order number (from onence orders list).
+        number: i64,
+    },
     /// Order products (billed; example: onence orders create --product 1001 --quantity 10 --yes).
     Create {
+        /// The product id (from onence products list).
         #[arg(long)]
         product: i64,
+        /// How many, at least 1.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         quantity: u64,
+        /// Your own reference, kept with the order.
         #[arg(long)]
         reference: Option<String>,
     },

@@ -26,14 +26,24 @@ pub enum SimVerb {
         sort: Option<String>,
     },
     /// One SIM's details (example: onence sims get 8988280666000000000).
-    Get { iccid: Iccid },
+    Get {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+    },
     /// Network status of a SIM.
-    Status { iccid: Iccid },
+    Status {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+    },
     /// A SIM, its connectivity and both quotas with their thresholds, in one
     /// view (SIM Management v2; example: onence sims details 8988280666000000000).
-    Details { iccid: Iccid },
+    Details {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+    },
     /// Subscriber location and USSD probe of a SIM.
     Connectivity {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
         iccid: Iccid,
         /// Also probe over USSD.
         #[arg(long)]
@@ -44,7 +54,12 @@ pub enum SimVerb {
     /// Disable SIMs (example: onence sims disable --file fleet.txt --yes).
     Disable(Iccids),
     /// Set a SIM's label (example: onence sims label 8988280666000000000 pump-7).
-    Label { iccid: Iccid, label: String },
+    Label {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+        /// The new label, at most 255 characters (an empty one clears it).
+        label: String,
+    },
     /// Lock SIMs to their devices, or unlock them with --off.
     ImeiLock {
         #[command(flatten)]
@@ -54,21 +69,32 @@ pub enum SimVerb {
         off: bool,
     },
     /// Reset a SIM's network connection.
-    Reset { iccid: Iccid },
+    Reset {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+    },
     /// Daily usage between two dates (example: onence sims usage 8988... --from 2024-01-01 --to 2024-01-31).
     Usage {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
         iccid: Iccid,
+        /// The first day (YYYY-MM-DD).
         #[arg(long)]
         from: NaiveDate,
+        /// The last day (YYYY-MM-DD), included.
         #[arg(long)]
         to: NaiveDate,
     },
     /// A SIM's events.
-    Events { iccid: Iccid },
+    Events {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+    },
     /// What a SIM has left (example: onence sims quota data 8988280666000000000).
     Quota {
+        /// Which quota: data or sms.
         #[arg(value_parser = ["data", "sms"])]
         kind: String,
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
         iccid: Iccid,
     },
     /// Move SIMs to another organisation.

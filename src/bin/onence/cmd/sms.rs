@@ -14,13 +14,31 @@ use crate::records::{created, done, one, sms_id};
 #[derive(Subcommand, Debug)]
 pub enum SmsVerb {
     /// A SIM's SMS, every page.
-    List { iccid: Iccid },
+    List {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+    },
     /// Send an SMS to a device (example: onence sms send 8988280666000000000 'reboot').
-    Send { iccid: Iccid, text: String },
+    Send {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+        /// The message: one SMS of at most 160 characters (a longer one is refused before sending).
+        text: String,
+    },
     /// One SMS.
-    Get { iccid: Iccid, id: i64 },
+    Get {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+        /// The SMS's id (from onence sms list).
+        id: i64,
+    },
     /// Cancel an SMS not yet delivered.
-    Cancel { iccid: Iccid, id: i64 },
+    Cancel {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
+        iccid: Iccid,
+        /// The SMS's id (from onence sms list).
+        id: i64,
+    },
 }
 
 /// Runs one `sms` verb.

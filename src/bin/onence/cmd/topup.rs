@@ -16,7 +16,9 @@ use crate::{input, jobs, output};
 pub enum TopupVerb {
     /// Top up one SIM (billed; example: onence topup one 8988280666000000000 --yes).
     One {
+        /// The SIM's ICCID: the 19 digits 1NCE names it by (without the check digit).
         iccid: Iccid,
+        /// How the top-up is paid (the account's default when omitted).
         #[arg(long, value_parser = api_enum::<onence::models::PaymentMethod>())]
         payment_method: Option<onence::models::PaymentMethod>,
     },
@@ -24,11 +26,13 @@ pub enum TopupVerb {
     Many {
         #[command(flatten)]
         iccids: Iccids,
+        /// How the top-up is paid (the account's default when omitted).
         #[arg(long, value_parser = api_enum::<onence::models::PaymentMethod>())]
         payment_method: Option<onence::models::PaymentMethod>,
     },
     /// Switch automatic top-up on or off for SIMs (example: onence topup auto on 8988...).
     Auto {
+        /// Switch automatic top-up on or off.
         #[arg(value_parser = ["on", "off"])]
         state: String,
         #[command(flatten)]
