@@ -1706,3 +1706,29 @@ async fn one_sim_honours_fields_and_a_check_digit_is_explained() {
         unknown.stderr
     );
 }
+
+/// A `--filter` on a field the API does not filter by points to `--where`,
+/// which does what was meant.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_filter_the_api_does_not_take_points_to_where() {
+    let sandbox = sandbox().await;
+    let refused = onence(
+        &sandbox,
+        &["sims", "list", "--filter", "status:Enabled"],
+        "",
+    )
+    .await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("use --where status=Enabled"),
+        "{}",
+        refused.stderr
+    );
+    let kept = onence(&sandbox, &["sims", "list", "--where", "status=Enabled"], "").await;
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    assert!(kept.stdout.lines().count() > 0);
+    assert!(kept
+        .stdout
+        .lines()
+        .all(|l| l.contains("\"status\":\"Enabled\"")));
+}

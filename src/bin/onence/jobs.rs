@@ -87,9 +87,9 @@ pub async fn run(
             ),
         };
         eprintln!(
-            "onence: resuming from {} ({} SIMs done earlier{lost})",
+            "onence: resuming from {} ({} done earlier{lost})",
             path.display(),
-            journal.applied() + unknown
+            crate::records::sims(journal.applied() + unknown)
         );
     }
     // Listen for Ctrl-C from the start (the handler is installed when the
@@ -142,12 +142,12 @@ pub async fn run(
         )));
     }
     if !report.unknown.is_empty() {
-        let sims: Vec<String> = report.unknown.iter().map(|i| i.to_string()).collect();
+        let unknown: Vec<String> = report.unknown.iter().map(|i| i.to_string()).collect();
         return Err(Failure::Unknown(format!(
-            "{} SIMs were sent but no answer came, so they may have been changed: {}; \
+            "{} sent but no answer came, so they may have been changed: {}; \
              check them before repeating (the journal {} will not send them again)",
-            sims.len(),
-            sims.join(", "),
+            crate::records::sims(unknown.len()),
+            unknown.join(", "),
             path.display()
         )));
     }

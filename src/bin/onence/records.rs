@@ -41,3 +41,11 @@ pub fn created(what: &str, key: &str, id: Option<Value>, rest: &str) -> Vec<Valu
 pub fn sms_id(id: onence::models::SmsId) -> Value {
     id.number().map_or_else(|| json!(id.as_str()), Value::from)
 }
+
+/// `n` SIMs, counted in words: "1 SIM", "2 SIMs".
+pub fn sims(n: usize) -> String {
+    match n {
+        1 => "1 SIM".to_string(),
+        n => format!("{n} SIMs"),
+    }
+}

@@ -4,13 +4,13 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use onence::jobs::BulkChange;
 use onence::writes::Write;
-use onence::{types, Iccid};
+use onence::{types, ErrorKind, Iccid};
 use serde_json::json;
 
 use crate::args::{api_enum, Iccids};
 use crate::context::Ctx;
 use crate::failure::Failure;
-use crate::records::{done, one, to_values};
+use crate::records::{done, one, sims, to_values};
 use crate::{input, jobs, output};
 
 /// What `onence sims` does.
@@ -123,13 +123,19 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
     match verb {
         SimVerb::List { filter, sort } => {
             let mut pager = ctx.client().all_sims();
-            if let Some(f) = filter {
+            if let Some(f) = &filter {
                 pager = pager.filter(f);
             }
             if let Some(s) = sort {
                 pager = pager.sort(s);
             }
-            ctx.print_pages(output::SIMS, pager.pages()).await
+            let listed = ctx.print_pages(output::SIMS, pager.pages()).await;
+            match (listed, filter) {
+                (Err(Failure::Api(e)), Some(filter)) if e.kind() == ErrorKind::Api => {
+                    Err(where_instead(e, &filter))
+                }
+                (listed, _) => listed,
+            }
         }
         SimVerb::Get { iccid } => {
             let sim = ctx
@@ -184,9 +190,9 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 &Write::new(
                     "update_sims",
                     format!(
-                        "{} the IMEI lock of {} SIMs",
+                        "{} the IMEI lock of {}",
                         if off { "remove" } else { "set" },
-                        list.len()
+                        sims(list.len())
                     ),
                 )
                 .to(list.len()),
@@ -196,7 +202,7 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 output::RESULT,
                 &done(
                     json!({ "sims": list.len(), "imei_lock": !off, "queued": true }),
-                    format!("{} SIMs changed; the change is queued", list.len()),
+                    format!("{} changed; the change is queued", sims(list.len())),
                 ),
             )
         }
@@ -244,7 +250,7 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             ctx.confirm(
                 &Write::new(
                     "transfer_sims",
-                    format!("transfer {} SIMs to organisation {to}", list.len()),
+                    format!("transfer {} to organisation {to}", sims(list.len())),
                 )
                 .always_asked(),
             )?;
@@ -253,7 +259,7 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 output::RESULT,
                 &done(
                     json!({ "sims": list.len(), "target_organisation": to }),
-                    format!("transfer of {} SIMs started", list.len()),
+                    format!("transfer of {} started", sims(list.len())),
                 ),
             )
         }
@@ -269,7 +275,7 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
             };
             ctx.confirm(&Write::new(
                 "extend_sims",
-                format!("extend {} SIMs", list.len()),
+                format!("extend {}", sims(list.len())),
             ))?;
             let mut call = ctx.client().extend_sims().body(body);
             if let Some(method) = payment_method {
@@ -280,10 +286,28 @@ pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
                 output::RESULT,
                 &done(
                     json!({ "sims": list.len(), "product_id": product }),
-                    format!("{} SIMs extended", list.len()),
+                    format!("{} extended", sims(list.len())),
                 ),
             )
         }
+    }
+}
+
+/// A filter the API refused: when it names a field the API does not filter
+/// by (it filters by imei and ip_address), the refusal points to `--where`,
+/// which keeps list items by any field after the API answered.
+fn where_instead(refused: onence::Error, filter: &str) -> Failure {
+    let other = filter
+        .split(',')
+        .filter_map(|pair| pair.split_once(':'))
+        .find(|(field, _)| !matches!(field.trim(), "imei" | "ip_address"));
+    match other {
+        Some((field, value)) => Failure::Usage(format!(
+            "{refused} (the API filters SIMs by imei and ip_address only; to keep SIMs by \
+             {field}, use --where {field}={value})",
+            field = field.trim()
+        )),
+        None => Failure::Api(refused),
     }
 }
 
@@ -294,9 +318,9 @@ async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure
         &Write::new(
             "update_sims",
             format!(
-                "{} {} SIMs",
+                "{} {}",
                 if enable { "enable" } else { "disable" },
-                iccids.len()
+                sims(iccids.len())
             ),
         )
         .to(iccids.len()),
@@ -319,9 +343,8 @@ async fn set_status(ctx: &Ctx, list: Iccids, enable: bool) -> Result<(), Failure
         &done(
             json!({ "sims": iccids.len(), "status": status, "queued": true }),
             format!(
-                "{} {} {}; the change is queued",
-                iccids.len(),
-                if iccids.len() == 1 { "SIM" } else { "SIMs" },
+                "{} {}; the change is queued",
+                sims(iccids.len()),
                 status.to_lowercase()
             ),
         ),

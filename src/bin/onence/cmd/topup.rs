@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::args::{api_enum, Iccids};
 use crate::context::Ctx;
 use crate::failure::Failure;
-use crate::records::{created, done};
+use crate::records::{created, done, sims};
 use crate::{input, jobs, output};
 
 /// What `onence topup` does.
@@ -64,13 +64,13 @@ pub async fn run(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             let list = input::iccids(&iccids.iccids, iccids.file.as_ref())?;
             ctx.confirm(&Write::new(
                 "top_up_sims",
-                format!("top up {} SIMs", list.len()),
+                format!("top up {}", sims(list.len())),
             ))?;
             let payment = payment_method;
             if list.len() <= onence::limits::BULK_CHUNK && iccids.journal.is_none() {
                 // One order: its number is the result.
                 let order = ctx.client().top_up_many(&list, payment).await?;
-                let rest = format!("created for {} SIMs", list.len());
+                let rest = format!("created for {}", sims(list.len()));
                 return ctx.print(
                     output::RESULT,
                     &created("order", "order_number", order.map(Value::from), &rest),
@@ -83,8 +83,8 @@ pub async fn run(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
                 &done(
                     json!({ "sims": report.applied + report.skipped, "earlier_run": report.skipped }),
                     format!(
-                        "{} SIMs topped up ({} in an earlier run), one order per 100",
-                        report.applied + report.skipped,
+                        "{} topped up ({} in an earlier run), one order per 100",
+                        sims(report.applied + report.skipped),
                         report.skipped
                     ),
                 ),
@@ -99,14 +99,14 @@ pub async fn run(ctx: &Ctx, verb: TopupVerb) -> Result<(), Failure> {
             // Billed from now on: asked first, as the write policy says.
             ctx.confirm(&Write::new(
                 "set_auto_top_up",
-                format!("switch automatic top-up {state} for {} SIMs", list.len()),
+                format!("switch automatic top-up {state} for {}", sims(list.len())),
             ))?;
             ctx.client().set_auto_top_up().body(body).send().await?;
             ctx.print(
                 output::RESULT,
                 &done(
                     json!({ "sims": list.len(), "auto_top_up": state == "on" }),
-                    format!("auto top-up {state} for {} SIMs", list.len()),
+                    format!("auto top-up {state} for {}", sims(list.len())),
                 ),
             )
         }
