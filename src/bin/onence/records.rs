@@ -44,8 +44,14 @@ pub fn sms_id(id: onence::models::SmsId) -> Value {
 
 /// `n` SIMs, counted in words: "1 SIM", "2 SIMs".
 pub fn sims(n: usize) -> String {
+    count(n, "SIM", "SIMs")
+}
+
+/// `n` things in words, singular for one: `count(1, "device", "devices")`
+/// is "1 device".
+pub fn count(n: usize, one: &str, many: &str) -> String {
     match n {
-        1 => "1 SIM".to_string(),
-        n => format!("{n} SIMs"),
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
     }
 }

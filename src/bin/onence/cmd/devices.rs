@@ -223,9 +223,9 @@ pub async fn run(ctx: &Ctx, verb: DevicesVerb) -> Result<(), Failure> {
             let action = action_of(&args)?;
             let ids = ids(&args.ids, args.file.as_ref(), "device ids")?;
             let what = format!(
-                "send a {} action to {} device(s)",
+                "send a {} action to {}",
                 action.protocol(),
-                ids.len()
+                crate::records::count(ids.len(), "device", "devices")
             );
             ctx.confirm(&Write::costing(DEVICE_ACTION, what).always_asked())?;
             let sent: Vec<(DeviceId, Option<onence::models::ActionRequestId>)> = if ids.len() == 1 {
