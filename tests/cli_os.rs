@@ -402,3 +402,31 @@ async fn webhooks_and_the_logs_of_what_was_done() {
     let errors = ["logs", "list", "--category", "error", "--output", "json"];
     assert!(onence(&sandbox, &errors, "").await.stdout.trim().is_empty());
 }
+
+/// `--bbox` takes LON,LAT; a box given as LAT,LON finds nothing, and the
+/// command says so, naming the box that was likely meant.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_box_given_lat_first_is_named_the_right_way_round() {
+    let sandbox = sandbox().await;
+    let right = "13.08,52.33,13.76,52.68";
+    let found = onence(&sandbox, &["locate", "latest", "--bbox", right], "").await;
+    assert_eq!(found.code, 0, "{}", found.stderr);
+    assert!(!lines(&found.stdout).is_empty(), "the fleet is in Berlin");
+    assert!(!found.stderr.contains("did you mean"), "{}", found.stderr);
+
+    let swapped = onence(
+        &sandbox,
+        &["locate", "latest", "--bbox", "52.33,13.08,52.68,13.76"],
+        "",
+    )
+    .await;
+    assert_eq!(swapped.code, 0, "{}", swapped.stderr);
+    assert!(swapped.stdout.trim().is_empty(), "{}", swapped.stdout);
+    assert!(
+        swapped
+            .stderr
+            .contains(&format!("did you mean --bbox {right}?")),
+        "{}",
+        swapped.stderr
+    );
+}

@@ -117,6 +117,15 @@ impl Ctx {
         columns: Columns,
         pages: impl futures_util::Stream<Item = onence::Result<onence::paging::Page<T>>>,
     ) -> Result<(), Failure> {
+        self.print_pages_counted(columns, pages).await.map(|_| ())
+    }
+
+    /// [`print_pages`](Ctx::print_pages), telling how many items it printed.
+    pub async fn print_pages_counted<T: serde::Serialize>(
+        &self,
+        columns: Columns,
+        pages: impl futures_util::Stream<Item = onence::Result<onence::paging::Page<T>>>,
+    ) -> Result<usize, Failure> {
         let batches = pages.map_ok(|page| (page.items, page.total_pages));
         self.print_batches(columns, batches).await
     }
@@ -130,15 +139,17 @@ impl Ctx {
     ) -> Result<(), Failure> {
         self.print_batches(columns, pages.map_ok(|page| (page.items, None)))
             .await
+            .map(|_| ())
     }
 
     /// Prints batches of items (a page's items and the page total, when
-    /// known) as they arrive, up to `--limit` items, reading no batch past them.
+    /// known) as they arrive, up to `--limit` items, reading no batch past
+    /// them; tells how many it printed.
     async fn print_batches<T: serde::Serialize>(
         &self,
         columns: Columns,
         batches: impl futures_util::Stream<Item = onence::Result<(Vec<T>, Option<u64>)>>,
-    ) -> Result<(), Failure> {
+    ) -> Result<usize, Failure> {
         let mut batches = std::pin::pin!(batches);
         let mut printer = output::Printer::new(self.format, columns, self.fields.as_deref());
         let bar = self.progress(0, "pages");
@@ -160,7 +171,8 @@ impl Ctx {
             bar.suspend(|| printer.rows(&values))?;
         }
         bar.finish_and_clear();
-        printer.finish().map_err(Failure::from)
+        printer.finish().map_err(Failure::from)?;
+        Ok(self.limit.unwrap_or(usize::MAX) - left)
     }
 
     /// Asks before a write the library's policy wants confirmed (billed,

@@ -60,6 +60,17 @@ fn bbox(text: &str) -> Result<BoundingBox, Failure> {
     }
 }
 
+/// The box with each corner's two numbers swapped, when that is a box too:
+/// what an empty answer to a box given as LAT,LON may have meant.
+fn swapped(text: &str) -> Option<String> {
+    let n: Vec<&str> = text.split(',').map(str::trim).collect();
+    let [a, b, c, d] = n.as_slice() else {
+        return None;
+    };
+    let swapped = format!("{b},{a},{d},{c}");
+    bbox(&swapped).ok().map(|_| swapped)
+}
+
 /// Runs one `locate` verb.
 pub async fn run(ctx: &Ctx, verb: LocateVerb) -> Result<(), Failure> {
     let os = ctx.client().os();
@@ -76,9 +87,20 @@ pub async fn run(ctx: &Ctx, verb: LocateVerb) -> Result<(), Failure> {
             ctx.print_pages(output::POSITIONS, pages).await
         }
         LocateVerb::Latest { bbox: area } => {
-            let area = area.as_deref().map(bbox).transpose()?;
-            ctx.print_pages(output::POSITIONS, os.all_latest_positions(area).pages())
-                .await
+            let given = match area.as_deref() {
+                Some(text) => Some((text, bbox(text)?)),
+                None => None,
+            };
+            let pages = os.all_latest_positions(given.map(|(_, area)| area)).pages();
+            let printed = ctx.print_pages_counted(output::POSITIONS, pages).await?;
+            if let Some(swapped) = given.filter(|_| printed == 0).and_then(|(t, _)| swapped(t)) {
+                eprintln!(
+                    "onence: no device in that box; --bbox takes LON,LAT,LON,LAT \
+                     (west, south, east, north), while --circle and --polygon take LAT,LON: \
+                     did you mean --bbox {swapped}?"
+                );
+            }
+            Ok(())
         }
     }
 }
