@@ -61,7 +61,7 @@ impl Iccid {
 }
 
 /// The Luhn check digit of `digits` (ASCII digits only).
-fn luhn_check_digit(digits: &str) -> u8 {
+pub(crate) fn luhn_check_digit(digits: &str) -> u8 {
     let sum: u32 = digits
         .bytes()
         .rev()

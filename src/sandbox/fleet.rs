@@ -40,29 +40,6 @@ pub(crate) fn api_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
 }
 
-/// The Luhn check digit of a string of digits.
-pub(crate) fn luhn(digits: &str) -> u32 {
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    (10 - sum % 10) % 10
-}
-
 /// A number from 0 to 1 fixed by the seed and a key: the same fleet every time.
 pub(crate) fn fraction(seed: u64, key: u64) -> f64 {
     fastrand::Rng::with_seed(seed ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15)).f64()
@@ -105,7 +82,7 @@ pub(crate) fn sim(seed: u64, index: u64, epoch: DateTime<Utc>) -> SimRecord {
     let activated =
         epoch - Days::days(30 + (r(3) * 700.0) as i64) - Days::seconds((r(4) * 86_400.0) as i64);
     let sim = types::Sim {
-        iccid_with_luhn: Some(format!("{iccid}{}", luhn(&iccid))),
+        iccid_with_luhn: Some(format!("{iccid}{}", crate::model::luhn_check_digit(&iccid))),
         iccid: Some(iccid),
         imsi: Some(format!("{}", 901_405_100_000_000u64 + index)),
         imsi_2: Some(format!("{}", 901_405_200_000_000u64 + index)),
