@@ -17,7 +17,9 @@ mod timestamp;
 pub(crate) use geo::radius;
 #[cfg(feature = "os")]
 pub use geo::{BoundingBox, Point, MAX_RADIUS_M, MIN_RADIUS_M};
-pub(crate) use iccid::{iccid_list, luhn_check_digit};
+pub(crate) use iccid::iccid_list;
+#[cfg(feature = "sandbox")]
+pub(crate) use iccid::luhn_check_digit;
 pub use iccid::{Iccid, IntoIccid};
 #[cfg(feature = "os")]
 pub use ids::{ActionRequestId, DeviceId, GeofenceId, IntegrationId, IntoId, MAX_ID_LEN};
