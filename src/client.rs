@@ -30,6 +30,7 @@ pub struct ClientBuilder {
     max_body: usize,
     dry_run: Option<crate::transport::dry_run::Sink>,
     observer: Option<crate::transport::observe::Observer>,
+    token_store: Option<crate::transport::token_store::SharedStore>,
 }
 
 impl Default for ClientBuilder {
@@ -46,6 +47,7 @@ impl Default for ClientBuilder {
             max_body: crate::transport::body_limit::DEFAULT_MAX_BODY,
             dry_run: None,
             observer: None,
+            token_store: None,
         }
     }
 }
@@ -137,6 +139,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps the token in `store` as well, and starts from the one it
+    /// holds: runs of a short-lived program then share one token (see
+    /// [`TokenStore`](crate::config::TokenStore)). Default: none; the token
+    /// lives as long as the client.
+    pub fn token_store(mut self, store: impl crate::transport::token_store::TokenStore) -> Self {
+        self.token_store = Some(crate::transport::token_store::SharedStore(
+            std::sync::Arc::new(store),
+        ));
+        self
+    }
+
     /// The clock for token expiry and rate limits (default: the runtime's).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
@@ -182,6 +195,7 @@ impl ClientBuilder {
                 self.refresh_margin,
                 self.clock.clone(),
             )
+            .with_store(self.token_store.map(|s| s.0))
         });
         let operation = self.timeouts.operation().unwrap_or(Duration::MAX);
         let session = Session::new(Settings {

@@ -67,6 +67,7 @@ pub mod config {
     pub use crate::transport::rate_limit::{Limit, RateLimits};
     pub use crate::transport::retry::RetryPolicy;
     pub use crate::transport::timeout::Timeouts;
+    pub use crate::transport::token_store::{StoredToken, TokenStore};
 }
 
 /// The handwritten models beside the generated ones ([`types`]): numbers

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use onence::config::{Clock, RateLimits, RetryPolicy};
+use onence::config::{Clock, RateLimits, RetryPolicy, TokenStore};
 use onence::{Client, Credentials};
 use support::{token, Reply, Scripted};
 
@@ -198,6 +198,133 @@ async fn a_401_leads_to_one_refresh_and_one_resend() {
     assert_eq!(sim.iccid.as_deref(), Some(ICCID));
     assert_eq!(issued.load(Ordering::SeqCst), 2);
     assert_eq!(bearer(&server), vec!["Bearer tok-1", "Bearer tok-2"]);
+}
+
+/// A store in memory, as a program would keep tokens between runs.
+#[derive(Clone, Default)]
+struct MemoryStore(Arc<std::sync::Mutex<Option<onence::config::StoredToken>>>);
+
+impl onence::config::TokenStore for MemoryStore {
+    fn load(&self) -> Option<onence::config::StoredToken> {
+        self.0.lock().unwrap().clone()
+    }
+    fn save(&self, token: &onence::config::StoredToken) {
+        *self.0.lock().unwrap() = Some(token.clone());
+    }
+    fn forget(&self, token: &onence::config::StoredToken) {
+        let mut kept = self.0.lock().unwrap();
+        if kept.as_ref().map(|t| t.access_token()) == Some(token.access_token()) {
+            *kept = None;
+        }
+    }
+}
+
+fn stored(token: &str, renew_in: u64) -> onence::config::StoredToken {
+    let now = std::time::SystemTime::now();
+    onence::config::StoredToken::new(
+        onence::Secret::new(token),
+        now + Duration::from_secs(renew_in),
+        now + Duration::from_secs(renew_in + 300),
+    )
+}
+
+fn client_with_store(server: &Scripted, store: &MemoryStore) -> Client {
+    Client::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::api_user("1234_api-user", SECRET))
+        .rate_limits(RateLimits::none())
+        .retry_policy(quick_retries())
+        .token_store(store.clone())
+        .build()
+        .unwrap()
+}
+
+/// A second client (a second run of a program) starts from the token the
+/// first one stored: no token request. A stored token due for renewal is
+/// not used; one the API refuses is dropped from the store and replaced.
+#[tokio::test]
+async fn a_token_store_carries_the_token_to_the_next_client() {
+    let server = Scripted::start().await;
+    let issued = numbered_tokens(&server, 3600);
+    server.route(|r| {
+        (r.path.contains("/v1/") && r.header("authorization") == Some("Bearer refused")).then(
+            || {
+                Reply::json(
+                    401,
+                    serde_json::json!({ "status": 401, "message": "bad token" }),
+                )
+            },
+        )
+    });
+    server.route(|r| r.path.contains("/v1/sims/").then(sim_ok));
+    let store = MemoryStore::default();
+    client_with_store(&server, &store)
+        .get_sim()
+        .iccid(ICCID)
+        .send()
+        .await
+        .unwrap();
+    client_with_store(&server, &store)
+        .get_sim()
+        .iccid(ICCID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        1,
+        "the second run used the stored token"
+    );
+    let kept = store
+        .0
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the token is stored");
+    assert_eq!(kept.access_token().reveal(), "tok-1");
+    let left = kept
+        .renew_at()
+        .duration_since(std::time::SystemTime::now())
+        .unwrap();
+    assert!(
+        left > Duration::from_secs(3000) && left <= Duration::from_secs(3300),
+        "{left:?}"
+    );
+    assert!(
+        !format!("{kept:?}").contains("tok-1"),
+        "Debug hides the token"
+    );
+
+    // Due for renewal: a new token, stored in its place.
+    store.save(&stored("stale", 0));
+    client_with_store(&server, &store)
+        .get_sim()
+        .iccid(ICCID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    // Refused by the API: renewed once, and the call succeeds.
+    store.save(&stored("refused", 600));
+    client_with_store(&server, &store)
+        .get_sim()
+        .iccid(ICCID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issued.load(Ordering::SeqCst), 3);
+    let kept = store.0.lock().unwrap().clone().unwrap();
+    assert_eq!(kept.access_token().reveal(), "tok-3");
+    assert_eq!(
+        bearer(&server),
+        vec![
+            "Bearer tok-1",
+            "Bearer tok-1",
+            "Bearer tok-2",
+            "Bearer refused",
+            "Bearer tok-3"
+        ]
+    );
 }
 
 #[tokio::test]

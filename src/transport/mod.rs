@@ -1,6 +1,6 @@
 //! The one request pipeline every call of every API version goes through:
 //! checks before sending ([`paths`], [`checks`]), the rate limiters, the
-//! bearer token ([`token`]), retries ([`retry`]), bounded bodies, and what a
+//! bearer token ([`token`], kept beyond the process by a [`token_store`]), retries ([`retry`]), bounded bodies, and what a
 //! broken or odd answer means ([`stand_in`], [`tidy`]). [`session`] ties
 //! them together; [`hooks`] is what progenitor calls. This layer knows the
 //! API's paths only through the tables the API layer hands it.
@@ -23,3 +23,4 @@ pub(crate) mod tidy;
 pub(crate) mod timeout;
 pub(crate) mod tls_provider;
 pub(crate) mod token;
+pub(crate) mod token_store;

@@ -8,10 +8,13 @@
 //! backoff has passed (1 s, doubling per failure in a row, at most 30 s), so a
 //! refused secret costs a handful of token requests, not one per caller.
 //! A token the API refused is dropped, but only if it is still the cached one.
+//!
+//! With a [`TokenStore`], a token kept by an earlier run is used before a
+//! new one is asked for, and every new token is handed to the store.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -21,6 +24,7 @@ use crate::transport::credentials::Credentials;
 use crate::transport::rate_limit::{RateLimiters, Route};
 use crate::transport::retry::{self, Budget, Next, RetryPolicy};
 use crate::transport::secret::Secret;
+use crate::transport::token_store::{StoredToken, TokenStore};
 
 /// The longest token life the client believes: `expires_in` is the server's
 /// word, and a value past this is taken as this.
@@ -92,6 +96,10 @@ pub(crate) struct TokenSession {
     refresh: tokio::sync::Mutex<()>,
     form_body: AtomicBool,
     serial: AtomicU64,
+    store: Option<Arc<dyn TokenStore>>,
+    /// The last token the API refused, so that a store that failed to
+    /// forget it does not hand it back.
+    refused: Mutex<Option<reqwest::header::HeaderValue>>,
 }
 
 impl std::fmt::Debug for TokenSession {
@@ -101,6 +109,7 @@ impl std::fmt::Debug for TokenSession {
             .field("secret", &super::redact::REDACTED)
             .field("url", &self.url)
             .field("has_token", &self.cached().is_some())
+            .field("has_store", &self.store.is_some())
             .finish()
     }
 }
@@ -126,7 +135,15 @@ impl TokenSession {
             refresh: tokio::sync::Mutex::new(()),
             form_body: AtomicBool::new(false),
             serial: AtomicU64::new(0),
+            store: None,
+            refused: Mutex::new(None),
         }
+    }
+
+    /// Keeps tokens in `store` too, and starts from the one it holds.
+    pub(crate) fn with_store(mut self, store: Option<Arc<dyn TokenStore>>) -> Self {
+        self.store = store;
+        self
     }
 
     fn cached(&self) -> Option<Token> {
@@ -206,10 +223,16 @@ impl TokenSession {
         policy: &RetryPolicy,
         within: Duration,
     ) -> Result<Token, TokenFailure> {
+        if let Some(token) = self.stored_token() {
+            self.keep(&token);
+            return Ok(token);
+        }
         match self.fetch(limiters, policy, within).await {
             Ok(token) => {
-                *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
-                *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                self.keep(&token);
+                if let Some(store) = &self.store {
+                    store.save(&self.to_stored(&token));
+                }
                 Ok(token)
             }
             Err(failure) => {
@@ -230,12 +253,58 @@ impl TokenSession {
         }
     }
 
+    fn keep(&self, token: &Token) {
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Forgets `token` after the API refused it, unless a newer one replaced it already.
     pub(crate) fn invalidate(&self, token: &Token) {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
         if current.as_ref().is_some_and(|t| t.serial == token.serial) {
             *current = None;
+            drop(current);
+            *self.refused.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.bearer.clone());
+            if let Some(store) = &self.store {
+                store.forget(&self.to_stored(token));
+            }
         }
+    }
+
+    /// The store's token, when there is one still fresh that the API has
+    /// not refused; its times are carried over from the wall clock to the
+    /// session's (bounded by the longest life the client believes).
+    fn stored_token(&self) -> Option<Token> {
+        let stored = self.store.as_ref()?.load()?;
+        let (renew, expires) = stored.fresh_for(SystemTime::now())?;
+        let mut bearer = reqwest::header::HeaderValue::try_from(format!(
+            "Bearer {}",
+            stored.access_token().expose()
+        ))
+        .ok()?;
+        bearer.set_sensitive(true);
+        let refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        if refused.as_ref() == Some(&bearer) {
+            return None;
+        }
+        drop(refused);
+        let now = self.clock.now();
+        tracing::debug!(renew_in_s = renew.as_secs(), "using the stored token");
+        Some(Token {
+            bearer,
+            renew_at: now.saturating_add(renew.min(MAX_LIFETIME)),
+            expires_at: now.saturating_add(expires.min(MAX_LIFETIME)),
+            serial: self.serial.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
+        })
+    }
+
+    /// `token` as a store keeps it, its times on the wall clock.
+    fn to_stored(&self, token: &Token) -> StoredToken {
+        let (now, wall) = (self.clock.now(), SystemTime::now());
+        let at = |t: Duration| wall + t.saturating_sub(now).min(MAX_LIFETIME);
+        let value = token.bearer.to_str().unwrap_or_default();
+        let value = value.strip_prefix("Bearer ").unwrap_or(value);
+        StoredToken::new(Secret::new(value), at(token.renew_at), at(token.expires_at))
     }
 
     /// When a token of `lifetime` fetched at `at` is due for renewal: the
