@@ -18,6 +18,8 @@ fn onence_process(sandbox: &Sandbox, args: &[&str]) -> std::process::Command {
         .env("ONENCE_BASE_URL", sandbox.base_url())
         .env("ONENCE_CLIENT_ID", sandbox.credentials().user())
         .env("ONENCE_CLIENT_SECRET", sandbox.client_secret())
+        // Nothing of these runs is kept in the user's state directory.
+        .env("ONENCE_NO_TOKEN_CACHE", "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     command
@@ -417,24 +419,16 @@ async fn failures_are_one_line_with_the_right_exit_code_and_no_secret() {
     assert_eq!(usage.code, 2);
 
     let secret = sandbox.client_secret().to_string();
-    let wrong = tokio::task::spawn_blocking({
-        let base = sandbox.base_url().to_string();
-        let user = sandbox.credentials().user().to_string();
-        move || {
-            Command::cargo_bin("onence")
-                .unwrap()
-                .args(["products", "list"])
-                .env("ONENCE_BASE_URL", base)
-                .env("ONENCE_CLIENT_ID", user)
-                .env("ONENCE_CLIENT_SECRET", "definitely-wrong-secret")
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    let stderr = String::from_utf8_lossy(&wrong.stderr);
-    assert_eq!(wrong.status.code(), Some(3), "credentials refused");
+    let wrong = onence_at(
+        sandbox.base_url().to_string(),
+        sandbox.credentials().user().to_string(),
+        "definitely-wrong-secret".into(),
+        &["products", "list"],
+        "",
+    )
+    .await;
+    let stderr = &wrong.stderr;
+    assert_eq!(wrong.code, 3, "credentials refused");
     assert!(stderr.contains("check ONENCE_CLIENT_ID"), "{stderr}");
     assert!(!stderr.contains("definitely-wrong-secret"));
 
@@ -1201,6 +1195,7 @@ async fn profiles_choose_the_account() {
         command
             .args(&args)
             .env("ONENCE_CONFIG", &path)
+            .env("ONENCE_STATE_DIR", path.with_file_name("state"))
             .env_remove("ONENCE_CLIENT_ID")
             .env_remove("ONENCE_CLIENT_SECRET")
             .env_remove("ONENCE_BASE_URL")

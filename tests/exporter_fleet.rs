@@ -136,6 +136,7 @@ fn exporter_process(
         .env("ONENCE_CLIENT_SECRET", secret)
         .env_remove("ONENCE_PROFILE")
         .env("ONENCE_CONFIG", "/nonexistent/onence.toml")
+        .env("ONENCE_NO_TOKEN_CACHE", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -6,8 +6,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use onence::sandbox::Sandbox;
+
+mod support;
+use support::cli::Launch;
 
 /// The `onence` commands of the `sh` blocks of the README's section
 /// `heading`, each split into words as a shell would (comments dropped;
@@ -78,38 +80,19 @@ async fn every_command_of_the_readme_runs_as_written() {
     std::fs::create_dir_all(&dir).unwrap();
     files_named(&dir, &sandbox, &readme);
     let mut failed = Vec::new();
+    let launch = Launch::against(&sandbox)
+        .in_dir(&dir)
+        .env("ONENCE_STATE_DIR", dir.join("state"))
+        .env("XDG_CONFIG_HOME", dir.join("config"));
     for words in commands {
-        let (base, user, secret) = (
-            sandbox.base_url().to_string(),
-            sandbox.credentials().user().to_string(),
-            sandbox.client_secret().to_string(),
-        );
-        let dir = dir.clone();
-        let run = tokio::task::spawn_blocking({
-            let words = words.clone();
-            move || {
-                Command::cargo_bin("onence")
-                    .unwrap()
-                    .args(&words)
-                    .current_dir(&dir)
-                    .env("ONENCE_BASE_URL", base)
-                    .env("ONENCE_CLIENT_ID", user)
-                    .env("ONENCE_CLIENT_SECRET", secret)
-                    .env("XDG_STATE_HOME", dir.join("state"))
-                    .env("XDG_CONFIG_HOME", dir.join("config"))
-                    .timeout(Duration::from_secs(60))
-                    .output()
-                    .unwrap()
-            }
-        })
-        .await
-        .unwrap();
-        if !run.status.success() {
+        let args: Vec<&str> = words.iter().map(String::as_str).collect();
+        let run = launch.run(&args, "").await;
+        if run.code != 0 {
             failed.push(format!(
-                "onence {}: {:?}: {}",
+                "onence {}: {}: {}",
                 words.join(" "),
-                run.status.code(),
-                String::from_utf8_lossy(&run.stderr).trim()
+                run.code,
+                run.stderr.trim()
             ));
         }
     }

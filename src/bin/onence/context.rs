@@ -18,6 +18,7 @@ use crate::input;
 use crate::output::{self, Columns, Format};
 use crate::profile;
 use crate::records::to_values;
+use crate::token_cache::TokenCache;
 
 /// The flags every command takes.
 #[derive(Args, Debug)]
@@ -64,6 +65,11 @@ pub struct Global {
     /// RUST_LOG gives finer control. Never logs a secret or a token.
     #[arg(long, global = true)]
     pub debug: bool,
+    /// Ask for a new token instead of reusing the one an earlier run kept
+    /// (in the state directory, per account; a profile turns it off with
+    /// `token_cache = false`).
+    #[arg(long, global = true, env = "ONENCE_NO_TOKEN_CACHE", hide_env_values = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_token_cache: bool,
     /// How long one request may take, in seconds (default 30).
     #[arg(long, global = true, env = "ONENCE_TIMEOUT", hide_env_values = true, value_name = "SECONDS", value_parser = seconds)]
     pub timeout: Option<std::time::Duration>,
@@ -266,9 +272,16 @@ impl Ctx {
                 .or(global.base_url.clone())
                 .unwrap_or_else(|| onence::DEFAULT_BASE_URL.to_string());
             let account = format!("{base_url} {id}");
+            let cache = match global.no_token_cache || profile.token_cache == Some(false) {
+                true => None,
+                false => Some(TokenCache::open(&base_url, &id)?),
+            };
             let mut builder = Client::builder()
                 .credentials(Credentials::api_user(id, secret))
                 .base_url(base_url);
+            if let Some(cache) = cache {
+                builder = builder.token_store(cache);
+            }
             if let Some(timeout) = global.timeout {
                 builder = builder.request_timeout(Some(timeout));
             }

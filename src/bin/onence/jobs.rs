@@ -10,27 +10,7 @@ use onence::Iccid;
 
 use crate::context::Ctx;
 use crate::failure::Failure;
-
-/// Where journals are kept when no --journal is given: `$ONENCE_STATE_DIR`,
-/// else the platform's state directory (`$XDG_STATE_HOME/onence`, by
-/// default `~/.local/state/onence`), else its local data directory. Never
-/// the temporary directory: a reboot empties it, and a resumed top-up job
-/// would then send billed chunks again.
-fn state_dir() -> PathBuf {
-    match std::env::var_os("ONENCE_STATE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => platform_state_dir(),
-    }
-}
-
-/// The platform's place for state that must outlive a reboot.
-fn platform_state_dir() -> PathBuf {
-    let dirs = directories::ProjectDirs::from("", "", "onence");
-    dirs.as_ref()
-        .and_then(|d| d.state_dir().map(Path::to_path_buf))
-        .or_else(|| dirs.as_ref().map(|d| d.data_local_dir().to_path_buf()))
-        .unwrap_or_else(|| PathBuf::from(".onence-state"))
-}
+use crate::state;
 
 /// The automatic journal of `job` over `iccids` for one account (its base URL
 /// and client id): the same command over the same SIMs of the same account
@@ -38,16 +18,8 @@ fn platform_state_dir() -> PathBuf {
 fn automatic_journal(job: &str, account: &str, iccids: &[Iccid]) -> PathBuf {
     let mut sorted: Vec<&str> = iccids.iter().map(Iccid::as_str).collect();
     sorted.sort_unstable();
-    let hash = [account]
-        .iter()
-        .chain(&sorted)
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, iccid| {
-            iccid
-                .bytes()
-                .chain([b'\n'])
-                .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-        });
-    state_dir().join(format!("{job}-{hash:016x}.journal"))
+    let hash = state::key([account].into_iter().chain(sorted));
+    state::dir().join(format!("{job}-{hash:016x}.journal"))
 }
 
 /// Runs `change` over `iccids` as a journaled job. A completed job's
@@ -69,10 +41,10 @@ pub async fn run(
         None => (automatic_journal(job, &ctx.account, iccids), true),
     };
     if automatic {
-        std::fs::create_dir_all(state_dir()).map_err(|e| {
+        std::fs::create_dir_all(state::dir()).map_err(|e| {
             Failure::Usage(format!(
                 "cannot keep a journal in {}: {e}",
-                state_dir().display()
+                state::dir().display()
             ))
         })?;
     }
@@ -160,14 +132,6 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Journals outlive a reboot: never under the temporary directory, which
-    /// a reboot empties (a resumed top-up would then bill chunks again).
-    #[test]
-    fn journals_are_kept_where_a_reboot_leaves_them() {
-        let dir = platform_state_dir();
-        assert!(!dir.starts_with(std::env::temp_dir()), "{}", dir.display());
-    }
 
     /// An unfinished job's automatic journal is found again by the same
     /// command on the same account, and never by another account's (two

@@ -13,6 +13,8 @@ mod private_file;
 mod profile;
 mod records;
 mod serve;
+mod state;
+mod token_cache;
 
 use std::process::ExitCode;
 

@@ -10,6 +10,7 @@
 //! client_id = "7654321_api-user"
 //! base_url = "https://staging.example/management-api"
 //! secret = "…"   # only in a file no one else can read (mode 0600)
+//! token_cache = false   # ask for a new token on every run
 //! ```
 //!
 //! A chosen profile's values win over flags and environment variables (one
@@ -34,6 +35,8 @@ pub struct Profile {
     pub base_url: Option<String>,
     /// The client secret (refused unless the file is private to its owner).
     pub secret: Option<String>,
+    /// Whether runs share a token kept in the state directory (default true).
+    pub token_cache: Option<bool>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -45,6 +48,7 @@ impl std::fmt::Debug for Profile {
                 "secret",
                 &self.secret.as_ref().map(|_| onence::mcp::REDACTED),
             )
+            .field("token_cache", &self.token_cache)
             .finish()
     }
 }
