@@ -31,6 +31,11 @@ pub enum CostClass {
     Billed,
 }
 
+impl CostClass {
+    /// Every class, cheapest first.
+    pub const ALL: [CostClass; 3] = [CostClass::Free, CostClass::Quota, CostClass::Billed];
+}
+
 /// What a write costs: its class and the words a confirmation says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cost {

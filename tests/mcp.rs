@@ -844,3 +844,255 @@ async fn odd_arguments_to_every_tool_are_answered_and_the_server_keeps_serving()
     let sim = call(&client, "get_sim", json!({ "iccid": iccid })).await;
     assert_eq!(structured(&sim)["iccid"], iccid);
 }
+
+/// What the MCP Python SDK's agent (`tests/agents/mcp_agent.py`) saw of
+/// `onence mcp` started with `args` against `sandbox`: the tools listed,
+/// and each call's result with the SDK's check of it against the tool's
+/// outputSchema. Needs Python's `mcp` package (.ci/run installs it).
+async fn python_agent(sandbox: &Sandbox, args: &[&str], calls: Value) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/agents/mcp_agent.py");
+    let output = tokio::process::Command::new("python3")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_onence"))
+        .arg(serde_json::to_string(args).unwrap())
+        .arg(calls.to_string())
+        .env("ONENCE_BASE_URL", sandbox.base_url())
+        .env("ONENCE_CLIENT_ID", sandbox.credentials().user())
+        .env("ONENCE_CLIENT_SECRET", sandbox.client_secret())
+        .env("ONENCE_NO_TOKEN_CACHE", "1")
+        .env_remove("ONENCE_PROFILE")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
+        .await
+        .expect("the agent finishes")
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "the agent failed (Python's mcp package: pip install mcp==2.3.0; .ci/run installs it): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn tool_names(seen: &Value) -> Vec<String> {
+    seen["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every tool has a title and an outputSchema, every write tool says it
+/// is no read, and the generic tool is marked destructive: hints an agent
+/// reads before it calls. Each successful result a Python agent got holds
+/// to its tool's schema.
+#[tokio::test]
+async fn a_python_agent_sees_titles_annotations_and_results_that_fit_their_schemas() {
+    let sandbox = fleet().await;
+    let iccid = sandbox.iccid(0);
+    let calls = json!([
+        ["list_sims", { "limit": 2 }],
+        ["get_sim", { "iccid": iccid }],
+        ["sim_usage", { "iccid": iccid }],
+        ["list_orders", {}],
+        ["list_products", {}],
+        ["list_operations", { "search": "reset" }],
+        ["top_up", { "iccid": iccid }],
+        ["call_operation", { "operation": "v1.get_sim", "arguments": { "iccid": iccid } }],
+    ]);
+    let seen = python_agent(&sandbox, &["mcp"], calls).await;
+    for tool in seen["tools"].as_array().unwrap() {
+        let name = tool["name"].as_str().unwrap();
+        assert!(
+            tool["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "{name} has no title"
+        );
+        assert!(
+            tool["outputSchema"].is_object(),
+            "{name} has no outputSchema"
+        );
+        assert!(tool["annotations"].is_object(), "{name} has no annotations");
+    }
+    let generic = seen["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "call_operation")
+        .unwrap();
+    assert_eq!(generic["annotations"]["readOnlyHint"], false);
+    assert_eq!(generic["annotations"]["destructiveHint"], true);
+    for call in seen["calls"].as_array().unwrap() {
+        assert_eq!(call["is_error"], false, "{call}");
+        assert_eq!(call["schema_check"], "valid", "{call}");
+    }
+    assert_eq!(
+        seen["calls"][6]["structured"]["dry_run"], true,
+        "no confirm, nothing sent"
+    );
+    assert_eq!(sandbox.counters().top_ups_applied, 0);
+}
+
+/// `onence mcp --read-only`, driven by the Python SDK: no write tool is
+/// listed, and `call_operation` with `confirm: true` refuses a write with
+/// a reason and sends nothing (the sandbox saw no write at all); reads
+/// still answer. `--tools` serves only the tools named.
+#[tokio::test]
+async fn a_read_only_server_lists_no_write_and_sends_none() {
+    let sandbox = fleet().await;
+    let iccid = sandbox.iccid(0);
+    let calls = json!([
+        ["call_operation", { "operation": "v1.top_up_sim", "arguments": { "iccid": iccid }, "confirm": true }],
+        ["call_operation", { "operation": "v1.update_sim", "arguments": { "iccid": iccid, "body": { "label": "x" } }, "confirm": true }],
+        ["call_operation", { "operation": "v1.get_sim", "arguments": { "iccid": iccid } }],
+        ["get_sim", { "iccid": iccid }],
+    ]);
+    let seen = python_agent(&sandbox, &["mcp", "--read-only"], calls).await;
+    let names = tool_names(&seen);
+    let writes = [
+        "top_up",
+        "send_sms",
+        "set_sim_status",
+        "set_sim_label",
+        "send_device_action",
+        "create_order",
+        "reset_connectivity",
+        "set_imei_lock",
+    ];
+    for write in writes {
+        assert!(
+            !names.iter().any(|n| n == write),
+            "{write} is listed: {names:?}"
+        );
+    }
+    assert!(names.iter().any(|n| n == "list_sims") && names.iter().any(|n| n == "call_operation"));
+    for tool in seen["tools"].as_array().unwrap() {
+        assert_eq!(tool["annotations"]["readOnlyHint"], true, "{tool}");
+    }
+    for refused in &seen["calls"].as_array().unwrap()[..2] {
+        assert_eq!(refused["is_error"], true, "{refused}");
+        assert!(
+            refused["structured"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("read-only"),
+            "{refused}"
+        );
+    }
+    assert_eq!(seen["calls"][2]["is_error"], false);
+    assert_eq!(seen["calls"][3]["structured"]["iccid"], iccid);
+    let counters = sandbox.counters();
+    let sent_writes: u64 = counters
+        .requests
+        .iter()
+        .filter(|(route, _)| !route.starts_with("GET ") && route.as_str() != "POST /oauth/token")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(sent_writes, 0, "{:?}", counters.requests);
+    assert!(sandbox.writes().is_empty());
+
+    let only = python_agent(
+        &sandbox,
+        &["mcp", "--tools", "get_sim,list_sims"],
+        json!([]),
+    )
+    .await;
+    assert_eq!(tool_names(&only).len(), 2, "{only}");
+    let wrong = tokio::process::Command::new(env!("CARGO_BIN_EXE_onence"))
+        .args([
+            "--sandbox",
+            "mcp",
+            "--read-only",
+            "--tools",
+            "get_sim,top_up",
+        ])
+        .env_remove("ONENCE_CLIENT_ID")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("\"top_up\" writes"), "{stderr}");
+}
+
+/// 1NCE's own MCP server has a connectivity reset, an order and the IMEI
+/// lock; so does this one. Without confirm each answers the request it
+/// would send and the sandbox sees none; with it, the sandbox shows the
+/// change.
+#[tokio::test]
+async fn reset_order_and_imei_lock_are_tools_behind_the_gate() {
+    let sandbox = fleet().await;
+    let client = connect(&sandbox).await;
+    let iccid = sandbox.iccid(2);
+    let order =
+        json!({ "products": [{ "product_id": 1001, "quantity": 3 }], "customer_reference": "mcp" });
+    let reset = json!({ "iccid": iccid });
+    let lock = json!({ "iccid": iccid, "locked": true });
+
+    let planned_order = call(&client, "create_order", order.clone()).await;
+    let shown = structured(&planned_order);
+    assert_eq!(shown["dry_run"], true, "{shown}");
+    assert_eq!(shown["cost_class"], "billed");
+    assert_eq!(shown["would_send"][0]["method"], "POST");
+    assert_eq!(shown["would_send"][0]["path"], "/v1/orders");
+    assert_eq!(
+        shown["would_send"][0]["body"]["products"][0]["productId"],
+        1001
+    );
+    let planned_reset = call(&client, "reset_connectivity", reset.clone()).await;
+    assert_eq!(
+        structured(&planned_reset)["would_send"][0]["path"],
+        format!("/v1/sims/{iccid}/reset")
+    );
+    let planned_lock = call(&client, "set_imei_lock", lock.clone()).await;
+    let shown = structured(&planned_lock);
+    assert_eq!(shown["would_send"][0]["method"], "PUT", "{shown}");
+    assert_eq!(shown["would_send"][0]["body"]["imei_lock"], true, "{shown}");
+    let before = sandbox.counters();
+    assert_eq!(before.requests_to("POST /v1/orders"), 0);
+    assert_eq!(before.requests_to("POST /v1/sims/{iccid}/reset"), 0);
+    assert!(sandbox.writes().is_empty(), "nothing sent");
+
+    let confirmed = |mut args: Value| {
+        args["confirm"] = json!(true);
+        args
+    };
+    let placed = call(&client, "create_order", confirmed(order)).await;
+    assert_ne!(placed.is_error, Some(true), "{}", text_of(&placed));
+    assert!(
+        structured(&placed)["answer"]["order_number"].is_i64(),
+        "{}",
+        text_of(&placed)
+    );
+    let reset_done = call(&client, "reset_connectivity", confirmed(reset)).await;
+    assert_ne!(reset_done.is_error, Some(true), "{}", text_of(&reset_done));
+    let locked = call(&client, "set_imei_lock", confirmed(lock)).await;
+    assert_ne!(locked.is_error, Some(true), "{}", text_of(&locked));
+    let after = sandbox.counters();
+    assert_eq!(
+        after.posts_applied.get("POST /v1/orders"),
+        Some(&1),
+        "{:?}",
+        after.posts_applied
+    );
+    assert_eq!(after.requests_to("POST /v1/sims/{iccid}/reset"), 1);
+    sandbox.apply_queued_changes();
+    let sim = call(&client, "get_sim", json!({ "iccid": iccid })).await;
+    assert_eq!(structured(&sim)["imei_lock"], true, "{}", text_of(&sim));
+
+    let bad = call(
+        &client,
+        "create_order",
+        json!({ "products": [], "confirm": true }),
+    )
+    .await;
+    assert_eq!(bad.is_error, Some(true));
+    assert!(
+        text_of(&bad).contains("products must list"),
+        "{}",
+        text_of(&bad)
+    );
+    client.cancel().await.unwrap();
+}

@@ -6,6 +6,9 @@
 //! answers the exact request it would send (a dry run through the client's
 //! own hook) and what it costs, and sends nothing.
 //!
+//! [`McpServer::read_only`] serves reads alone, [`McpServer::only_tools`]
+//! the tools named.
+//!
 //! Serve it on any rmcp transport (`server.serve(transport)`), or over
 //! streamable HTTP with [`http::router`].
 
@@ -17,6 +20,8 @@ mod prompts;
 mod redact;
 mod resources;
 mod results;
+mod schemas;
+mod tool_set;
 mod tools;
 mod write;
 
@@ -82,11 +87,16 @@ pub struct McpServer {
     dry_run: Arc<tokio::sync::Mutex<()>>,
     tools: Arc<ToolRouter<McpServer>>,
     prompts: Arc<PromptRouter<McpServer>>,
+    /// Every write is refused ([`McpServer::read_only`]).
+    read_only: bool,
 }
 
 impl std::fmt::Debug for McpServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("McpServer").finish_non_exhaustive()
+        f.debug_struct("McpServer")
+            .field("read_only", &self.read_only)
+            .field("tools", &self.tools.map.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -111,6 +121,7 @@ impl McpServer {
             dry_run: Arc::new(tokio::sync::Mutex::new(())),
             tools: Arc::new(tools::all()),
             prompts: Arc::new(McpServer::prompt_list()),
+            read_only: false,
         })
     }
 }
@@ -120,6 +131,10 @@ const INSTRUCTIONS: &str = "The 1NCE IoT management API: SIMs, quotas, SMS, top-
 Lists return a page (limit, default 20) and a next_cursor. Writes need confirm: true; without it they show the exact request and its cost and send nothing. \
 A write whose answer was lost is reported with outcome unknown and never resent: check before sending it again. \
 list_operations names every documented operation; call_operation calls any of them. The resource sim://{iccid} is a SIM with its quotas.";
+
+/// What a read-only server adds to its instructions.
+const READ_ONLY_NOTE: &str =
+    "This server is read-only: it lists no write tool, and call_operation refuses every write.";
 
 #[tool_handler(router = self.tools)]
 #[prompt_handler(router = self.prompts)]
@@ -133,7 +148,10 @@ impl ServerHandler for McpServer {
                 .build(),
         )
         .with_server_info(Implementation::new("onence", env!("CARGO_PKG_VERSION")))
-        .with_instructions(INSTRUCTIONS.to_string())
+        .with_instructions(match self.read_only {
+            true => format!("{INSTRUCTIONS} {READ_ONLY_NOTE}"),
+            false => INSTRUCTIONS.to_string(),
+        })
     }
 
     async fn list_resources(

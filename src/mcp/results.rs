@@ -99,6 +99,12 @@ pub fn refused(message: impl Into<String>) -> CallToolResult {
     CallToolResult::structured_error(json!({ "error": message.into(), "kind": "InvalidInput" }))
 }
 
+/// A tool error for what this server is set not to do (a write on a
+/// read-only server): nothing was sent, and asking again will not help.
+pub fn not_allowed(message: impl Into<String>) -> CallToolResult {
+    CallToolResult::structured_error(json!({ "error": message.into(), "kind": "NotAllowed" }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,13 +3,15 @@
 //! whose answer was lost: that outcome is reported as unknown). Without it
 //! the same code runs on the dry-run twin, whose hook captures each request
 //! exactly as it would be sent, and the tool answers those requests and
-//! what the write costs, having sent nothing.
+//! what the write costs, having sent nothing. A read-only server refuses
+//! every write here, confirmed or not.
 
 use std::future::Future;
 
 use serde_json::{json, Value};
 
-use super::results::{failed, ok};
+use super::results::{failed, not_allowed, ok};
+use super::tool_set::READ_ONLY_REFUSAL;
 use super::{Answer, McpServer};
 use crate::api::generated::Client;
 use crate::error::Result;
@@ -24,6 +26,9 @@ impl McpServer {
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<Value>>,
     {
+        if self.read_only {
+            return Ok(not_allowed(READ_ONLY_REFUSAL));
+        }
         let cost = write.cost();
         if confirm {
             return Ok(match send(self.client.clone()).await {

@@ -42,6 +42,8 @@ pub struct CallOperation {
 #[tool_router(router = catalogue_tools, vis = "pub(crate)")]
 impl McpServer {
     #[tool(
+        title = "Find an API operation",
+        output_schema = crate::mcp::schemas::object(),
         description = "Every documented operation (v1., v2., os. in front of the name), with its method, path, summary, parameters and body; search by a word.",
         annotations(read_only_hint = true)
     )]
@@ -78,7 +80,16 @@ impl McpServer {
     }
 
     #[tool(
-        description = "Call any documented operation by name (see list_operations) with its arguments; checked against its parameters before anything is sent. A write (not GET) needs confirm: true, and without it only shows the request it would send and what it costs. Never resent when its answer is lost."
+        title = "Call an API operation",
+        output_schema = crate::mcp::schemas::object(),
+        description = "Call any documented operation by name (see list_operations) with its arguments; checked against its parameters before anything is sent. A write (not GET) needs confirm: true, and without it only shows the request it would send and what it costs. Never resent when its answer is lost.",
+        // It may be any write: a hint must assume the worst; a read needs no confirm.
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
     async fn call_operation(&self, Parameters(p): Parameters<CallOperation>) -> Answer {
         let Some(op) = operations::find(&p.operation) else {

@@ -116,6 +116,8 @@ fn action_of(protocol: &str, action: &Value) -> Result<DeviceAction, Error> {
 #[tool_router(router = device_tools, vis = "pub(crate)")]
 impl McpServer {
     #[tool(
+        title = "List devices",
+        output_schema = crate::mcp::schemas::page(),
         description = "List 1NCE OS devices (a 1NCE SIM's device id is its ICCID) a page at a time; filter as the API's q (iccid, imsi1, ip).",
         annotations(read_only_hint = true)
     )]
@@ -128,6 +130,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "Device positions",
+        output_schema = crate::mcp::schemas::page(),
         description = "A device's recorded positions (GPS or cell towers), a page at a time.",
         annotations(read_only_hint = true)
     )]
@@ -151,6 +155,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "Latest device positions",
+        output_schema = crate::mcp::schemas::page(),
         description = "The latest position of every device, or of those inside an area, a page at a time.",
         annotations(read_only_hint = true)
     )]
@@ -168,6 +174,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "List geofences",
+        output_schema = crate::mcp::schemas::page(),
         description = "The account's geofences, a page at a time (the API allows 30 such reads a minute).",
         annotations(read_only_hint = true)
     )]
@@ -176,6 +184,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "Send a device action",
+        output_schema = crate::mcp::schemas::write(),
         description = "Send an LwM2M, CoAP or UDP action to a device. Without confirm: true it only shows the request it would send. Sent once, never resent; returns the request id for action_status.",
         annotations(
             read_only_hint = false,
@@ -205,6 +215,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "Device action status",
+        output_schema = crate::mcp::schemas::object(),
         description = "An action request's status (SCHEDULED, IN_PROGRESS, SUCCEEDED, FAILED, CANCELLED, ...) and its answer.",
         annotations(read_only_hint = true)
     )]

@@ -104,9 +104,35 @@ fn day(name: &str, text: Option<&str>, default: NaiveDate) -> Result<NaiveDate, 
     }
 }
 
+/// The IMEI lock of one SIM.
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct ImeiLock {
+    /// The SIM's ICCID.
+    pub iccid: String,
+    /// `true` to lock the SIM to the device it is in now, `false` to unlock it.
+    pub locked: bool,
+    /// `true` to send; otherwise the requests are only shown.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// A connectivity reset of one SIM.
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct Reset {
+    /// The SIM's ICCID.
+    pub iccid: String,
+    /// `true` to send; otherwise the request is only shown.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
 #[tool_router(router = sim_tools, vis = "pub(crate)")]
 impl McpServer {
     #[tool(
+        title = "List SIMs",
+        output_schema = crate::mcp::schemas::page(),
         description = "List SIMs a page at a time (limit, cursor, filter as the API's q, e.g. imei:4711).",
         annotations(read_only_hint = true)
     )]
@@ -119,6 +145,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "Get a SIM",
+        output_schema = crate::mcp::schemas::object(),
         description = "One SIM: status, label, IMSI, IP, quotas' status.",
         annotations(read_only_hint = true)
     )]
@@ -128,6 +156,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "SIM data quota",
+        output_schema = crate::mcp::schemas::object(),
         description = "A SIM's data quota: volume left and total (MB), expiry.",
         annotations(read_only_hint = true)
     )]
@@ -136,6 +166,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "SIM SMS quota",
+        output_schema = crate::mcp::schemas::object(),
         description = "A SIM's SMS quota: SMS left and total, expiry.",
         annotations(read_only_hint = true)
     )]
@@ -144,6 +176,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "SIM usage",
+        output_schema = crate::mcp::schemas::object(),
         description = "A SIM's daily data and SMS usage from `from` to `to` (YYYY-MM-DD; default the last 30 days), with the total.",
         annotations(read_only_hint = true)
     )]
@@ -171,6 +205,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "SIM events",
+        output_schema = crate::mcp::schemas::page(),
         description = "A SIM's events (attach, detach, PDP contexts, ...) a page at a time.",
         annotations(read_only_hint = true)
     )]
@@ -179,6 +215,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "SIM details (v2)",
+        output_schema = crate::mcp::schemas::object(),
         description = "A SIM in detail (API v2): connectivity now (status, services, location, PDP contexts) and both quotas with thresholds; four calls made together.",
         annotations(read_only_hint = true)
     )]
@@ -194,6 +232,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "SIMs low on data",
+        output_schema = crate::mcp::schemas::object(),
         description = "SIMs below a share of their data (default 0.2), found with the fewest calls: the list flags candidates, only those quotas are read.",
         annotations(read_only_hint = true)
     )]
@@ -222,6 +262,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "Enable or disable SIMs",
+        output_schema = crate::mcp::schemas::write(),
         description = "Enable or disable SIMs (status Enabled or Disabled). No charge. Without confirm: true it only shows the requests it would send.",
         annotations(
             read_only_hint = false,
@@ -258,6 +300,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "Label a SIM",
+        output_schema = crate::mcp::schemas::write(),
         description = "Set a SIM's label (empty clears it). No charge. Without confirm: true it only shows the request it would send.",
         annotations(
             read_only_hint = false,
@@ -272,6 +316,59 @@ impl McpServer {
             async move {
                 client.set_sim_label(iccid.as_str(), &label).await?;
                 Ok(json!({ "iccid": iccid, "label": label }))
+            }
+        })
+        .await
+    }
+
+    #[tool(
+        title = "Reset a SIM's connectivity",
+        output_schema = crate::mcp::schemas::write(),
+        description = "Reset a SIM's connectivity: the network detaches it, and the device attaches again (a cure for a stuck data session). No charge; the SIM is offline for a moment. Without confirm: true it only shows the request it would send.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false
+        )
+    )]
+    async fn reset_connectivity(&self, Parameters(p): Parameters<Reset>) -> Answer {
+        let what = Write::new(
+            "reset_connectivity",
+            format!("reset the connectivity of {}", p.iccid),
+        );
+        self.write(p.confirm, what, |client| {
+            let iccid = p.iccid.clone();
+            async move {
+                let iccid = crate::model::Iccid::new(iccid.as_str())?;
+                client
+                    .reset_connectivity()
+                    .iccid(iccid.as_str())
+                    .send()
+                    .await?;
+                Ok(json!({ "iccid": iccid.as_str(), "queued": true }))
+            }
+        })
+        .await
+    }
+
+    #[tool(
+        title = "Lock a SIM to its device (IMEI lock)",
+        output_schema = crate::mcp::schemas::write(),
+        description = "Lock a SIM to the device it is in now (IMEI lock), or unlock it; its status and label are kept. No charge. A locked SIM works in no other device. Without confirm: true it only shows the requests it would send.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true
+        )
+    )]
+    async fn set_imei_lock(&self, Parameters(p): Parameters<ImeiLock>) -> Answer {
+        let verb = if p.locked { "lock" } else { "unlock" };
+        let what = Write::new("update_sim", format!("IMEI-{verb} {}", p.iccid));
+        self.write(p.confirm, what, |client| {
+            let (iccid, locked) = (p.iccid.clone(), p.locked);
+            async move {
+                client.set_sim_imei_lock(iccid.as_str(), locked).await?;
+                Ok(json!({ "iccid": iccid, "imei_lock": locked, "queued": true }))
             }
         })
         .await

@@ -27,6 +27,8 @@ pub struct SendSms {
 #[tool_router(router = sms_tools, vis = "pub(crate)")]
 impl McpServer {
     #[tool(
+        title = "List a SIM's SMS",
+        output_schema = crate::mcp::schemas::page(),
         description = "A SIM's SMS (sent to and from the device), a page at a time.",
         annotations(read_only_hint = true)
     )]
@@ -35,6 +37,8 @@ impl McpServer {
     }
 
     #[tool(
+        title = "Send an SMS",
+        output_schema = crate::mcp::schemas::write(),
         description = "Send an SMS to a device. Uses the SIM's SMS quota. Without confirm: true it only shows the request it would send. Never resent when its answer is lost.",
         annotations(
             read_only_hint = false,

@@ -37,6 +37,14 @@ pub struct McpArgs {
     /// The certificate's PEM private key.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Serve reads only: no write tool is listed, and call_operation
+    /// refuses every write, even with confirm: true.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Serve only these tools (as tools/list names them; e.g. --tools
+    /// list_sims,get_sim,low_data_sims).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub tools: Option<Vec<String>>,
     /// With --http: who may connect.
     #[command(flatten)]
     pub peers: PeerFlags,
@@ -59,7 +67,15 @@ pub async fn run(global: Global, args: McpArgs) -> Result<(), Failure> {
     })
     .await?;
     let builder = settings.ok_or_else(|| Failure::Usage("no client settings".into()))?;
-    let server = McpServer::new(builder)?;
+    let mut server = McpServer::new(builder)?;
+    if args.read_only {
+        server = server.read_only();
+    }
+    if let Some(names) = &args.tools {
+        server = server
+            .only_tools(names)
+            .map_err(|e| Failure::Usage(format!("--tools: {e}")))?;
+    }
     if let Some(listen) = args.http {
         let mut http = HttpSettings::new().with_allowed_hosts(args.allow_host.clone());
         if let Some(path) = &args.token_file {
