@@ -5,7 +5,8 @@
 use std::io::IsTerminal;
 
 use clap::Args;
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
+use onence::jobs::Accounts;
 use onence::sandbox::Sandbox;
 use onence::writes::Write;
 use onence::{Client, Credentials};
@@ -32,9 +33,21 @@ pub struct Global {
     /// API user client id (default: ONENCE_CLIENT_ID).
     #[arg(long, global = true, env = "ONENCE_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
-    /// The account's profile in the configuration file (see `onence help`; ONENCE_PROFILE).
-    #[arg(long, global = true, env = "ONENCE_PROFILE", hide_env_values = true)]
-    pub profile: Option<String>,
+    /// The account's profile in the configuration file (see `onence help`;
+    /// ONENCE_PROFILE). Several, comma-separated, read `sims list`, `sims
+    /// low-data` and `devices list` of each account at once.
+    #[arg(
+        long,
+        global = true,
+        env = "ONENCE_PROFILE",
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
+    pub profile: Vec<String>,
+    /// Every profile of the configuration file at once (as --profile a,b,...).
+    #[arg(long, global = true, conflicts_with = "profile")]
+    pub all_profiles: bool,
     /// API base URL (default: ONENCE_BASE_URL or 1NCE's).
     #[arg(long, global = true, env = "ONENCE_BASE_URL", hide_env_values = true)]
     pub base_url: Option<String>,
@@ -85,6 +98,8 @@ pub struct Ctx {
     yes: bool,
     pub dry_run: bool,
     client: Option<Client>,
+    /// The accounts of several profiles, read together.
+    accounts: Option<Accounts>,
     /// Who the commands act for (base URL and client id), so that automatic
     /// journals of different accounts never mix.
     pub account: String,
@@ -94,7 +109,77 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn client(&self) -> &Client {
-        self.client.as_ref().expect("a client outside --dry-run")
+        self.client
+            .as_ref()
+            .expect("one account (main.rs refuses several for this command)")
+    }
+
+    /// The accounts, when several profiles are read together.
+    pub fn accounts(&self) -> Option<&Accounts> {
+        self.accounts.as_ref()
+    }
+
+    /// Prints the pages of several accounts as they arrive, each row with
+    /// its `account` (a column in tables and CSV, a field in JSON), up to
+    /// `--limit` rows in all. An account that fails is named on stderr and
+    /// the others go on; then the command fails saying which.
+    pub async fn print_accounts<T: serde::Serialize>(
+        &self,
+        columns: Columns,
+        pages: impl futures_util::Stream<
+            Item = (std::sync::Arc<str>, onence::Result<onence::paging::Page<T>>),
+        >,
+    ) -> Result<(), Failure> {
+        let rows = pages.map(|(account, page)| (account, page.map(|p| to_values(p.items))));
+        self.print_account_rows(columns, rows).await
+    }
+
+    /// [`print_accounts`](Ctx::print_accounts) for rows already made.
+    pub async fn print_account_rows(
+        &self,
+        columns: Columns,
+        batches: impl futures_util::Stream<Item = (std::sync::Arc<str>, onence::Result<Vec<Value>>)>,
+    ) -> Result<(), Failure> {
+        let mut batches = std::pin::pin!(batches);
+        let mut printer =
+            output::Printer::new(self.format, columns, self.fields.as_deref()).with_account();
+        let mut left = self.limit.unwrap_or(usize::MAX);
+        let mut failed = Vec::new();
+        while left > 0 {
+            let Some((account, batch)) = batches.next().await else {
+                break;
+            };
+            let rows = match batch {
+                Ok(rows) => rows,
+                Err(e) => {
+                    eprintln!("onence: account {account}: {}", crate::failure::explain(&e));
+                    failed.push(account.to_string());
+                    continue;
+                }
+            };
+            let values: Vec<Value> = rows
+                .into_iter()
+                .filter(|item| self.matches(item))
+                .take(left)
+                .map(|mut item| {
+                    if let Value::Object(map) = &mut item {
+                        map.insert("account".into(), Value::String(account.to_string()));
+                    }
+                    item
+                })
+                .collect();
+            left -= values.len();
+            printer.rows(&values)?;
+        }
+        printer.finish()?;
+        match failed.len() {
+            0 => Ok(()),
+            n => Err(Failure::Partial(format!(
+                "{n} of {} accounts failed ({}); the others' rows are printed",
+                self.accounts.as_ref().map_or(n, Accounts::len),
+                failed.join(", ")
+            ))),
+        }
     }
 
     pub fn print(&self, columns: Columns, records: &[Value]) -> Result<(), Failure> {
@@ -228,8 +313,21 @@ fn show_total(bar: &indicatif::ProgressBar, total: u64) {
 impl Ctx {
     /// Builds the client the flags ask for: the embedded sandbox with
     /// `--sandbox`, otherwise the account of the profile or the environment.
+    /// With several profiles, every account's client, read together.
     pub async fn open(global: Global) -> Result<Ctx, Failure> {
-        Ctx::open_with(global, |builder| builder).await
+        let Some(names) = global.several_profiles()? else {
+            return Ctx::open_with(global, |builder| builder).await;
+        };
+        let mut accounts = Accounts::new();
+        for name in &names {
+            let profile = profile::load(Some(name))?.unwrap_or_default();
+            let (builder, _) = account_builder(&global, profile, Some(name))?;
+            accounts = accounts.with_account(name.as_str(), builder.build()?)?;
+        }
+        Ok(Ctx {
+            accounts: Some(accounts),
+            ..Ctx::from_global(global, None, names.join(","), None)
+        })
     }
 
     /// As [`Ctx::open`], with the client's builder passed through `tune`
@@ -238,6 +336,11 @@ impl Ctx {
         global: Global,
         tune: impl FnOnce(onence::ClientBuilder) -> onence::ClientBuilder,
     ) -> Result<Ctx, Failure> {
+        if global.several_profiles()?.is_some() {
+            return Err(Failure::Usage(
+                "this command serves one account: give one --profile".into(),
+            ));
+        }
         let format = global.format();
         let (client, sandbox, account) = if global.sandbox {
             let sandbox = Sandbox::builder()
@@ -254,44 +357,21 @@ impl Ctx {
             let account = format!("{} {}", sandbox.base_url(), sandbox.credentials().user());
             (Some(tune(builder).build()?), Some(sandbox), account)
         } else {
-            let profile = profile::load(global.profile.as_deref())?.unwrap_or_default();
-            // A chosen profile wins: one account's id never meets another's secret.
-            let id = profile.client_id.or(global.client_id.clone()).ok_or_else(|| {
-                Usage(
-                    "set ONENCE_CLIENT_ID, pass --client-id or choose a --profile (or try --sandbox)"
-                        .into(),
-                )
-            })?;
-            let secret = match profile.secret {
-                Some(secret) => secret,
-                None => input::secret()?,
-            };
-            let base_url = profile
-                .base_url
-                .clone()
-                .or(global.base_url.clone())
-                .unwrap_or_else(|| onence::DEFAULT_BASE_URL.to_string());
-            let account = format!("{base_url} {id}");
-            let cache = match global.no_token_cache || profile.token_cache == Some(false) {
-                true => None,
-                false => Some(TokenCache::open(&base_url, &id)?),
-            };
-            let mut builder = Client::builder()
-                .credentials(Credentials::api_user(id, secret))
-                .base_url(base_url);
-            if let Some(cache) = cache {
-                builder = builder.token_store(cache);
-            }
-            if let Some(timeout) = global.timeout {
-                builder = builder.request_timeout(Some(timeout));
-            }
-            if global.dry_run {
-                builder = builder.dry_run(move |planned| print_planned(format, planned));
-            }
+            let profile = profile::load(global.profile.first().map(String::as_str))?;
+            let (builder, account) = account_builder(&global, profile.unwrap_or_default(), None)?;
             (Some(tune(builder).build()?), None, account)
         };
-        Ok(Ctx {
-            format,
+        Ok(Ctx::from_global(global, client, account, sandbox))
+    }
+
+    fn from_global(
+        global: Global,
+        client: Option<Client>,
+        account: String,
+        sandbox: Option<Sandbox>,
+    ) -> Ctx {
+        Ctx {
+            format: global.format(),
             fields: global.fields,
             limit: global.limit,
             where_: global.where_,
@@ -299,13 +379,86 @@ impl Ctx {
             yes: global.yes,
             dry_run: global.dry_run,
             client,
+            accounts: None,
             account,
             _sandbox: sandbox,
-        })
+        }
     }
 }
 
+/// The client settings of one account: from its profile, else the flags
+/// and the environment. Of several profiles (`several` names the one),
+/// each must hold its own client id and secret: one account's id never
+/// meets another's secret.
+fn account_builder(
+    global: &Global,
+    profile: profile::Profile,
+    several: Option<&str>,
+) -> Result<(onence::ClientBuilder, String), Failure> {
+    let format = global.format();
+    if let Some(name) = several {
+        if profile.client_id.is_none() || profile.secret.is_none() {
+            return Err(Failure::Usage(format!(
+                "profile {name:?} needs its own client_id and secret to be read with other profiles"
+            )));
+        }
+    }
+    // A chosen profile wins: one account's id never meets another's secret.
+    let id = profile
+        .client_id
+        .or(global.client_id.clone())
+        .ok_or_else(|| {
+            Usage(
+                "set ONENCE_CLIENT_ID, pass --client-id or choose a --profile (or try --sandbox)"
+                    .into(),
+            )
+        })?;
+    let secret = match profile.secret {
+        Some(secret) => secret,
+        None => input::secret()?,
+    };
+    let base_url = profile
+        .base_url
+        .clone()
+        .or(global.base_url.clone())
+        .unwrap_or_else(|| onence::DEFAULT_BASE_URL.to_string());
+    let account = format!("{base_url} {id}");
+    let cache = match global.no_token_cache || profile.token_cache == Some(false) {
+        true => None,
+        false => Some(TokenCache::open(&base_url, &id)?),
+    };
+    let mut builder = Client::builder()
+        .credentials(Credentials::api_user(id, secret))
+        .base_url(base_url);
+    if let Some(cache) = cache {
+        builder = builder.token_store(cache);
+    }
+    if let Some(timeout) = global.timeout {
+        builder = builder.request_timeout(Some(timeout));
+    }
+    if global.dry_run {
+        builder = builder.dry_run(move |planned| print_planned(format, planned));
+    }
+    Ok((builder, account))
+}
+
 impl Global {
+    /// The profiles to read together: every one with --all-profiles, the
+    /// names given when --profile names more than one; `None` for one account.
+    pub fn several_profiles(&self) -> Result<Option<Vec<String>>, Usage> {
+        let names = match self.all_profiles {
+            true => profile::names()?,
+            false if self.profile.len() > 1 => self.profile.clone(),
+            false => return Ok(None),
+        };
+        if self.sandbox {
+            return Err(Usage(
+                "--sandbox is one account: it takes no several profiles".into(),
+            ));
+        }
+        Ok(Some(names))
+    }
+
     /// The output format: as chosen, else a table on a terminal and JSON
     /// lines when piped.
     pub fn format(&self) -> Format {

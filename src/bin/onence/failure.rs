@@ -18,6 +18,8 @@ pub enum Failure {
     Interrupted(String),
     /// Some writes got no answer and may have taken effect (exit 4).
     Unknown(String),
+    /// Some accounts of several failed; the others answered (exit 5).
+    Partial(String),
     /// Whoever read the output stopped reading (`| head`): a quiet exit 0.
     ClosedPipe,
 }
@@ -69,6 +71,7 @@ pub fn exit(outcome: Result<(), Failure>) -> ExitCode {
         Err(Failure::Api(e)) => (exit_code(&e), explain(&e)),
         Err(Failure::Interrupted(message)) => (130, message),
         Err(Failure::Unknown(message)) => (4, message),
+        Err(Failure::Partial(message)) => (5, message),
     };
     eprintln!("onence: {message}");
     ExitCode::from(code)
@@ -103,7 +106,7 @@ fn not_found_hint() -> String {
 }
 
 /// One line: what failed, the status, the API's message, and a hint.
-fn explain(e: &onence::Error) -> String {
+pub fn explain(e: &onence::Error) -> String {
     let hint = match e.kind() {
         ErrorKind::Auth => " (check ONENCE_CLIENT_ID and ONENCE_CLIENT_SECRET)",
         ErrorKind::NotFound => return format!("{e}{}", not_found_hint()),

@@ -41,7 +41,9 @@ Examples:
 Credentials: ONENCE_CLIENT_ID (or --client-id) and ONENCE_CLIENT_SECRET (or a prompt),
 or a profile: --profile NAME (or ONENCE_PROFILE) reads [profiles.NAME] of
 ~/.config/onence/config.toml (or $ONENCE_CONFIG): client_id, base_url, and a
-secret only in a file no one else can read (chmod 600).";
+secret only in a file no one else can read (chmod 600). --profile a,b or
+--all-profiles reads sims list, sims low-data and devices list of each
+account at once, each row with its account.";
 
 /// Everyday 1NCE fleet operations: SIMs, SMS, top-ups, limits, orders, products, support,
 /// and 1NCE OS devices, actions, positions and geofences.
@@ -114,6 +116,16 @@ enum Noun {
     Mcp(mcp::McpArgs),
 }
 
+/// The commands that read several accounts at once (`--profile a,b`,
+/// `--all-profiles`), each row with its account.
+fn reads_several_accounts(noun: &Noun) -> bool {
+    matches!(
+        noun,
+        Noun::Sims(sims::SimVerb::List { .. } | sims::SimVerb::LowData { .. })
+            | Noun::Devices(devices::DevicesVerb::List { .. })
+    )
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let serving = matches!(cli.noun, Noun::Exporter(_) | Noun::Streamer(_));
@@ -150,6 +162,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         noun => noun,
     };
+    if !reads_several_accounts(&noun) && cli.global.several_profiles()?.is_some() {
+        return Err(Failure::Usage(
+            "several profiles are read together by sims list, sims low-data and devices list; \
+             give one --profile for this command"
+                .into(),
+        ));
+    }
     let ctx = Ctx::open(cli.global).await?;
     match noun {
         Noun::Sims(verb) => sims::run(&ctx, verb).await,

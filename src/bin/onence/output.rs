@@ -26,6 +26,13 @@ pub const SIMS: Columns = &[
     ("IP", "/ip_address"),
     ("QUOTA STATUS", "/quota_status/description"),
 ];
+pub const LOW_DATA: Columns = &[
+    ("ICCID", "/iccid"),
+    ("LABEL", "/label"),
+    ("LEFT %", "/left_percent"),
+    ("LEFT MB", "/volume"),
+    ("TOTAL MB", "/total_volume"),
+];
 pub const SMS: Columns = &[
     ("ID", "/id"),
     ("TYPE", "/sms_type/description"),
@@ -256,6 +263,21 @@ impl Printer {
             widths: None,
             csv: None,
         }
+    }
+
+    /// The same printer with the account first: a column of tables and
+    /// CSV, and (with --fields) a kept field of JSON.
+    pub fn with_account(mut self) -> Printer {
+        if !self.columns.iter().any(|(_, p)| p == "/account") {
+            self.columns
+                .insert(0, ("ACCOUNT".into(), "/account".into()));
+        }
+        if let Some(fields) = &mut self.fields {
+            if !fields.iter().any(|f| f == "account") {
+                fields.insert(0, "account".into());
+            }
+        }
+        self
     }
 
     /// Prints one batch of records, flushed.

@@ -69,20 +69,22 @@ pub fn path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "onence").map(|d| d.config_dir().join("config.toml"))
 }
 
+/// The configuration file's profiles, read and parsed.
+fn read_file() -> Result<(PathBuf, File), Usage> {
+    let path = path().ok_or_else(|| Usage("no configuration directory on this system".into()))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Usage(format!("profiles: cannot read {}: {e}", path.display())))?;
+    let file: File =
+        toml::from_str(&text).map_err(|e| Usage(format!("{}: {e}", path.display())))?;
+    Ok((path, file))
+}
+
 /// The profile named `name`; `None` when no profile was asked for.
 pub fn load(name: Option<&str>) -> Result<Option<Profile>, Usage> {
     let Some(name) = name else {
         return Ok(None);
     };
-    let path = path().ok_or_else(|| Usage("no configuration directory on this system".into()))?;
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Usage(format!(
-            "profile {name:?}: cannot read {}: {e}",
-            path.display()
-        ))
-    })?;
-    let mut file: File =
-        toml::from_str(&text).map_err(|e| Usage(format!("{}: {e}", path.display())))?;
+    let (path, mut file) = read_file()?;
     let profile = file.profiles.remove(name).ok_or_else(|| {
         let names: Vec<&String> = file.profiles.keys().collect();
         Usage(format!(
@@ -94,4 +96,13 @@ pub fn load(name: Option<&str>) -> Result<Option<Profile>, Usage> {
         crate::private_file::check(&path)?;
     }
     Ok(Some(profile))
+}
+
+/// The names of every profile in the configuration file, sorted.
+pub fn names() -> Result<Vec<String>, Usage> {
+    let (path, file) = read_file()?;
+    if file.profiles.is_empty() {
+        return Err(Usage(format!("{} has no profiles", path.display())));
+    }
+    Ok(file.profiles.into_keys().collect())
 }

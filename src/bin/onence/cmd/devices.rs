@@ -156,6 +156,17 @@ fn action_of(args: &ActionArgs) -> Result<DeviceAction, Failure> {
 
 /// Runs one `devices` verb.
 pub async fn run(ctx: &Ctx, verb: DevicesVerb) -> Result<(), Failure> {
+    if let (Some(accounts), DevicesVerb::List { filter }) = (ctx.accounts(), &verb) {
+        let filter = filter.clone();
+        let lists = accounts.merged(move |client| {
+            let mut devices = client.os().all_devices();
+            if let Some(filter) = &filter {
+                devices = devices.filter(filter.clone());
+            }
+            devices.pages()
+        });
+        return ctx.print_accounts(output::DEVICES, lists).await;
+    }
     let os = ctx.client().os();
     match verb {
         DevicesVerb::List { filter } => {

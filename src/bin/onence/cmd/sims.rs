@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use clap::Subcommand;
-use onence::jobs::BulkChange;
+use onence::jobs::{BulkChange, LowDataReport};
 use onence::writes::Write;
 use onence::{types, ErrorKind, Iccid};
 use serde_json::json;
@@ -24,6 +24,13 @@ pub enum SimVerb {
         /// Sort keys, comma-separated; - for descending (imei, ip_address).
         #[arg(long, allow_hyphen_values = true)]
         sort: Option<String>,
+    },
+    /// SIMs below a share of their data, found with the fewest calls
+    /// (example: onence --all-profiles sims low-data --below 0.1).
+    LowData {
+        /// The share of its data a SIM has left, 0 to 1 (default 0.2).
+        #[arg(long, default_value_t = onence::jobs::QUOTA_STATUS_SHARE, value_parser = share)]
+        below: f64,
     },
     /// One SIM's details (example: onence sims get 8988280666000000000).
     Get {
@@ -118,9 +125,68 @@ pub enum SimVerb {
     },
 }
 
+/// A share from 0 to 1.
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!("{text:?} is no share from 0 to 1 (0.2 is 20%)")),
+    }
+}
+
+/// The rows of a low-data report: each SIM's share left in percent, cut
+/// (not rounded) to one decimal, so that 19.96% never shows as 20.0 under
+/// "below 20%".
+fn low_rows(report: &LowDataReport) -> Vec<serde_json::Value> {
+    report
+        .low
+        .iter()
+        .map(|found| {
+            let percent = found
+                .data_left_share()
+                .map(|share| (share * 1000.0).floor() / 10.0);
+            json!({
+                "iccid": found.sim.iccid, "label": found.sim.label, "left_percent": percent,
+                "volume": found.quota.volume, "total_volume": found.quota.total_volume,
+            })
+        })
+        .collect()
+}
+
 /// Runs one `sims` verb.
 pub async fn run(ctx: &Ctx, verb: SimVerb) -> Result<(), Failure> {
+    if let Some(accounts) = ctx.accounts() {
+        return match verb {
+            SimVerb::List { filter, sort } => {
+                let lists = accounts.merged(move |client| {
+                    let mut pager = client.all_sims();
+                    if let Some(f) = &filter {
+                        pager = pager.filter(f);
+                    }
+                    if let Some(s) = &sort {
+                        pager = pager.sort(s);
+                    }
+                    pager.pages()
+                });
+                ctx.print_accounts(output::SIMS, lists).await
+            }
+            SimVerb::LowData { below } => {
+                let reports = accounts
+                    .each(|client| async move { client.low_data_report(below).await })
+                    .await;
+                let rows = reports
+                    .into_iter()
+                    .map(|(account, report)| (account, report.map(|r| low_rows(&r))));
+                ctx.print_account_rows(output::LOW_DATA, futures_util::stream::iter(rows))
+                    .await
+            }
+            _ => Err(Failure::Usage("this command reads one account".into())),
+        };
+    }
     match verb {
+        SimVerb::LowData { below } => {
+            let report = ctx.client().low_data_report(below).await?;
+            ctx.print(output::LOW_DATA, &low_rows(&report))
+        }
         SimVerb::List { filter, sort } => {
             let mut pager = ctx.client().all_sims();
             if let Some(f) = &filter {
