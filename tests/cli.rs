@@ -1060,7 +1060,9 @@ async fn lists_stream_and_stop_at_the_limit() {
         });
         first_row_shown.await.unwrap();
         // 20 pages of 100 SIMs, 100 ms each: the first row is shown after
-        // the first page, not after the last.
+        // the first page, not after the last. By then the pager has the
+        // next four in flight (and a loaded machine may let a few more
+        // start before this line reads the count): far fewer than 20.
         let pages_at_first_row = sandbox.counters().requests_to("GET /v1/sims") - pages_before;
         let lines = reading.await.unwrap();
         assert!(child.wait().unwrap().success());
@@ -1068,7 +1070,7 @@ async fn lists_stream_and_stop_at_the_limit() {
         let pages = sandbox.counters().requests_to("GET /v1/sims") - pages_before;
         assert_eq!(pages, 20, "{format}");
         assert!(
-            pages_at_first_row <= 3,
+            pages_at_first_row <= 8,
             "{format}: the first row came after {pages_at_first_row} of {pages} pages"
         );
     }

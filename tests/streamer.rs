@@ -337,7 +337,7 @@ async fn it_serves_https_with_a_certificate() {
 async fn the_sandbox_streams_what_its_sims_use_and_resends_what_failed() {
     use onence::config::RateLimits;
     use onence::sandbox::{Sandbox, StreamTarget};
-    use onence::streamer::{Receiver, Sink};
+    use onence::streamer::{JsonLines, Receiver};
     use onence::Secret;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
@@ -348,7 +348,7 @@ async fn the_sandbox_streams_what_its_sims_use_and_resends_what_failed() {
     let receiver = Receiver::new(
         "stream",
         Secret::new("pw-sandbox-1"),
-        Sink::open(&out).unwrap(),
+        JsonLines::open(&out).unwrap(),
     )
     .unwrap();
     let refused = Arc::new(AtomicU32::new(0));
@@ -532,5 +532,201 @@ async fn eight_senders_with_resends_leave_each_record_exactly_once() {
     }
     assert_eq!(ids, posted, "every record posted is stored");
     drop(streamer);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The rows of an SQLite sink, by a query.
+fn rows_of(db: &Path, query: &str) -> Vec<Vec<rusqlite::types::Value>> {
+    let connection = rusqlite::Connection::open(db).unwrap();
+    let mut statement = connection.prepare(query).unwrap();
+    let columns = statement.column_count();
+    statement
+        .query_map([], |row| {
+            (0..columns)
+                .map(|i| row.get::<_, rusqlite::types::Value>(i))
+                .collect()
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn count(db: &Path, filter: &str) -> i64 {
+    match rows_of(db, &format!("SELECT count(*) FROM records {filter}"))[0][0] {
+        rusqlite::types::Value::Integer(n) => n,
+        ref other => panic!("{other:?}"),
+    }
+}
+
+/// `--out sqlite:PATH`: a batch answered 200 is in the database after a
+/// SIGKILL; the resend after the restart and an overlapping batch add
+/// only the new records; an event and a usage record with one id are two.
+#[tokio::test]
+async fn an_sqlite_sink_keeps_what_was_acknowledged_through_a_kill() {
+    let dir = scratch("sqlite-kill");
+    let db = dir.join("records.db");
+    let out = std::ffi::OsString::from(format!("sqlite:{}", db.display()));
+    let streamer = Streamer::start(&dir, Path::new(&out), &[]);
+    let first = json!((0..3000)
+        .map(|n| usage(n, "8988280666000000001", 0.5))
+        .collect::<Vec<_>>())
+    .to_string();
+    assert_eq!(post(&streamer.url, AUTH, first.clone()).await, 200);
+    streamer.kill();
+    assert_eq!(count(&db, ""), 3000, "a 200 means committed, kill or not");
+
+    let again = Streamer::start(&dir, Path::new(&out), &[]);
+    assert_eq!(
+        post(&again.url, AUTH, first).await,
+        200,
+        "the resend is acknowledged"
+    );
+    let overlap = json!((2990..3010)
+        .map(|n| usage(n, "8988280666000000001", 0.5))
+        .collect::<Vec<_>>())
+    .to_string();
+    assert_eq!(post(&again.url, AUTH, overlap).await, 200);
+    assert_eq!(count(&db, ""), 3010, "each record once, across the restart");
+    let event = json!([{ "id": 5, "timestamp": "2026-11-30T08:00:00Z", "event_type": { "id": 3, "description": "Create PDP Context" },
+        "sim": { "iccid": "8988280666000000001" } }]);
+    assert_eq!(post(&again.url, AUTH, event.to_string()).await, 200);
+    assert_eq!(
+        count(&db, "WHERE record_id = '5'"),
+        2,
+        "the usage record 5 and the event 5"
+    );
+    drop(again);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Drift is stored with its raw JSON: a number sent as a string is read as
+/// the number, an unknown event type is kept by its id and text, `detail`
+/// as a string stays in `raw`, and a volume that is no number is NULL.
+#[tokio::test]
+async fn an_sqlite_sink_stores_drifted_records_with_their_raw_text() {
+    let dir = scratch("sqlite-drift");
+    let db = dir.join("records.db");
+    let out = std::ffi::OsString::from(format!("sqlite:{}", db.display()));
+    let streamer = Streamer::start(&dir, Path::new(&out), &[]);
+    let quota_detail = r#"{\"volume\": 500.000000, \"expiry_date\": 2022-03-31T00:00:00Z}"#;
+    let body = format!(
+        r#"[{{"id": "77", "traffic_type": {{"id": 5, "description": "Data"}}, "volume": {{"total": "2.5", "tx": "n/a", "rx": 2.5}}, "sim": {{"iccid": "8988280666000000002"}}, "cost": "2.5", "currency": {{"code": "EUR"}}}},
+  {{"id": 78, "timestamp": "2026-11-30T09:00:00Z", "event_type": {{"id": 999, "description": "Something new"}}, "event_severity": {{"id": 1, "description": "WARN"}}, "alert": true, "sim": {{"iccid": "8988280666000000002"}}, "detail": "{quota_detail}", "new_field": [1, 2]}}]"#
+    );
+    assert_eq!(post(&streamer.url, AUTH, body.clone()).await, 200);
+    let usage = rows_of(
+        &db,
+        "SELECT volume_total, volume_tx, volume_rx, cost, currency, iccid FROM records WHERE kind = 'usage'",
+    );
+    use rusqlite::types::Value as Sql;
+    assert_eq!(
+        usage,
+        vec![vec![
+            Sql::Real(2.5),
+            Sql::Null,
+            Sql::Real(2.5),
+            Sql::Real(2.5),
+            Sql::Text("EUR".into()),
+            Sql::Text("8988280666000000002".into())
+        ]]
+    );
+    let event = rows_of(
+        &db,
+        "SELECT event_type_id, event_type, severity, alert, raw FROM records WHERE kind = 'event'",
+    );
+    assert_eq!(
+        event[0][..4],
+        [
+            Sql::Integer(999),
+            Sql::Text("Something new".into()),
+            Sql::Text("WARN".into()),
+            Sql::Integer(1)
+        ]
+    );
+    let Sql::Text(raw) = &event[0][4] else {
+        panic!("{event:?}")
+    };
+    let sent: Vec<&serde_json::value::RawValue> = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        raw,
+        &sent[1].get().replace('\n', " "),
+        "the record's text as posted"
+    );
+    drop(streamer);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The README's three SQL queries, run as written against a database the
+/// SQLite sink filled: yesterday's top data users, events per SIM per
+/// hour, and SIMs whose last event is a detach.
+#[test]
+fn the_readme_queries_answer_on_a_seeded_database() {
+    use onence::streamer::{Line, Sink, Sqlite};
+    let dir = scratch("sqlite-queries");
+    let db = dir.join("records.db");
+    let mut sink = Sqlite::open(&db).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let day = |back: i64| {
+        (today - chrono::Duration::days(back))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let used = |id: u64, iccid: &str, on: &str, mb: f64| {
+        let mut record = usage(id, iccid, mb);
+        record["start_timestamp"] = json!(format!("{on}T08:00:00Z"));
+        record
+    };
+    let event = |id: u64, iccid: &str, at: &str, type_id: u64, what: &str| json!({ "id": id, "timestamp": at, "event_type": { "id": type_id, "description": what }, "sim": { "iccid": iccid } });
+    let yesterday = day(1);
+    let records = [
+        used(1, "A", &yesterday, 3.0),
+        used(2, "A", &yesterday, 0.5),
+        used(3, "B", &yesterday, 1.0),
+        used(4, "C", &day(2), 10.0),
+        used(5, "C", &day(0), 20.0),
+        event(1, "A", "2026-11-30T08:10:00Z", 3, "Create PDP Context"),
+        event(2, "A", "2026-11-30T09:30:00Z", 16, "Purge GPRS location"),
+        event(3, "B", "2026-11-30T08:00:00Z", 15, "Purge location"),
+        event(4, "B", "2026-11-30T08:20:00Z", 1, "Update location"),
+    ];
+    let lines: Vec<Line> = records.iter().map(Line::of_value).collect();
+    sink.store(&[&lines]).unwrap();
+    drop(sink);
+
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let queries: Vec<&str> = readme
+        .split("```sql\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert_eq!(queries.len(), 3, "the README shows three queries");
+    use rusqlite::types::Value as Sql;
+    let text = |s: &str| Sql::Text(s.into());
+    assert_eq!(
+        rows_of(&db, queries[0]),
+        vec![
+            vec![text("A"), Sql::Real(3.5)],
+            vec![text("B"), Sql::Real(1.0)]
+        ],
+        "yesterday's only, the most first"
+    );
+    assert_eq!(
+        rows_of(&db, queries[1]),
+        vec![
+            vec![text("A"), text("2026-11-30T08:00Z"), Sql::Integer(1)],
+            vec![text("B"), text("2026-11-30T08:00Z"), Sql::Integer(2)],
+            vec![text("A"), text("2026-11-30T09:00Z"), Sql::Integer(1)],
+        ]
+    );
+    assert_eq!(
+        rows_of(&db, queries[2]),
+        vec![vec![
+            text("A"),
+            text("Purge GPRS location"),
+            text("2026-11-30T09:30:00Z")
+        ]],
+        "B attached again after its purge"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

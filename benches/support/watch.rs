@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use onence::config::RateLimits;
 use onence::exporter::{Exporter, ExporterSettings, QuotaPart, SimSeries};
 use onence::sandbox::Sandbox;
-use onence::streamer::{Receiver, Sink};
+use onence::streamer::{JsonLines, Receiver};
 use onence::{types, Iccid, Secret};
 
 use crate::{peak_rss_kib, Row};
@@ -377,8 +377,12 @@ pub async fn streamer_ingest(batches_per_sender: usize, rounds: usize) -> Vec<Ro
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         let out = dir.join(format!("onence-{round}.jsonl"));
-        let receiver =
-            Receiver::new("stream", Secret::new("bench-pw"), Sink::open(&out).unwrap()).unwrap();
+        let receiver = Receiver::new(
+            "stream",
+            Secret::new("bench-pw"),
+            JsonLines::open(&out).unwrap(),
+        )
+        .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

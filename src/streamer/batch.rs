@@ -7,19 +7,19 @@ use serde_json::Value;
 
 use super::records::RecordKey;
 
-/// One record ready to store.
+/// One record ready to store, as a [`Sink`](super::Sink) is given it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Line {
-    /// Its JSON text, on one line.
-    pub(crate) text: String,
+pub struct Line {
+    /// Its JSON text, exactly as received, on one line.
+    pub text: String,
     /// What makes it the same record as a resend, when it has an id.
-    pub(crate) key: Option<RecordKey>,
+    pub key: Option<RecordKey>,
 }
 
 impl Line {
     /// A record given as JSON text (valid JSON: a line break can only
     /// stand between tokens, so a space in its place changes nothing).
-    pub(crate) fn of_text(text: &str) -> Line {
+    pub fn of_text(text: &str) -> Line {
         let text = if memchr::memchr2(b'\n', b'\r', text.as_bytes()).is_some() {
             text.replace(['\n', '\r'], " ")
         } else {
@@ -30,7 +30,7 @@ impl Line {
     }
 
     /// A record given as a value.
-    pub(crate) fn of_value(record: &Value) -> Line {
+    pub fn of_value(record: &Value) -> Line {
         Line {
             text: record.to_string(),
             key: RecordKey::of(record),
@@ -38,7 +38,7 @@ impl Line {
     }
 
     /// The record as a value (for observers).
-    pub(crate) fn value(&self) -> Value {
+    pub fn value(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or(Value::Null)
     }
 }

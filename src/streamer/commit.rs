@@ -36,7 +36,8 @@ pub(crate) struct Committer {
 impl Committer {
     /// Starts the writer thread, which owns `sink` until every handle is
     /// dropped.
-    pub(crate) fn start(sink: Sink) -> io::Result<Committer> {
+    pub(crate) fn start(sink: impl Sink) -> io::Result<Committer> {
+        let sink: Box<dyn Sink> = Box::new(sink);
         let (jobs, queue) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("onence-streamer-sink".into())
@@ -56,7 +57,7 @@ impl Committer {
     }
 }
 
-fn write_groups(mut sink: Sink, mut queue: mpsc::Receiver<Job>) {
+fn write_groups(mut sink: Box<dyn Sink>, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.blocking_recv() {
         let mut bytes = size(&first.lines);
         let mut group = vec![first];

@@ -8,10 +8,10 @@
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
-//! use onence::streamer::{Receiver, Sink};
+//! use onence::streamer::{JsonLines, Receiver};
 //! use onence::Secret;
 //!
-//! let sink = Sink::open("records.jsonl")?;
+//! let sink = JsonLines::open("records.jsonl")?;
 //! let app = Receiver::new("stream", Secret::new("a long password"), sink)?.router();
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! // Facing the internet: deadlines, connection caps, an allow-list.
@@ -28,9 +28,14 @@
 //! on one line), drifted fields and all.
 
 mod batch;
+#[cfg(feature = "streamer-sqlite")]
+mod columns;
 mod commit;
+mod jsonl;
 mod records;
 mod sink;
+#[cfg(feature = "streamer-sqlite")]
+mod sqlite;
 
 use std::sync::Arc;
 
@@ -43,10 +48,14 @@ use axum::Router;
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
+pub use batch::Line;
+pub use jsonl::{JsonLines, DEFAULT_REMEMBERED_IDS};
 pub use records::{
     Coded, EventRecord, Record, RecordId, RecordKey, RecordKind, UsageRecord, Volume,
 };
-pub use sink::{Appended, Sink, DEFAULT_REMEMBERED_IDS};
+pub use sink::{Appended, Sink, Stored};
+#[cfg(feature = "streamer-sqlite")]
+pub use sqlite::{Sqlite, SCHEMA_VERSION};
 
 use crate::transport::secret::Secret;
 use commit::Committer;
@@ -83,7 +92,11 @@ impl Receiver {
     /// A receiver that takes posts with Basic auth `user`:`password` (as
     /// configured on 1NCE's stream) and writes them to `sink`, from a
     /// writer thread of its own (the error is that thread not starting).
-    pub fn new(user: impl Into<String>, password: Secret, sink: Sink) -> std::io::Result<Receiver> {
+    pub fn new(
+        user: impl Into<String>,
+        password: Secret,
+        sink: impl Sink,
+    ) -> std::io::Result<Receiver> {
         Ok(Receiver {
             user: user.into(),
             password,

@@ -153,7 +153,7 @@ impl Coded {
 }
 
 /// A number, or a number sent as a string.
-fn number(value: &Value) -> Option<f64> {
+pub(super) fn number(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok().filter(|n: &f64| n.is_finite()),
@@ -161,7 +161,7 @@ fn number(value: &Value) -> Option<f64> {
     }
 }
 
-fn integer(value: &Value) -> Option<i64> {
+pub(super) fn integer(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -170,7 +170,7 @@ fn integer(value: &Value) -> Option<i64> {
 }
 
 /// Text, or a number or boolean as its text; empty text is none.
-fn text(value: &Value) -> Option<String> {
+pub(super) fn text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

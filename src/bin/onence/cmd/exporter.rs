@@ -50,8 +50,14 @@ pub struct ExporterArgs {
     /// A file holding the stream's password (chmod 600).
     #[arg(long)]
     streamer_password_file: Option<PathBuf>,
-    /// Where received records go (JSON Lines), or `-` for standard output.
-    #[arg(long, default_value = "streamer.jsonl")]
+    /// Where received records go, as `onence streamer --out` takes it
+    /// (`sqlite:PATH`, `jsonl:PATH` or PATH, `-`).
+    #[arg(
+        long,
+        visible_alias = "streamer-sink",
+        default_value = "streamer.jsonl",
+        value_name = "SINK"
+    )]
     streamer_out: String,
     /// A PEM certificate chain for the streamer's HTTPS.
     #[arg(long, requires = "tls_key")]

@@ -1,11 +1,12 @@
-//! `onence streamer`: receives 1NCE's Data Streamer posts and appends them
-//! to a JSON Lines file, durably and each record once (`onence::streamer`).
+//! `onence streamer`: receives 1NCE's Data Streamer posts and stores them
+//! in a JSON Lines file or an SQLite database, durably and each record
+//! once (`onence::streamer`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
-use onence::streamer::{Receiver, Sink, DEFAULT_MAX_BODY};
+use onence::streamer::{JsonLines, Receiver, Sqlite, DEFAULT_MAX_BODY};
 
 use crate::failure::Failure;
 use crate::input::secret_file;
@@ -23,9 +24,15 @@ pub struct StreamerArgs {
     /// A file holding the Basic auth password (its first line; chmod 600).
     #[arg(long)]
     pub password_file: PathBuf,
-    /// The JSON Lines file records are appended to, or `-` for standard
-    /// output (flushed, but only as durable as what reads it).
-    #[arg(long, default_value = "streamer.jsonl")]
+    /// Where records go: `sqlite:PATH` (an SQLite database, queryable),
+    /// `jsonl:PATH` or a plain PATH (a JSON Lines file), or `-` (standard
+    /// output: flushed, but only as durable as what reads it).
+    #[arg(
+        long,
+        visible_alias = "sink",
+        default_value = "streamer.jsonl",
+        value_name = "SINK"
+    )]
     pub out: String,
     /// A PEM certificate chain, to serve HTTPS directly (1NCE posts only to
     /// HTTPS with a valid certificate); or run behind a reverse proxy.
@@ -46,12 +53,26 @@ pub struct StreamerArgs {
 /// The receiver the flags describe, ready to mount.
 pub fn receiver(args: &StreamerArgs) -> Result<Receiver, Failure> {
     let password = secret_file("--password-file", &args.password_file)?;
-    let sink = match args.out.as_str() {
-        "-" => Sink::stdout(),
-        path => Sink::open(path).map_err(|e| Failure::Usage(format!("--out {path}: {e}")))?,
+    let cannot = |e: std::io::Error| Failure::Usage(format!("--out {}: {e}", args.out));
+    let (scheme, path) = match args.out.split_once(':') {
+        Some((scheme @ ("sqlite" | "jsonl" | "postgres" | "postgresql"), path)) => (scheme, path),
+        _ => ("jsonl", args.out.as_str()),
     };
-    let receiver = Receiver::new(&args.user, password, sink)
-        .map_err(|e| Failure::Usage(format!("the sink's writer did not start: {e}")))?;
+    let started = match (scheme, path) {
+        ("sqlite", path) => {
+            Receiver::new(&args.user, password, Sqlite::open(path).map_err(cannot)?)
+        }
+        ("postgres" | "postgresql", _) => {
+            return Err(Failure::Usage(
+                "--out postgres://...: the PostgreSQL sink is not built yet; use sqlite:PATH"
+                    .into(),
+            ))
+        }
+        (_, "-") => Receiver::new(&args.user, password, JsonLines::stdout()),
+        (_, path) => Receiver::new(&args.user, password, JsonLines::open(path).map_err(cannot)?),
+    };
+    let receiver =
+        started.map_err(|e| Failure::Usage(format!("the sink's writer did not start: {e}")))?;
     Ok(receiver.with_max_body_bytes(args.max_body))
 }
 
