@@ -23,33 +23,39 @@
 //!
 //! What it answers: 401 for a missing or wrong password, 413 for a body
 //! over the bound, 400 for a body that is not JSON (nothing is written for
-//! any of these), 500 when the sink cannot write (1NCE resends), and 200
+//! any of these), 503 when the sink cannot be reached (a database that is
+//! down), 500 when it cannot write (1NCE resends either), and 200
 //! with the batch on disk. A record is kept exactly as received (its text,
 //! on one line), drifted fields and all.
 
 mod batch;
-#[cfg(feature = "streamer-sqlite")]
+#[cfg(any(feature = "streamer-sqlite", feature = "streamer-postgres"))]
 mod columns;
 mod commit;
 mod jsonl;
+#[cfg(feature = "streamer-postgres")]
+mod postgres;
 mod records;
 mod sink;
 #[cfg(feature = "streamer-sqlite")]
 mod sqlite;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
 pub use batch::Line;
 pub use jsonl::{JsonLines, DEFAULT_REMEMBERED_IDS};
+#[cfg(feature = "streamer-postgres")]
+pub use postgres::{Postgres, POSTGRES_SCHEMA_VERSION};
 pub use records::{
     Coded, EventRecord, Record, RecordId, RecordKey, RecordKind, UsageRecord, Volume,
 };
@@ -76,6 +82,8 @@ pub struct Receiver {
     committer: Committer,
     max_body: usize,
     observer: Option<Observer>,
+    /// Whether the last store reached the sink (`/healthz`).
+    reachable: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Receiver {
@@ -103,6 +111,7 @@ impl Receiver {
             committer: Committer::start(sink)?,
             max_body: DEFAULT_MAX_BODY,
             observer: None,
+            reachable: Arc::new(AtomicBool::new(true)),
         })
     }
 
@@ -120,11 +129,14 @@ impl Receiver {
         self
     }
 
-    /// The routes: POST at `/` and at any path below it.
+    /// The routes: POST at `/` and at any path below it, and `GET
+    /// /healthz`: 200 while the sink takes batches, 503 once it could not be
+    /// reached (a database that is down) until a batch is stored again.
     pub fn router(self) -> Router {
         let limit = self.max_body;
         Router::new()
             .route("/", post(receive))
+            .route("/healthz", get(health).post(receive))
             .route("/{*path}", post(receive))
             .layer(DefaultBodyLimit::max(limit))
             .with_state(Arc::new(self))
@@ -158,6 +170,16 @@ fn answer(status: StatusCode, text: &'static str) -> Response {
     (status, text).into_response()
 }
 
+async fn health(State(receiver): State<Arc<Receiver>>) -> Response {
+    match receiver.reachable.load(Ordering::Relaxed) {
+        true => answer(StatusCode::OK, "ok\n"),
+        false => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the sink could not be reached at the last batch\n",
+        ),
+    }
+}
+
 async fn receive(
     State(receiver): State<Arc<Receiver>>,
     headers: HeaderMap,
@@ -181,6 +203,7 @@ async fn receive(
     let received = lines.len();
     match receiver.committer.commit(lines).await {
         Ok((lines, stored)) => {
+            receiver.reachable.store(true, Ordering::Relaxed);
             let appended = stored.appended;
             tracing::info!(
                 received,
@@ -197,6 +220,14 @@ async fn receive(
                 observer(&written, appended);
             }
             answer(StatusCode::OK, "OK\n")
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotConnected => {
+            receiver.reachable.store(false, Ordering::Relaxed);
+            tracing::error!(error = %e, "the sink cannot be reached; 1NCE will resend the batch");
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the sink cannot be reached; nothing was stored\n",
+            )
         }
         Err(e) => {
             tracing::error!(error = %e, "the batch could not be stored; 1NCE will resend it");

@@ -5,6 +5,8 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+pub mod postgres;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -51,7 +51,7 @@ pub struct ExporterArgs {
     #[arg(long)]
     streamer_password_file: Option<PathBuf>,
     /// Where received records go, as `onence streamer --out` takes it
-    /// (`sqlite:PATH`, `jsonl:PATH` or PATH, `-`).
+    /// (`postgres://...`, `sqlite:PATH`, `jsonl:PATH` or PATH, `-`).
     #[arg(
         long,
         visible_alias = "streamer-sink",
@@ -59,6 +59,10 @@ pub struct ExporterArgs {
         value_name = "SINK"
     )]
     streamer_out: String,
+    /// With a PostgreSQL --streamer-out: a file holding its password
+    /// (else ONENCE_DATABASE_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    streamer_db_password_file: Option<PathBuf>,
     /// A PEM certificate chain for the streamer's HTTPS.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -141,6 +145,7 @@ pub async fn run(global: Global, args: ExporterArgs) -> Result<(), Failure> {
                 user: user.clone(),
                 password_file: password_file.clone(),
                 out: args.streamer_out.clone(),
+                db_password_file: args.streamer_db_password_file.clone(),
                 tls_cert: args.tls_cert.clone(),
                 tls_key: args.tls_key.clone(),
                 max_body: onence::streamer::DEFAULT_MAX_BODY,

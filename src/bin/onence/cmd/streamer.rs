@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
-use onence::streamer::{JsonLines, Receiver, Sqlite, DEFAULT_MAX_BODY};
+use onence::streamer::{JsonLines, Postgres, Receiver, Sqlite, DEFAULT_MAX_BODY};
+use onence::Secret;
 
 use crate::failure::Failure;
 use crate::input::secret_file;
@@ -24,7 +25,8 @@ pub struct StreamerArgs {
     /// A file holding the Basic auth password (its first line; chmod 600).
     #[arg(long)]
     pub password_file: PathBuf,
-    /// Where records go: `sqlite:PATH` (an SQLite database, queryable),
+    /// Where records go: `postgres://USER@HOST:PORT/DB` (PostgreSQL, shared
+    /// by many receivers), `sqlite:PATH` (an SQLite database, queryable),
     /// `jsonl:PATH` or a plain PATH (a JSON Lines file), or `-` (standard
     /// output: flushed, but only as durable as what reads it).
     #[arg(
@@ -34,6 +36,10 @@ pub struct StreamerArgs {
         value_name = "SINK"
     )]
     pub out: String,
+    /// A file holding the PostgreSQL password (its first line; chmod 600);
+    /// else ONENCE_DATABASE_PASSWORD, else none. Never in the URL.
+    #[arg(long, value_name = "FILE")]
+    pub db_password_file: Option<PathBuf>,
     /// A PEM certificate chain, to serve HTTPS directly (1NCE posts only to
     /// HTTPS with a valid certificate); or run behind a reverse proxy.
     #[arg(long, requires = "tls_key")]
@@ -63,10 +69,16 @@ pub fn receiver(args: &StreamerArgs) -> Result<Receiver, Failure> {
             Receiver::new(&args.user, password, Sqlite::open(path).map_err(cannot)?)
         }
         ("postgres" | "postgresql", _) => {
-            return Err(Failure::Usage(
-                "--out postgres://...: the PostgreSQL sink is not built yet; use sqlite:PATH"
-                    .into(),
-            ))
+            let db_password = match &args.db_password_file {
+                Some(file) => Some(secret_file("--db-password-file", file)?),
+                None => std::env::var("ONENCE_DATABASE_PASSWORD")
+                    .ok()
+                    .filter(|p| !p.is_empty())
+                    .map(Secret::new),
+            };
+            let sink = Postgres::connect(&args.out, db_password)
+                .map_err(|e| Failure::Usage(format!("--out: {e}")))?;
+            Receiver::new(&args.user, password, sink)
         }
         (_, "-") => Receiver::new(&args.user, password, JsonLines::stdout()),
         (_, path) => Receiver::new(&args.user, password, JsonLines::open(path).map_err(cannot)?),
