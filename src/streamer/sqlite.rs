@@ -182,13 +182,29 @@ impl Sink for Sqlite {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let path =
-            std::env::temp_dir().join(format!("onence-sqlite-{}-{name}.db", std::process::id()));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    /// A database file of one test, removed (with its WAL) when dropped.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let path = std::env::temp_dir()
+                .join(format!("onence-sqlite-{}-{name}.db", std::process::id()));
+            let scratch = Scratch(path);
+            scratch.remove();
+            scratch
         }
-        path
+
+        fn remove(&self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            self.remove();
+        }
     }
 
     fn lines(texts: &[&str]) -> Vec<Line> {
@@ -199,8 +215,9 @@ mod tests {
     /// with one id are two rows; a record without an id is always kept.
     #[test]
     fn records_are_stored_once_by_kind_and_id() {
-        let path = scratch("once");
-        let mut sink = Sqlite::open(&path).unwrap();
+        let scratch = Scratch::new("once");
+        let path = &scratch.0;
+        let mut sink = Sqlite::open(path).unwrap();
         let event = r#"{"id": 7, "event_type": {"id": 5, "description": "Delete PDP Context"}, "sim": {"iccid": "8988"}}"#;
         let usage = r#"{"id": 7, "traffic_type": {"id": 5, "description": "Data"}, "volume": {"total": "1.5", "tx": 1, "rx": 0.5}}"#;
         let stored = sink
@@ -212,7 +229,7 @@ mod tests {
         );
         assert_eq!(stored[0].written, vec![0, 1, 3]);
         drop(sink);
-        let mut again = Sqlite::open(&path).unwrap();
+        let mut again = Sqlite::open(path).unwrap();
         let stored = again.store(&[&lines(&[usage, r#"{"x": 1}"#])]).unwrap();
         assert_eq!(
             (stored[0].appended.written, stored[0].appended.duplicates),
@@ -232,13 +249,14 @@ mod tests {
     /// A file of a newer schema is refused, naming both versions.
     #[test]
     fn a_newer_schema_is_refused_by_version() {
-        let path = scratch("newer");
-        drop(Sqlite::open(&path).unwrap());
-        Connection::open(&path)
+        let scratch = Scratch::new("newer");
+        let path = &scratch.0;
+        drop(Sqlite::open(path).unwrap());
+        Connection::open(path)
             .unwrap()
             .execute_batch("PRAGMA user_version = 9")
             .unwrap();
-        let refused = Sqlite::open(&path).unwrap_err().to_string();
+        let refused = Sqlite::open(path).unwrap_err().to_string();
         assert!(
             refused.contains("version 9") && refused.contains(&format!("({SCHEMA_VERSION})")),
             "{refused}"
